@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+
+/** One entry of an artifact listing. `path` is relative to the repository root, `/`-separated. */
+export interface ArtifactFileInfo {
+  path: string;
+  isDir: boolean;
+  /** Bytes; absent for directories. */
+  fileSize?: number;
+}
+
+/**
+ * Stores a run's (or a model's) files under one root URI. Artifact paths are relative,
+ * `/`-separated, and never escape the root: an absolute path, a `..` segment, a backslash or a NUL
+ * byte is refused with INVALID_PARAMETER_VALUE before anything is read or written.
+ * Reads and writes stream: memory stays flat whatever the file size.
+ * A missing artifact is RESOURCE_DOES_NOT_EXIST; an unreachable service is TEMPORARILY_UNAVAILABLE.
+ */
+export interface ArtifactRepository {
+  /** The URI this repository is rooted at, as given to its factory. */
+  readonly rootUri: string;
+
+  /** Uploads one local file to `<artifactPath>/<basename>` (or `<basename>` at the root). Overwrites. */
+  logArtifact(localFile: string, artifactPath?: string): Promise<void>;
+  /** Uploads a local directory's contents, recursively, under `artifactPath` (or the root). Overwrites. */
+  logArtifacts(localDir: string, artifactPath?: string): Promise<void>;
+  /** Lists the direct children of `path` (the root when omitted); empty for a missing directory. */
+  listArtifacts(path?: string): Promise<ArtifactFileInfo[]>;
+  /**
+   * Downloads a file or a whole directory (recursively) into the local directory `dstDir` and
+   * returns the local path of what was downloaded.
+   */
+  downloadArtifacts(artifactPath: string, dstDir: string): Promise<string>;
+  /** Deletes a file or a directory recursively; the whole root when `artifactPath` is omitted. */
+  deleteArtifacts(artifactPath?: string): Promise<void>;
+  /** Opens a stream on one stored file. */
+  readArtifactStream(artifactPath: string): Promise<Readable>;
+  /** Writes one file from a stream, replacing any existing file; resolves once it is durably stored. */
+  writeArtifactStream(artifactPath: string, body: Readable | AsyncIterable<Uint8Array>): Promise<void>;
+  /** Releases connections. Optional for repositories that hold none. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+
+export * from './entities/tracking.js';
+export * from './entities/registry.js';
+export * from './entities/project.js';
+
+export * from './contracts/tracking-store.js';
+export * from './contracts/artifact-repository.js';
+export * from './contracts/run-context-provider.js';
+export * from './contracts/model-registry-store.js';
+export * from './contracts/project-backend.js';
+
+export * from './errors/error-codes.js';
+export * from './errors/orrery-error.js';
+
+export * from './validation/limits.js';
+export * from './validation/validate.js';
+
+export * from './search/ast.js';
+
+export * from './di/tokens.js';
+export * from './plugins/definitions.js';
+export * from './logging/logger.js';
+export * from './uri/tracking-uri.js';
+export * from './search/index.js';
+export * from './plugins/plugin-registry.js';

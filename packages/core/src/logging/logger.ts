@@ -1,0 +1,51 @@
+import { pino } from 'pino';
+
+/** The structured logger every component receives. pino-compatible subset. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Field paths whose values never reach a log line. */
+export const REDACTED_PATHS = [
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'headers.authorization',
+  'connectionString',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.authorization',
+  '*.connectionString',
+];
+
+/** Removes credentials from a URI before it is logged or shown in a message. */
+export function redactUri(uri: string): string {
+  return uri
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => {
+      const user = userinfo.split(':')[0] ?? '';
+      return `${scheme}${user ? `${user}:***` : '***'}@`;
+    })
+    .replace(/([?&](?:password|token|sig|secret|AccountKey)=)[^&;]*/gi, '$1***')
+    .replace(/(AccountKey=)[^;]*/gi, '$1***');
+}
+
+/**
+ * Creates the process logger. Level from `ORRERY_LOG_LEVEL` (default `warn`, so library use stays
+ * quiet); output goes to stderr so CLI output on stdout stays clean.
+ */
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'orrery',
+      level: options.level ?? process.env.ORRERY_LOG_LEVEL ?? 'warn',
+      redact: { paths: REDACTED_PATHS, censor: '***' },
+    },
+    pino.destination(2),
+  );
+}

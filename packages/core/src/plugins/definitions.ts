@@ -1,0 +1,98 @@
+import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
+import type { ProjectBackend } from '../contracts/project-backend.js';
+import type { RunContextProvider } from '../contracts/run-context-provider.js';
+import type { TrackingStore } from '../contracts/tracking-store.js';
+import type { Logger } from '../logging/logger.js';
+
+/**
+ * The plugin API version. A plugin module's default export carries the version it was built
+ * against; core refuses a different major version with a message naming the package.
+ */
+export const PLUGIN_API_VERSION = 1;
+
+export type PluginKind = 'trackingStore' | 'artifactRepository' | 'modelRegistryStore' | 'runContextProvider' | 'projectBackend';
+export const PLUGIN_KINDS: readonly PluginKind[] = [
+  'trackingStore',
+  'artifactRepository',
+  'modelRegistryStore',
+  'runContextProvider',
+  'projectBackend',
+];
+
+/** What every factory receives. */
+export interface PluginContext {
+  logger: Logger;
+}
+
+export interface TrackingStoreContext extends PluginContext {
+  /** The full store URI, e.g. `sqlite:///tmp/orrery.db` or `postgresql://u@h/db`. */
+  uri: string;
+  /** Where new experiments put their artifacts unless they name a location. */
+  defaultArtifactRoot: string;
+}
+
+export interface ModelRegistryStoreContext extends PluginContext {
+  uri: string;
+}
+
+export interface ArtifactRepositoryContext extends PluginContext {
+  /** The root URI of the repository, e.g. `file:///data/artifacts/1/abc/artifacts`. */
+  uri: string;
+}
+
+interface DefinitionBase<K extends PluginKind> {
+  readonly kind: K;
+  readonly apiVersion: number;
+}
+
+export interface TrackingStoreDefinition extends DefinitionBase<'trackingStore'> {
+  /** URI schemes served, without `:` (e.g. `sqlite`). */
+  readonly schemes: readonly string[];
+  create(context: TrackingStoreContext): Promise<TrackingStore>;
+}
+
+export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegistryStore'> {
+  readonly schemes: readonly string[];
+  create(context: ModelRegistryStoreContext): Promise<ModelRegistryStore>;
+}
+
+export interface ArtifactRepositoryDefinition extends DefinitionBase<'artifactRepository'> {
+  readonly schemes: readonly string[];
+  create(context: ArtifactRepositoryContext): Promise<ArtifactRepository>;
+}
+
+export interface RunContextProviderDefinition extends DefinitionBase<'runContextProvider'> {
+  readonly name: string;
+  create(context: PluginContext): Promise<RunContextProvider> | RunContextProvider;
+}
+
+export interface ProjectBackendDefinition extends DefinitionBase<'projectBackend'> {
+  readonly name: string;
+  create(context: PluginContext & { config: Record<string, unknown> }): Promise<ProjectBackend>;
+}
+
+export type PluginDefinition =
+  | TrackingStoreDefinition
+  | ModelRegistryStoreDefinition
+  | ArtifactRepositoryDefinition
+  | RunContextProviderDefinition
+  | ProjectBackendDefinition;
+
+type Spec<D> = Omit<D, 'kind' | 'apiVersion'>;
+
+export function defineTrackingStore(spec: Spec<TrackingStoreDefinition>): TrackingStoreDefinition {
+  return { ...spec, kind: 'trackingStore', apiVersion: PLUGIN_API_VERSION };
+}
+export function defineModelRegistryStore(spec: Spec<ModelRegistryStoreDefinition>): ModelRegistryStoreDefinition {
+  return { ...spec, kind: 'modelRegistryStore', apiVersion: PLUGIN_API_VERSION };
+}
+export function defineArtifactRepository(spec: Spec<ArtifactRepositoryDefinition>): ArtifactRepositoryDefinition {
+  return { ...spec, kind: 'artifactRepository', apiVersion: PLUGIN_API_VERSION };
+}
+export function defineRunContextProvider(spec: Spec<RunContextProviderDefinition>): RunContextProviderDefinition {
+  return { ...spec, kind: 'runContextProvider', apiVersion: PLUGIN_API_VERSION };
+}
+export function defineProjectBackend(spec: Spec<ProjectBackendDefinition>): ProjectBackendDefinition {
+  return { ...spec, kind: 'projectBackend', apiVersion: PLUGIN_API_VERSION };
+}
