@@ -50,11 +50,21 @@ export interface TrackingStoreDefinition extends DefinitionBase<'trackingStore'>
   /** URI schemes served, without `:` (e.g. `sqlite`). */
   readonly schemes: readonly string[];
   create(context: TrackingStoreContext): Promise<TrackingStore>;
+  /** Brings the database schema up to date (`orrery db upgrade`); absent for stores without a schema. */
+  migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
+}
+
+/** What a schema upgrade did. */
+export interface MigrationResult {
+  fromVersion: number;
+  toVersion: number;
+  applied: string[];
 }
 
 export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegistryStore'> {
   readonly schemes: readonly string[];
   create(context: ModelRegistryStoreContext): Promise<ModelRegistryStore>;
+  migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
 }
 
 export interface ArtifactRepositoryDefinition extends DefinitionBase<'artifactRepository'> {

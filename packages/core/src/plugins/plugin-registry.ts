@@ -7,7 +7,8 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
-import type { PluginKind } from './definitions.js';
+import type { MigrationResult, PluginKind } from './definitions.js';
+import { errors } from '../errors/orrery-error.js';
 
 /** One thing one installed package provides, as declared in its package.json `"orrery"` field. */
 export interface PluginEntry {
@@ -35,4 +36,21 @@ export interface PluginRegistry {
   runContextProviders(): Promise<Array<{ provider: RunContextProvider; packageName: string }>>;
   /** Creates the project backend registered under a name. */
   openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend>;
+  /** Runs the schema migrations of the tracking (and registry) store serving a URI. */
+  upgradeDatabase(uri: string): Promise<MigrationResult>;
+}
+
+export interface DiscoverOptions {
+  /** Directory whose node_modules (and its parents') are scanned; default the working directory. */
+  cwd?: string;
+  /** Explicit configuration: `kind -> scheme or name -> module specifier or path`; beats discovery. */
+  explicit?: Partial<Record<string, Record<string, string>>>;
+}
+
+/**
+ * Scans installed packages for `"orrery"` fields (without importing them) and returns the registry.
+ * (Stub until discovery lands.)
+ */
+export async function discoverPlugins(_options: DiscoverOptions = {}): Promise<PluginRegistry> {
+  throw errors.notImplemented('discoverPlugins');
 }
