@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@orrery\/sql$/, replacement: here('./packages/sql/src/index.ts') },
       { find: /^@orrery\/testkit$/, replacement: here('./packages/testkit/src/index.ts') },
       { find: /^@orrery\/client$/, replacement: here('./packages/client/src/index.ts') },
+      { find: /^@orrery\/server$/, replacement: here('./packages/server/src/index.ts') },
       { find: /^@orrery\/cli$/, replacement: here('./packages/cli/src/index.ts') },
       { find: /^@orrery\/plugin-sqlite$/, replacement: here('./plugins/sqlite/src/index.ts') },
       { find: /^@orrery\/plugin-local$/, replacement: here('./plugins/local/src/index.ts') },

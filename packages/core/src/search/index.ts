@@ -1,29 +1,39 @@
 /**
- * Search API surface. Signatures are fixed here; bodies live in the files named beside each.
- * (Stubs until the parser lands.)
+ * Search API surface: MLflow's filter and order_by grammars, page tokens, the reference run
+ * evaluator and the printer. Bodies live in the files named beside each.
  */
 import type { FilterAst, OrderByTerm } from './ast.js';
-import { errors } from '../errors/orrery-error.js';
+import { parseFilter } from './filter-parser.js';
+import { parseOrderByTerms } from './order-by.js';
+import { decodeToken, encodeToken } from './page-token.js';
+import type { SearchEntity } from './search-entity.js';
 
-/** Which grammar to apply: runs, experiments, registered models or model versions. */
-export type SearchEntity = 'run' | 'experiment' | 'registeredModel' | 'modelVersion';
+export type { SearchEntity } from './search-entity.js';
+export { SEARCH_ENTITIES } from './search-entity.js';
+export { evaluateFilter, DATASET_CONTEXT_TAG } from './evaluate-filter.js';
+export { compareLike } from './like-pattern.js';
+export { formatSearchFilter, formatOrderByTerm } from './format-filter.js';
 
-/** Parses a filter string (undefined or blank means "match all"). Throws INVALID_PARAMETER_VALUE. */
-export function parseSearchFilter(_filter: string | undefined, _entity: SearchEntity = 'run'): FilterAst {
-  throw errors.notImplemented('parseSearchFilter');
+/**
+ * Parses a filter string (undefined or blank means "match all") with the grammar of `entity`
+ * (filter-parser.ts, search-keys.ts). Keys in the result are canonical: prefixes and aliases
+ * resolved, quotes removed. Throws INVALID_PARAMETER_VALUE naming the offending part.
+ */
+export function parseSearchFilter(filter: string | undefined, entity: SearchEntity = 'run'): FilterAst {
+  return parseFilter(filter, entity);
 }
 
-/** Parses order_by terms. Throws INVALID_PARAMETER_VALUE. */
-export function parseOrderBy(_orderBy: readonly string[] | undefined, _entity: SearchEntity = 'run'): OrderByTerm[] {
-  throw errors.notImplemented('parseOrderBy');
+/** Parses order_by terms, `<key> [ASC|DESC]` each (order-by.ts). Throws INVALID_PARAMETER_VALUE. */
+export function parseOrderBy(orderBy: readonly string[] | undefined, entity: SearchEntity = 'run'): OrderByTerm[] {
+  return parseOrderByTerms(orderBy, entity);
 }
 
-/** Encodes a store's paging state as an opaque, URL-safe token. */
-export function encodePageToken(_state: Record<string, unknown>): string {
-  throw errors.notImplemented('encodePageToken');
+/** Encodes a store's paging state as an opaque, URL-safe token (page-token.ts). */
+export function encodePageToken(state: Record<string, unknown>): string {
+  return encodeToken(state);
 }
 
 /** Decodes a token made by `encodePageToken`; throws INVALID_PARAMETER_VALUE for anything else. */
-export function decodePageToken(_token: string): Record<string, unknown> {
-  throw errors.notImplemented('decodePageToken');
+export function decodePageToken(token: string): Record<string, unknown> {
+  return decodeToken(token);
 }

@@ -11,7 +11,7 @@ import { LIMITS } from './limits.js';
  * INVALID_PARAMETER_VALUE naming the field and the rule, and returns nothing.
  */
 
-const KEY_PATTERN = /^[/\w.\- ]*$/;
+const KEY_PATTERN = /^[/\p{L}\p{N}\p{M}_.\- ]*$/u; // Python's Unicode \w, as MLflow matches it
 
 function quote(value: string, max = 80): string {
   return value.length > max ? `'${value.slice(0, max)}...' (${value.length} characters)` : `'${value}'`;
