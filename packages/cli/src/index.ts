@@ -1,1 +1,2 @@
-export {};
+export { createProgram, runCli, type CliIo } from './program.js';
+export { UsageError } from './cli-errors.js';

@@ -24,3 +24,6 @@ export * from './logging/logger.js';
 export * from './uri/tracking-uri.js';
 export * from './search/index.js';
 export * from './plugins/plugin-registry.js';
+export * from './artifacts/index.js';
+export * from './di/orrery-tokens.js';
+export * from './di/container.js';

@@ -1,1 +1,9 @@
-export {};
+export * from './sql-fragment.js';
+export * from './sql-executor.js';
+export * from './async-mutex.js';
+export * from './migrations.js';
+export * from './keyset.js';
+export * from './search-compiler.js';
+export * from './run-names.js';
+export * from './tracking-rows.js';
+export * from './sql-tracking-store.js';

@@ -1,1 +1,35 @@
-export {};
+// ---- TrackingStore conformance suite and test-services registry ----
+export { runTrackingStoreConformance } from './tracking-store-conformance.js';
+export type { OpenedTrackingStore, TrackingStoreConformanceOptions } from './tracking-store-conformance.js';
+export { SeededRandom, conformanceSeed } from './tracking-conformance/seeded-random.js';
+export {
+  getTestService,
+  registerTestService,
+  registeredTestServices,
+  TestServiceUnavailableError,
+} from './services/test-services.js';
+export type {
+  ResolveTestServiceOptions,
+  StartedTestService,
+  TestService,
+  TestServiceDefinition,
+  TestServiceSource,
+} from './services/test-services.js';
+export { POSTGRES_SERVICE, REDIS_SERVICE } from './services/service-definitions.js';
+export { findDockerEngine, defaultDockerSocketPaths } from './services/docker-engine.js';
+export type { DockerEngine, DockerEngineResult } from './services/docker-engine.js';
+export { probeConnection } from './services/tcp-probe.js';
+export type { ProbeResult } from './services/tcp-probe.js';
+export { uniqueNamespace } from './services/namespaces.js';
+export { tempDir, tempDirsPerTest, withTempDir } from './services/temp-dirs.js';
+export type { TempDir } from './services/temp-dirs.js';
+
+// ---- ArtifactRepository conformance suite (section of the artifact-repository helper) ----
+export {
+  runArtifactRepositoryConformance,
+  ESCAPING_ARTIFACT_PATHS,
+} from './artifact-repository-conformance.js';
+export type {
+  ArtifactRepositoryConformanceOptions,
+  OpenedArtifactRepository,
+} from './artifact-repository-conformance.js';

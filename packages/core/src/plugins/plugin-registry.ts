@@ -1,14 +1,21 @@
 /**
  * The plugin registry: what discovery found, and how a URI becomes a live store.
- * (Interface fixed here; the implementation lands with discovery.)
+ *
+ * Discovery reads the `"orrery"` field of installed packages' package.json without importing
+ * them; a plugin module is imported only when its scheme (or name) is first used.
  */
+import { createLogger, type Logger } from '../logging/logger.js';
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
 import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
 import type { MigrationResult, PluginKind } from './definitions.js';
-import { errors } from '../errors/orrery-error.js';
+import { DiscoveredPluginRegistry } from './discovered-plugin-registry.js';
+import { explicitFromEnv, resolveExplicit, type ExplicitConfig } from './explicit-plugins.js';
+import { PackageCollector, nodeModulesChain, resolutionDirs, type BuiltinPackages, type PluginProblem } from './package-scan.js';
+
+export type { BuiltinPackages, PluginProblem } from './package-scan.js';
 
 /** One thing one installed package provides, as declared in its package.json `"orrery"` field. */
 export interface PluginEntry {
@@ -21,6 +28,23 @@ export interface PluginEntry {
   packageVersion: string;
   /** Absolute path of the module whose default export is the definition. */
   modulePath: string;
+  /** Found through `builtinPackages` (a default plugin of the client or CLI). */
+  builtin?: boolean;
+  /** Comes from explicit configuration rather than discovery. */
+  explicit?: boolean;
+}
+
+/**
+ * A run-context provider with the package providing it. When the provider could not be created,
+ * `error` says why and the provider's methods reject with it: the failure is reported here, never
+ * thrown from `runContextProviders()`.
+ */
+export interface LoadedRunContextProvider {
+  provider: RunContextProvider;
+  packageName: string;
+  /** The provider name declared in package.json. */
+  name: string;
+  error?: Error;
 }
 
 export interface PluginRegistry {
@@ -33,24 +57,67 @@ export interface PluginRegistry {
   /** Opens an artifact repository rooted at a URI (plain paths are `file`). */
   openArtifactRepository(uri: string): Promise<ArtifactRepository>;
   /** Every discovered run-context provider, in a stable order, with the package that provides it. */
-  runContextProviders(): Promise<Array<{ provider: RunContextProvider; packageName: string }>>;
+  runContextProviders(): Promise<LoadedRunContextProvider[]>;
   /** Creates the project backend registered under a name. */
   openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend>;
   /** Runs the schema migrations of the tracking (and registry) store serving a URI. */
   upgradeDatabase(uri: string): Promise<MigrationResult>;
+  /** Problems found in installed packages' `"orrery"` fields (reported, never silently skipped). */
+  problems(): PluginProblem[];
+  /** The schemes (or names) known for a kind, sorted. */
+  knownKeys(kind: PluginKind): string[];
+  /**
+   * The plugin serving a scheme or name, or undefined when none is installed; throws when two
+   * packages claim it and explicit configuration picks neither.
+   */
+  findPlugin(kind: PluginKind, schemeOrName: string): PluginEntry | undefined;
 }
 
 export interface DiscoverOptions {
   /** Directory whose node_modules (and its parents') are scanned; default the working directory. */
   cwd?: string;
-  /** Explicit configuration: `kind -> scheme or name -> module specifier or path`; beats discovery. */
-  explicit?: Partial<Record<string, Record<string, string>>>;
+  /**
+   * Explicit configuration: `kind -> scheme or name -> module`; beats discovery. A module is an
+   * absolute path, a `./`-relative path (from `cwd`), a `file:` URL, `package/sub/path.js`, or a
+   * bare package name (which picks what that package declares for the kind and scheme).
+   * Merged over `ORRERY_PLUGINS` (same shape, JSON); this option wins.
+   */
+  explicit?: ExplicitConfig;
+  /**
+   * Packages to find where Node would resolve them from a given file, e.g. the default plugins a
+   * client depends on, resolved from the client's own location (`import.meta.url`). These count
+   * as built-ins (their run-context providers run first).
+   */
+  builtinPackages?: BuiltinPackages | readonly BuiltinPackages[];
+  /** Default `process.env` (for `ORRERY_PLUGINS`). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives plugin loggers and discovery warnings; default the process logger. */
+  logger?: Logger;
 }
 
 /**
  * Scans installed packages for `"orrery"` fields (without importing them) and returns the registry.
- * (Stub until discovery lands.)
+ *
+ * Where it looks, in order (the first copy of a package name wins, as in Node's resolution):
+ * `node_modules` of `cwd` and each parent; the `builtinPackages`; the folders Node searches from
+ * core's own install location (with pnpm that includes `.pnpm/node_modules`). Symlinks are
+ * followed and a package reached twice is counted once (by real path).
  */
-export async function discoverPlugins(_options: DiscoverOptions = {}): Promise<PluginRegistry> {
-  throw errors.notImplemented('discoverPlugins');
+export async function discoverPlugins(options: DiscoverOptions = {}): Promise<PluginRegistry> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  const collector = new PackageCollector();
+  for (const dir of nodeModulesChain(cwd)) collector.scanNodeModules(dir);
+  const builtins = options.builtinPackages === undefined ? [] : Array.isArray(options.builtinPackages) ? options.builtinPackages : [options.builtinPackages as BuiltinPackages];
+  for (const b of builtins) collector.addBuiltins(b);
+  for (const dir of resolutionDirs(import.meta.url)) collector.scanNodeModules(dir);
+
+  const fromEnv = explicitFromEnv(env);
+  const explicit = [
+    ...(fromEnv ? resolveExplicit(fromEnv, 'ORRERY_PLUGINS', cwd, collector.packages) : []),
+    ...(options.explicit ? resolveExplicit(options.explicit, 'explicit plugin configuration', cwd, collector.packages) : []),
+  ];
+  for (const problem of collector.problems) logger.warn({ package: problem.packageName }, problem.message);
+  return new DiscoveredPluginRegistry(collector.packages, explicit, collector.problems, logger);
 }

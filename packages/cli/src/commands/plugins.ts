@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { action } from '../cli-context.js';
+
+export function pluginsCommand(): Command {
+  const plugins = new Command('plugins').description('inspect installed Orrery plugins');
+
+  plugins
+    .command('list')
+    .description('list every installed plugin: package, version, kind and schemes or names')
+    .action(
+      action(async (context) => {
+        const registry = await context.registry();
+        const entries = registry.list();
+        const problems = registry.problems();
+        if (context.output.json) {
+          context.output.writeJson({
+            plugins: entries.map((e) => ({
+              package: e.packageName,
+              version: e.packageVersion,
+              kind: e.kind,
+              ...(e.schemes.length > 0 ? { schemes: e.schemes } : {}),
+              ...(e.name !== undefined ? { name: e.name } : {}),
+              module: e.modulePath,
+              builtin: e.builtin === true,
+              explicit: e.explicit === true,
+            })),
+            problems,
+          });
+          return;
+        }
+        context.output.table(
+          ['PACKAGE', 'VERSION', 'KIND', 'SCHEMES/NAMES'],
+          entries.map((e) => [e.packageName + (e.explicit ? ' (explicit)' : ''), e.packageVersion, e.kind, e.schemes.length > 0 ? e.schemes.join(', ') : (e.name ?? '')]),
+        );
+        // Problems are not failures of this command, but must not go unnoticed.
+        for (const problem of problems) process.stderr.write(`orrery: warning: ${problem.message}\n`);
+      }),
+    );
+
+  return plugins;
+}

@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { artifactsCommand } from './commands/artifacts.js';
+import { dbCommand } from './commands/db.js';
+import { experimentsCommand } from './commands/experiments.js';
+import { pluginsCommand } from './commands/plugins.js';
+import { runsCommand } from './commands/runs.js';
+import { errorLine, exitCodeFor } from './cli-errors.js';
+
+function cliVersion(): string {
+  const manifest = createRequire(import.meta.url)('../package.json') as { version?: string };
+  return manifest.version ?? '0.0.0';
+}
+
+/** Applies the error handling to a command and all its subcommands (addCommand does not inherit it). */
+function configureTree(command: Command): void {
+  command
+    .exitOverride()
+    // Commander's own "error: ..." text is replaced by our single `orrery: ...` line.
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(true);
+  for (const sub of command.commands) configureTree(sub);
+}
+
+/** Builds the `orrery` command tree. */
+export function createProgram(): Command {
+  const program = new Command('orrery')
+    .description('Orrery: track machine-learning experiments, runs and artifacts (MLflow-compatible)')
+    .version(cliVersion(), '-V, --version')
+    .option('--tracking-uri <uri>', 'tracking store URI (default: ORRERY_TRACKING_URI, MLFLOW_TRACKING_URI, then ./orrery.db)')
+    .option('--json', 'print machine-readable JSON instead of tables')
+    .addCommand(experimentsCommand())
+    .addCommand(runsCommand())
+    .addCommand(artifactsCommand())
+    .addCommand(pluginsCommand())
+    .addCommand(dbCommand());
+  configureTree(program);
+  return program;
+}
+
+export interface CliIo {
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs the CLI on `argv` (user arguments only, without `node` and the script) and returns the exit
+ * status: 0 on success, 2 for usage errors, 1 for other failures. A failure prints exactly one line,
+ * `orrery: <message>`, on stderr (plus the stack when ORRERY_DEBUG=1).
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { stderr: (t) => process.stderr.write(t), env: process.env },
+): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with status 0.
+      if (error.exitCode === 0) return 0;
+      // A command group run without a subcommand has already printed its help.
+      if (error.code === 'commander.help') return 2;
+      io.stderr(`${errorLine(new Error(error.message.replace(/^error: /, '')))}\n`);
+      return 2;
+    }
+    io.stderr(`${errorLine(error)}\n`);
+    if (io.env.ORRERY_DEBUG === '1' && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,29 @@
+import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
+import type { TrackingStore } from '../contracts/tracking-store.js';
+import type { Logger } from '../logging/logger.js';
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import { createToken } from './tokens.js';
+
+/** The resolved configuration of one Orrery instance (URIs after the resolution chain). */
+export interface OrreryConfig {
+  trackingUri: string;
+  registryUri: string;
+  /** Where new experiments put their artifacts unless they name a location. */
+  defaultArtifactRoot: string;
+  /** Working directory the defaults and plugin discovery were resolved from. */
+  cwd: string;
+}
+
+/** Opens an artifact repository rooted at a URI, through the plugin registry. */
+export type ArtifactRepositoryFactory = (uri: string) => Promise<ArtifactRepository>;
+
+/** The typed tokens of the services every Orrery container holds. */
+export const OrreryTokens = {
+  logger: createToken<Logger>('orrery.logger'),
+  config: createToken<OrreryConfig>('orrery.config'),
+  pluginRegistry: createToken<PluginRegistry>('orrery.pluginRegistry'),
+  trackingStore: createToken<TrackingStore>('orrery.trackingStore'),
+  modelRegistryStore: createToken<ModelRegistryStore>('orrery.modelRegistryStore'),
+  artifactRepositoryFactory: createToken<ArtifactRepositoryFactory>('orrery.artifactRepositoryFactory'),
+} as const;

@@ -1,0 +1,337 @@
+/**
+ * The plugin registry built by discovery: a table of what installed packages declare, plus the
+ * explicit configuration, and the lazy loading of a plugin module on first use of its scheme.
+ */
+import { pathToFileURL } from 'node:url';
+import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
+import type { ProjectBackend } from '../contracts/project-backend.js';
+import type { RunContextProvider } from '../contracts/run-context-provider.js';
+import type { TrackingStore } from '../contracts/tracking-store.js';
+import { OrreryError, errors, isOrreryError } from '../errors/orrery-error.js';
+import type { Logger } from '../logging/logger.js';
+import { redactUri } from '../logging/logger.js';
+import { uriScheme } from '../uri/tracking-uri.js';
+import {
+  PLUGIN_API_VERSION,
+  type ArtifactRepositoryDefinition,
+  type MigrationResult,
+  type ModelRegistryStoreDefinition,
+  type PluginDefinition,
+  type PluginKind,
+  type ProjectBackendDefinition,
+  type RunContextProviderDefinition,
+  type TrackingStoreDefinition,
+} from './definitions.js';
+import type { ExplicitPlugin } from './explicit-plugins.js';
+import type { PluginPackage, PluginProblem } from './package-scan.js';
+import type { LoadedRunContextProvider, PluginEntry, PluginRegistry } from './plugin-registry.js';
+import { packageForScheme } from './scheme-hints.js';
+
+type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
+
+/** Kinds keyed by URI scheme; the others are keyed by name. */
+const SCHEME_KINDS: readonly PluginKind[] = ['trackingStore', 'artifactRepository', 'modelRegistryStore'];
+
+const KIND_LABEL: Record<PluginKind, string> = {
+  trackingStore: 'tracking store',
+  artifactRepository: 'artifact repository',
+  modelRegistryStore: 'model registry store',
+  runContextProvider: 'run-context provider',
+  projectBackend: 'project backend',
+};
+
+/** One declared (kind, key) with where it comes from; several per key means a conflict. */
+interface Candidate {
+  kind: PluginKind;
+  key: string;
+  modulePath: string;
+  packageName: string;
+  packageVersion: string;
+  builtin: boolean;
+  explicit: boolean;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const kind = (value as { kind?: unknown }).kind;
+  return kind === undefined ? 'an object without "kind"' : `an object of kind ${JSON.stringify(kind)}`;
+}
+
+export class DiscoveredPluginRegistry implements PluginRegistry {
+  /** kind -> key -> candidates (more than one only for conflicting discovered packages). */
+  private readonly table = new Map<PluginKind, Map<string, Candidate[]>>();
+  private readonly definitions = new Map<string, Promise<PluginDefinition>>();
+  private providersLoad: Promise<LoadedRunContextProvider[]> | undefined;
+
+  constructor(
+    packages: readonly PluginPackage[],
+    explicit: readonly ExplicitPlugin[],
+    private readonly discoveryProblems: readonly PluginProblem[],
+    private readonly logger: Logger,
+  ) {
+    for (const pkg of packages) {
+      for (const d of pkg.declared) {
+        this.add({ kind: d.kind, key: d.key, modulePath: d.modulePath, packageName: pkg.name, packageVersion: pkg.version, builtin: pkg.builtin, explicit: false });
+      }
+    }
+    // Explicit entries replace whatever discovery found for the same kind and key.
+    for (const e of explicit) {
+      this.keys(e.kind).set(e.key, [
+        { kind: e.kind, key: e.key, modulePath: e.modulePath, packageName: e.packageName, packageVersion: e.packageVersion, builtin: false, explicit: true },
+      ]);
+    }
+  }
+
+  private keys(kind: PluginKind): Map<string, Candidate[]> {
+    let byKey = this.table.get(kind);
+    if (!byKey) {
+      byKey = new Map();
+      this.table.set(kind, byKey);
+    }
+    return byKey;
+  }
+
+  private add(candidate: Candidate): void {
+    const byKey = this.keys(candidate.kind);
+    const list = byKey.get(candidate.key) ?? [];
+    // The same package declaring one key twice (e.g. two aliases to one module) is not a conflict.
+    if (!list.some((c) => c.packageName === candidate.packageName)) list.push(candidate);
+    byKey.set(candidate.key, list);
+  }
+
+  list(): PluginEntry[] {
+    // One entry per (package, kind, module), carrying every scheme that module serves.
+    const grouped = new Map<string, PluginEntry>();
+    for (const [kind, byKey] of this.table) {
+      for (const candidates of byKey.values()) {
+        for (const c of candidates) {
+          const id = `${c.packageName}\0${kind}\0${c.modulePath}`;
+          let entry = grouped.get(id);
+          if (!entry) {
+            entry = {
+              kind,
+              schemes: [],
+              packageName: c.packageName,
+              packageVersion: c.packageVersion,
+              modulePath: c.modulePath,
+              builtin: c.builtin,
+              explicit: c.explicit,
+            };
+            grouped.set(id, entry);
+          }
+          if (SCHEME_KINDS.includes(kind)) entry.schemes.push(c.key);
+          else entry.name = entry.name === undefined ? c.key : `${entry.name}, ${c.key}`;
+        }
+      }
+    }
+    return [...grouped.values()]
+      .map((e) => ({ ...e, schemes: [...e.schemes].sort() }))
+      .sort(
+        (a, b) =>
+          a.packageName.localeCompare(b.packageName) ||
+          a.kind.localeCompare(b.kind) ||
+          (a.schemes[0] ?? a.name ?? '').localeCompare(b.schemes[0] ?? b.name ?? ''),
+      );
+  }
+
+  problems(): PluginProblem[] {
+    return [...this.discoveryProblems];
+  }
+
+  knownKeys(kind: PluginKind): string[] {
+    return [...(this.table.get(kind)?.keys() ?? [])].sort();
+  }
+
+  findPlugin(kind: PluginKind, schemeOrName: string): PluginEntry | undefined {
+    const candidates = this.table.get(kind)?.get(schemeOrName.toLowerCase());
+    if (!candidates || candidates.length === 0) return undefined;
+    const chosen = this.choose(kind, schemeOrName.toLowerCase(), candidates);
+    return this.list().find((e) => e.kind === kind && e.modulePath === chosen.modulePath && e.packageName === chosen.packageName);
+  }
+
+  private choose(kind: PluginKind, key: string, candidates: Candidate[]): Candidate {
+    if (candidates.length > 1) {
+      const names = candidates.map((c) => `${c.packageName}@${c.packageVersion}`).join(' and ');
+      throw new OrreryError(
+        'INVALID_STATE',
+        `Two installed packages provide the ${KIND_LABEL[kind]} "${key}": ${names}. ` +
+          `Uninstall one, or pick one with explicit configuration, e.g. ORRERY_PLUGINS='{"${kind}":{"${key}":"${candidates[0]!.packageName}"}}'.`,
+      );
+    }
+    return candidates[0]!;
+  }
+
+  /** The single plugin serving `key`, or an error listing what is known (and what to install). */
+  private candidateFor(kind: PluginKind, key: string, what: string): Candidate {
+    const candidates = this.table.get(kind)?.get(key);
+    if (!candidates || candidates.length === 0) {
+      const known = this.knownKeys(kind);
+      const hint = packageForScheme(kind, key);
+      const label = SCHEME_KINDS.includes(kind) ? 'scheme' : 'name';
+      throw errors.invalidParameter(
+        `No ${KIND_LABEL[kind]} plugin is installed for ${label} "${key}" (${what}). ` +
+          `Known ${label}s: ${known.length > 0 ? known.join(', ') : '(none)'}.` +
+          (hint ? ` Install ${hint} to use "${key}".` : ''),
+      );
+    }
+    return this.choose(kind, key, candidates);
+  }
+
+  /** Imports a plugin module once and checks its default export. */
+  private loadDefinition<K extends PluginKind>(candidate: Candidate): Promise<DefinitionOf<K>> {
+    let pending = this.definitions.get(candidate.modulePath);
+    if (!pending) {
+      pending = this.importDefinition(candidate);
+      this.definitions.set(candidate.modulePath, pending);
+    }
+    return pending.then((definition) => this.checkDefinition(candidate, definition)) as Promise<DefinitionOf<K>>;
+  }
+
+  private async importDefinition(candidate: Candidate): Promise<PluginDefinition> {
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(candidate.modulePath).href)) as { default?: unknown };
+    } catch (error) {
+      throw new OrreryError(
+        'INVALID_STATE',
+        `Plugin package ${candidate.packageName} failed to load its module ${candidate.modulePath}: ${(error as Error).message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+    return module.default as PluginDefinition;
+  }
+
+  private checkDefinition(candidate: Candidate, definition: unknown): PluginDefinition {
+    const where = `Plugin package ${candidate.packageName} (module ${candidate.modulePath})`;
+    if (typeof definition !== 'object' || definition === null) {
+      throw new OrreryError('INVALID_STATE', `${where} must default-export a ${candidate.kind} definition (made with the define* helpers of @orrery/core); its default export is ${describeValue(definition)}.`);
+    }
+    const d = definition as Partial<PluginDefinition>;
+    if (d.kind !== candidate.kind) {
+      throw new OrreryError('INVALID_STATE', `${where} is declared as a ${candidate.kind} in package.json, but its default export is ${describeValue(definition)}.`);
+    }
+    if (d.apiVersion !== PLUGIN_API_VERSION) {
+      throw new OrreryError(
+        'INVALID_STATE',
+        `${where} was built for Orrery plugin API version ${String(d.apiVersion)}, but this @orrery/core supports version ${PLUGIN_API_VERSION}. Install a version of ${candidate.packageName} made for this Orrery.`,
+      );
+    }
+    if (typeof d.create !== 'function') {
+      throw new OrreryError('INVALID_STATE', `${where} has no create() function in its ${candidate.kind} definition.`);
+    }
+    return definition as PluginDefinition;
+  }
+
+  private async create<T>(candidate: Candidate, what: string, make: () => Promise<T> | T): Promise<T> {
+    try {
+      return await make();
+    } catch (error) {
+      if (isOrreryError(error)) throw error;
+      throw new OrreryError(
+        'INVALID_STATE',
+        `The ${KIND_LABEL[candidate.kind]} of plugin package ${candidate.packageName} failed to open ${what}: ${(error as Error).message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async openTrackingStore(uri: string, options: { defaultArtifactRoot: string }): Promise<TrackingStore> {
+    const shown = redactUri(uri);
+    const candidate = this.candidateFor('trackingStore', uriScheme(uri), `tracking URI ${shown}`);
+    const definition = await this.loadDefinition<'trackingStore'>(candidate);
+    return this.create(candidate, shown, () =>
+      (definition as TrackingStoreDefinition).create({ uri, defaultArtifactRoot: options.defaultArtifactRoot, logger: this.logger.child({ plugin: candidate.packageName }) }),
+    );
+  }
+
+  async openModelRegistryStore(uri: string): Promise<ModelRegistryStore> {
+    const shown = redactUri(uri);
+    const candidate = this.candidateFor('modelRegistryStore', uriScheme(uri), `registry URI ${shown}`);
+    const definition = await this.loadDefinition<'modelRegistryStore'>(candidate);
+    return this.create(candidate, shown, () =>
+      (definition as ModelRegistryStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
+    );
+  }
+
+  async openArtifactRepository(uri: string): Promise<ArtifactRepository> {
+    const shown = redactUri(uri);
+    const candidate = this.candidateFor('artifactRepository', uriScheme(uri), `artifact location ${shown}`);
+    const definition = await this.loadDefinition<'artifactRepository'>(candidate);
+    return this.create(candidate, shown, () =>
+      (definition as ArtifactRepositoryDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
+    );
+  }
+
+  async openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend> {
+    const candidate = this.candidateFor('projectBackend', name.toLowerCase(), `project backend "${name}"`);
+    const definition = await this.loadDefinition<'projectBackend'>(candidate);
+    return this.create(candidate, `backend "${name}"`, () =>
+      (definition as ProjectBackendDefinition).create({ config, logger: this.logger.child({ plugin: candidate.packageName }) }),
+    );
+  }
+
+  runContextProviders(): Promise<LoadedRunContextProvider[]> {
+    this.providersLoad ??= this.loadProviders();
+    return this.providersLoad;
+  }
+
+  private async loadProviders(): Promise<LoadedRunContextProvider[]> {
+    const candidates = [...(this.table.get('runContextProvider')?.values() ?? [])].flat();
+    // Built-ins first, then third-party; within each, by package name then provider name.
+    candidates.sort(
+      (a, b) =>
+        Number(b.builtin) - Number(a.builtin) || a.packageName.localeCompare(b.packageName) || a.key.localeCompare(b.key),
+    );
+    const loaded: LoadedRunContextProvider[] = [];
+    for (const candidate of candidates) {
+      try {
+        const definition = (await this.loadDefinition<'runContextProvider'>(candidate)) as RunContextProviderDefinition;
+        const provider = await this.create(candidate, `provider "${candidate.key}"`, () =>
+          definition.create({ logger: this.logger.child({ plugin: candidate.packageName }) }),
+        );
+        loaded.push({ provider, packageName: candidate.packageName, name: candidate.key });
+      } catch (error) {
+        loaded.push(failedProvider(candidate, error));
+      }
+    }
+    return loaded;
+  }
+
+  async upgradeDatabase(uri: string): Promise<MigrationResult> {
+    const scheme = uriScheme(uri);
+    const shown = redactUri(uri);
+    const hasTracking = (this.table.get('trackingStore')?.get(scheme)?.length ?? 0) > 0;
+    const kind: PluginKind = hasTracking || !this.table.get('modelRegistryStore')?.has(scheme) ? 'trackingStore' : 'modelRegistryStore';
+    const candidate = this.candidateFor(kind, scheme, `database URI ${shown}`);
+    const definition = (await this.loadDefinition(candidate)) as TrackingStoreDefinition | ModelRegistryStoreDefinition;
+    if (typeof definition.migrate !== 'function') {
+      throw errors.invalidParameter(`The ${KIND_LABEL[kind]} of plugin package ${candidate.packageName} (scheme "${scheme}") has no schema to upgrade: its definition has no migrate().`);
+    }
+    const migrate = definition.migrate.bind(definition);
+    return this.create(candidate, `the schema upgrade of ${shown}`, () => migrate({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }));
+  }
+}
+
+/**
+ * A provider that could not be created. It stays in the result (so the failure is reported, not
+ * thrown): `error` says why, and its methods reject with that error, so a caller that treats a
+ * throwing provider as "log with the package name and skip" does the right thing either way.
+ */
+function failedProvider(candidate: Candidate, error: unknown): LoadedRunContextProvider {
+  const failure =
+    isOrreryError(error)
+      ? error
+      : new OrreryError('INVALID_STATE', `Run-context provider "${candidate.key}" of plugin package ${candidate.packageName} failed: ${String(error)}`, { cause: error });
+  return {
+    packageName: candidate.packageName,
+    name: candidate.key,
+    error: failure,
+    provider: {
+      name: candidate.key,
+      inContext: () => Promise.reject(failure),
+      tags: () => Promise.reject(failure),
+    } satisfies RunContextProvider,
+  };
+}

@@ -1,0 +1,20 @@
+import type { PluginKind } from './definitions.js';
+
+/**
+ * Which package provides a well-known scheme, so an "unknown scheme" error can say what to install.
+ * Only hints: discovery never relies on this table.
+ */
+const HINTS: ReadonlyArray<{ schemes: readonly string[]; kinds: readonly PluginKind[]; packageName: string }> = [
+  { schemes: ['postgresql', 'postgres'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-postgres' },
+  { schemes: ['redis', 'rediss'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-redis' },
+  { schemes: ['sqlite'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-sqlite' },
+  { schemes: ['azure', 'wasbs', 'wasb', 'abfss', 'abfs'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-azure-blob' },
+  { schemes: ['ftp'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-ftp' },
+  { schemes: ['sftp'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-sftp' },
+  { schemes: ['file'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-local' },
+];
+
+/** The package that would serve `scheme` for `kind`, if it is a well-known one. */
+export function packageForScheme(kind: PluginKind, scheme: string): string | undefined {
+  return HINTS.find((h) => h.kinds.includes(kind) && h.schemes.includes(scheme))?.packageName;
+}

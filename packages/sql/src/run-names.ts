@@ -1,0 +1,28 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * Generated run names (`<adjective>-<noun>-<number>`), used when a run is created without a name
+ * or an `mlflow.runName` tag. Word lists are our own.
+ */
+const ADJECTIVES = [
+  'amber', 'bold', 'brisk', 'calm', 'clever', 'cosmic', 'crisp', 'daring', 'deft', 'eager',
+  'fabled', 'fleet', 'gentle', 'gilded', 'glowing', 'grand', 'hidden', 'honest', 'humble', 'icy',
+  'jolly', 'keen', 'lively', 'lucid', 'lunar', 'mellow', 'misty', 'nimble', 'noble', 'patient',
+  'polar', 'quiet', 'radiant', 'rapid', 'rustic', 'serene', 'silent', 'silver', 'solar', 'steady',
+  'stellar', 'swift', 'tidal', 'upbeat', 'vivid', 'wandering', 'wise', 'witty', 'zesty', 'zealous',
+];
+
+const NOUNS = [
+  'albatross', 'antelope', 'asteroid', 'aurora', 'badger', 'beacon', 'bison', 'comet', 'condor', 'crane',
+  'dolphin', 'eclipse', 'falcon', 'fern', 'finch', 'galaxy', 'gecko', 'glacier', 'harbor', 'heron',
+  'horizon', 'ibis', 'jackal', 'kestrel', 'lantern', 'lynx', 'meadow', 'meteor', 'nebula', 'otter',
+  'owl', 'panther', 'pebble', 'pulsar', 'quasar', 'raven', 'reef', 'robin', 'sparrow', 'summit',
+  'tern', 'thrush', 'tundra', 'valley', 'vole', 'walrus', 'willow', 'wren', 'yak', 'zephyr',
+];
+
+/** A fresh name such as `swift-heron-472`. */
+export function generateRunName(): string {
+  const adjective = ADJECTIVES[randomInt(ADJECTIVES.length)]!;
+  const noun = NOUNS[randomInt(NOUNS.length)]!;
+  return `${adjective}-${noun}-${randomInt(1000)}`;
+}

@@ -1,0 +1,42 @@
+import type { Dialect, SqlFragment } from './sql-fragment.js';
+
+/** What a write statement reports. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+/**
+ * One database connection (or pool) as the shared SQL layer sees it: async, dialect-aware, with
+ * transactions. Implementations live in the driver plugins (better-sqlite3 in `plugins/sqlite`,
+ * `pg` in `plugins/postgres`). They translate driver failures they can classify: a busy or
+ * unreachable database becomes `TEMPORARILY_UNAVAILABLE`.
+ */
+export interface SqlExecutor {
+  /** The dialect statements must be rendered in. */
+  readonly dialect: Dialect;
+  /** Runs a query and returns every row. */
+  all<T>(query: SqlFragment): Promise<T[]>;
+  /** Runs a query and returns its first row, or undefined. */
+  get<T>(query: SqlFragment): Promise<T | undefined>;
+  /** Runs a statement that returns no rows. */
+  run(query: SqlFragment): Promise<RunResult>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws (the
+   * error is rethrown). Statements must go through `tx`; other callers of the same executor wait
+   * until the transaction ends. Write transactions take the write lock at BEGIN, so two
+   * transactions never interleave their reads and writes.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Inserts many rows into one table: the bulk-write fast path (SQLite runs cached multi-row
+   * prepared statements; PostgreSQL may use multi-row VALUES). `table`, `columns` and
+   * `onConflict` are constants written in code, never user input; only `rows` are bound.
+   * `onConflict` is an `ON CONFLICT ...` clause appended to every statement.
+   */
+  insertMany(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<void>;
+  /** True when `error` is a unique or primary-key violation raised by this driver. */
+  isUniqueViolation(error: unknown): boolean;
+  /** Closes the connection; the executor is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,129 @@
+/**
+ * A small query-fragment builder shared by every SQL dialect. Fragments keep SQL text and bound
+ * values apart until `renderQuery` turns them into one statement with the dialect's placeholders
+ * (`?` for SQLite, `$1..$n` for PostgreSQL). User input only ever travels as a bound value: the
+ * only ways to put text into a fragment are the literal parts of a `sql` template, `identifier`
+ * (checked against a whitelist) and `trustedSql` (for constants written in this codebase).
+ */
+
+/** The SQL dialects the shared layer renders for. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A rendered statement: text with placeholders, and the values bound to them in order. */
+export interface RenderedQuery {
+  text: string;
+  values: unknown[];
+}
+
+type Chunk =
+  | { kind: 'text'; text: string }
+  | { kind: 'value'; value: unknown }
+  | { kind: 'list'; values: readonly (string | number)[]; elementType: 'text' | 'bigint' }
+  | { kind: 'dialect'; variants: Record<Dialect, SqlFragment> };
+
+/** An immutable piece of SQL with its bound values. Build with `sql`, never by hand. */
+export class SqlFragment {
+  /** @internal */
+  readonly chunks: readonly Chunk[];
+
+  /** @internal */
+  constructor(chunks: readonly Chunk[]) {
+    this.chunks = chunks;
+  }
+}
+
+/**
+ * Tagged template: literal parts are SQL text, interpolated `SqlFragment`s are embedded, and every
+ * other interpolated value is bound as a parameter.
+ */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
+  const chunks: Chunk[] = [];
+  strings.forEach((text, i) => {
+    if (text.length > 0) chunks.push({ kind: 'text', text });
+    if (i < values.length) {
+      const value = values[i];
+      if (value instanceof SqlFragment) chunks.push(...value.chunks);
+      else chunks.push({ kind: 'value', value });
+    }
+  });
+  return new SqlFragment(chunks);
+}
+
+/** The empty fragment. */
+export const emptySql = new SqlFragment([]);
+
+/** Joins fragments with a separator written in code (default `, `). */
+export function joinSql(fragments: readonly SqlFragment[], separator = ', '): SqlFragment {
+  const chunks: Chunk[] = [];
+  fragments.forEach((fragment, i) => {
+    if (i > 0 && separator.length > 0) chunks.push({ kind: 'text', text: separator });
+    chunks.push(...fragment.chunks);
+  });
+  return new SqlFragment(chunks);
+}
+
+/**
+ * SQL text written in this codebase (a column expression chosen from a fixed map, a constant).
+ * Never pass anything derived from user input.
+ */
+export function trustedSql(text: string): SqlFragment {
+  return new SqlFragment([{ kind: 'text', text }]);
+}
+
+/**
+ * A quoted identifier, accepted only when it is in `allowed`. Throws otherwise, so a caller that
+ * forwards a user-chosen name cannot reach a column or table outside the whitelist.
+ */
+export function identifier(name: string, allowed: ReadonlySet<string> | readonly string[]): SqlFragment {
+  const ok = Array.isArray(allowed) ? allowed.includes(name) : (allowed as ReadonlySet<string>).has(name);
+  if (!ok) throw new Error(`SQL identifier '${name}' is not in the allowed list`);
+  return trustedSql(`"${name.replace(/"/g, '""')}"`);
+}
+
+/**
+ * A list for `expr IN <list>`, bound as ONE parameter whatever its length, so the statement text
+ * stays the same (and its prepared statement is reused) for any number of values. Renders as
+ * `(SELECT value FROM json_each(?))` in SQLite and `(SELECT unnest(CAST($n AS text[])))` in PostgreSQL.
+ */
+export function sqlList(values: readonly (string | number)[], elementType: 'text' | 'bigint' = 'text'): SqlFragment {
+  return new SqlFragment([{ kind: 'list', values, elementType }]);
+}
+
+/** A fragment whose text differs by dialect (the fast paths: GLOB vs LIKE, json_each vs arrays). */
+export function byDialect(variants: Record<Dialect, SqlFragment>): SqlFragment {
+  return new SqlFragment([{ kind: 'dialect', variants }]);
+}
+
+/** Renders a fragment for one dialect. */
+export function renderQuery(fragment: SqlFragment, dialect: Dialect): RenderedQuery {
+  const values: unknown[] = [];
+  let text = '';
+  const placeholder = (): string => (dialect === 'sqlite' ? '?' : `$${values.length}`);
+  const walk = (chunks: readonly Chunk[]): void => {
+    for (const chunk of chunks) {
+      switch (chunk.kind) {
+        case 'text':
+          text += chunk.text;
+          break;
+        case 'value':
+          values.push(chunk.value);
+          text += placeholder();
+          break;
+        case 'list':
+          if (dialect === 'sqlite') {
+            values.push(JSON.stringify(chunk.values));
+            text += `(SELECT value FROM json_each(${placeholder()}))`;
+          } else {
+            values.push(chunk.values);
+            text += `(SELECT unnest(CAST(${placeholder()} AS ${chunk.elementType}[])))`;
+          }
+          break;
+        case 'dialect':
+          walk(chunk.variants[dialect].chunks);
+          break;
+      }
+    }
+  };
+  walk(fragment.chunks);
+  return { text, values };
+}

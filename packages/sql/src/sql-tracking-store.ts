@@ -1,0 +1,809 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CreateExperimentInput,
+  CreateRunInput,
+  DatasetInput,
+  Experiment,
+  ExperimentTag,
+  LogBatchInput,
+  Metric,
+  MetricHistoryInput,
+  MetricHistoryIntervalInput,
+  Page,
+  Param,
+  Run,
+  RunInfo,
+  RunMetric,
+  RunTag,
+  SearchExperimentsInput,
+  SearchRunsInput,
+  TrackingStore,
+  UpdateRunInput,
+  ViewType,
+} from '@orrery/core';
+import {
+  LIMITS,
+  errors,
+  isOrreryError,
+  parseOrderBy,
+  parseSearchFilter,
+  validateDatasetInputs,
+  validateEntityKey,
+  validateExperimentName,
+  validateExperimentTag,
+  validateLogBatch,
+  validateMaxResults,
+  validateMetric,
+  validateParam,
+  validateRunStatus,
+  validateRunTag,
+  validateViewType,
+} from '@orrery/core';
+import type { SortKey } from './keyset.js';
+import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
+import { migrate } from './migrations.js';
+import { generateRunName } from './run-names.js';
+import {
+  compileExperimentFilter,
+  compileExperimentOrder,
+  compileRunFilter,
+  compileRunOrder,
+} from './search-compiler.js';
+import type { SqlExecutor } from './sql-executor.js';
+import type { SqlFragment } from './sql-fragment.js';
+import { byDialect, joinSql, sql, sqlList, trustedSql } from './sql-fragment.js';
+import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
+import { encodeMetricValue, toDatasetInput, toExperiment, toMetric, toRunInfo } from './tracking-rows.js';
+
+/** The reserved tag that mirrors a run's name. */
+export const RUN_NAME_TAG = 'mlflow.runName';
+/** Id of the experiment every store starts with. */
+export const DEFAULT_EXPERIMENT_ID = '0';
+/** Name of the experiment every store starts with. */
+export const DEFAULT_EXPERIMENT_NAME = 'Default';
+
+export interface SqlTrackingStoreOptions {
+  /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
+  defaultArtifactRoot: string;
+}
+
+const RUN_COLUMNS = trustedSql(
+  'r.run_uuid, r.name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage',
+);
+const EXPERIMENT_COLUMNS = trustedSql(
+  'e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time',
+);
+const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'] as const;
+const LATEST_METRIC_UPSERT =
+  'ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan ' +
+  'WHERE (excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)';
+
+const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
+  switch (viewType) {
+    case 'ACTIVE_ONLY':
+      return sql`${column} = 'active'`;
+    case 'DELETED_ONLY':
+      return sql`${column} = 'deleted'`;
+    case 'ALL':
+      return sql`1 = 1`;
+  }
+}
+
+function checkTimestamp(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be an integer.`);
+  }
+}
+
+/** Orders metric observations the way `latest_metrics` does: step, timestamp, NaN above numbers, value. */
+function isLater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const [av, an] = encodeMetricValue(a.value);
+  const [bv, bn] = encodeMetricValue(b.value);
+  if (an !== bn) return an > bn;
+  return av > bv;
+}
+
+/** Aggregates a group's `key, value` columns into one JSON array of pairs. */
+const keyValuePairs = byDialect({
+  sqlite: sql`json_group_array(json_array(key, value))`,
+  postgres: sql`json_agg(json_build_array(key, value))`,
+});
+
+/**
+ * Latest metrics of a group as JSON `[key, value-as-text, timestamp, step, is_nan]` tuples. The
+ * value travels as text printed with 17 significant digits (SQLite) or PostgreSQL's shortest exact
+ * form, because a JSON number would be rounded to 15 digits by SQLite.
+ */
+const metricTuples = byDialect({
+  sqlite: sql`json_group_array(json_array(key, printf('%!.17g', value), timestamp, step, is_nan))`,
+  postgres: sql`json_agg(json_build_array(key, CAST(value AS TEXT), timestamp, step, is_nan))`,
+});
+type MetricTuple = [string, string, number, number, number];
+
+/** Reads a double printed by `metricTuples` (SQLite prints infinities as `Inf`, PostgreSQL as `Infinity`). */
+function parseExactDouble(text: string): number {
+  if (text === 'Inf' || text === '+Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return Number(text);
+}
+
+/** Drivers return the aggregate as JSON text (SQLite) or already parsed (`pg` parses json). */
+function parsePairs(value: string | [string, string][]): [string, string][] {
+  return typeof value === 'string' ? (JSON.parse(value) as [string, string][]) : value;
+}
+
+function selectKeys(keys: readonly SortKey[]): SqlFragment {
+  return joinSql(keys.map((k, i) => sql`${k.expr} AS ${trustedSql(`s${i}`)}`));
+}
+
+function cursorOf(row: Record<string, unknown>, keyCount: number): unknown[] {
+  return Array.from({ length: keyCount }, (_, i) => row[`s${i}`]);
+}
+
+/**
+ * The TrackingStore on any SQL database the shared layer speaks (SQLite now, PostgreSQL later):
+ * one schema, one set of queries, dialect differences confined to the fragment renderer, the
+ * migrations and the executor. Every write runs in a transaction that first checks the run or
+ * experiment it touches, so a rejected call has written nothing.
+ */
+export class SqlTrackingStore implements TrackingStore {
+  private readonly db: SqlExecutor;
+  private readonly artifactRoot: string;
+
+  constructor(executor: SqlExecutor, options: SqlTrackingStoreOptions) {
+    this.db = executor;
+    this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
+  }
+
+  /**
+   * Migrates the schema, makes sure the Default experiment exists, and returns the store. Takes
+   * ownership of the executor (closed by `close`).
+   */
+  static async open(executor: SqlExecutor, options: SqlTrackingStoreOptions): Promise<SqlTrackingStore> {
+    const store = new SqlTrackingStore(executor, options);
+    await migrate(executor);
+    await store.ensureDefaultExperiment();
+    return store;
+  }
+
+  /** Creates experiment 0 ("Default") unless it exists. */
+  async ensureDefaultExperiment(): Promise<void> {
+    const now = Date.now();
+    await this.db.run(
+      sql`INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+          VALUES (0, ${DEFAULT_EXPERIMENT_NAME}, ${`${this.artifactRoot}/0`}, 'active', ${now}, ${now})
+          ON CONFLICT DO NOTHING`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // ---- experiments ----
+
+  async createExperiment(input: CreateExperimentInput): Promise<string> {
+    validateExperimentName(input.name);
+    const tags = input.tags ?? [];
+    tags.forEach(validateExperimentTag);
+    if (input.artifactLocation !== undefined && typeof input.artifactLocation !== 'string') {
+      throw errors.invalidParameter(`Invalid artifact_location ${String(input.artifactLocation)}: it must be a string.`);
+    }
+    const name = input.name;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const existing = await tx.get(sql`SELECT experiment_id FROM experiments WHERE name = ${name}`);
+        if (existing) throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+        const now = Date.now();
+        const row = await tx.get<{ experiment_id: number | string }>(
+          sql`INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+              VALUES (${name}, ${input.artifactLocation ?? ''}, 'active', ${now}, ${now}) RETURNING experiment_id`,
+        );
+        const id = String(row!.experiment_id);
+        if (!input.artifactLocation) {
+          await tx.run(
+            sql`UPDATE experiments SET artifact_location = ${`${this.artifactRoot}/${id}`} WHERE experiment_id = ${Number(id)}`,
+          );
+        }
+        await this.upsertExperimentTags(tx, Number(id), tags);
+        return id;
+      });
+    } catch (error) {
+      if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
+        throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+      }
+      throw error;
+    }
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const row = await this.requireExperiment(this.db, experimentId);
+    const [experiment] = await this.loadExperiments(this.db, [row]);
+    return experiment!;
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
+    const row = await this.db.get<ExperimentRow>(sql`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.name = ${name}`);
+    if (!row) return null;
+    const [experiment] = await this.loadExperiments(this.db, [row]);
+    return experiment!;
+  }
+
+  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
+    const viewType = input.viewType ?? 'ACTIVE_ONLY';
+    validateViewType(viewType);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchExperiments);
+    const filter = parseSearchFilter(input.filter, 'experiment');
+    const keys = compileExperimentOrder(parseOrderBy(input.orderBy, 'experiment'));
+    const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
+    const after = input.pageToken
+      ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length))
+      : sql`1 = 1`;
+    const rows = await this.db.all<ExperimentRow & Record<string, unknown>>(
+      sql`SELECT ${EXPERIMENT_COLUMNS}, ${selectKeys(keys)} FROM experiments e
+          WHERE ${viewCondition(trustedSql('e.lifecycle_stage'), viewType)} AND ${compileExperimentFilter(filter)} AND ${after}
+          ORDER BY ${orderByKeys(keys)} LIMIT ${maxResults + 1}`,
+    );
+    const pageRows = rows.slice(0, maxResults);
+    const items = await this.loadExperiments(this.db, pageRows);
+    const last = pageRows[pageRows.length - 1];
+    return rows.length > maxResults && last
+      ? { items, nextPageToken: makeKeysetToken(fingerprint, cursorOf(last, keys.length)) }
+      : { items };
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    validateExperimentName(newName);
+    try {
+      await this.db.transaction(async (tx) => {
+        const row = await this.requireExperiment(tx, experimentId);
+        if (row.lifecycle_stage !== 'active') {
+          throw errors.invalidState(`Cannot rename experiment ${experimentId}: it is deleted. Restore it first.`);
+        }
+        const taken = await tx.get<{ experiment_id: number }>(
+          sql`SELECT experiment_id FROM experiments WHERE name = ${newName} AND experiment_id != ${Number(row.experiment_id)}`,
+        );
+        if (taken) throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+        await tx.run(
+          sql`UPDATE experiments SET name = ${newName}, last_update_time = ${Date.now()} WHERE experiment_id = ${Number(row.experiment_id)}`,
+        );
+      });
+    } catch (error) {
+      if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
+        throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+      }
+      throw error;
+    }
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    if (experimentId === DEFAULT_EXPERIMENT_ID) {
+      throw errors.invalidParameter(`The Default experiment (id ${DEFAULT_EXPERIMENT_ID}) cannot be deleted.`);
+    }
+    await this.db.transaction(async (tx) => {
+      const row = await this.requireExperiment(tx, experimentId);
+      if (row.lifecycle_stage === 'deleted') return;
+      const id = Number(row.experiment_id);
+      const now = Date.now();
+      await tx.run(sql`UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ${now} WHERE experiment_id = ${id}`);
+      await tx.run(
+        sql`UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ${now}, deleted_with_experiment = 1
+            WHERE experiment_id = ${id} AND lifecycle_stage = 'active'`,
+      );
+    });
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.requireExperiment(tx, experimentId);
+      if (row.lifecycle_stage === 'active') return;
+      const id = Number(row.experiment_id);
+      await tx.run(sql`UPDATE experiments SET lifecycle_stage = 'active', last_update_time = ${Date.now()} WHERE experiment_id = ${id}`);
+      await tx.run(
+        sql`UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL, deleted_with_experiment = 0
+            WHERE experiment_id = ${id} AND deleted_with_experiment = 1`,
+      );
+    });
+  }
+
+  async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
+    validateExperimentTag(tag);
+    await this.db.transaction(async (tx) => {
+      const row = await this.requireActiveExperiment(tx, experimentId);
+      await this.upsertExperimentTags(tx, Number(row.experiment_id), [tag]);
+    });
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.requireActiveExperiment(tx, experimentId);
+      const result = await tx.run(
+        sql`DELETE FROM experiment_tags WHERE experiment_id = ${Number(row.experiment_id)} AND key = ${key}`,
+      );
+      if (result.changes === 0) {
+        throw errors.notFound(`No tag with key '${key}' on experiment ${experimentId}.`);
+      }
+    });
+  }
+
+  // ---- runs ----
+
+  async createRun(input: CreateRunInput): Promise<Run> {
+    const tags = input.tags ?? [];
+    tags.forEach(validateRunTag);
+    if (input.startTime !== undefined && input.startTime !== null) checkTimestamp('start_time', input.startTime);
+    if (input.userId !== undefined && input.userId !== null && typeof input.userId !== 'string') {
+      throw errors.invalidParameter(`Invalid user_id ${String(input.userId)}: it must be a string.`);
+    }
+    const nameTag = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
+      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
+    }
+    const givenName = input.runName ? input.runName : undefined;
+    if (givenName !== undefined && nameTag !== undefined && nameTag !== givenName) {
+      throw errors.invalidParameter(
+        `Both run_name '${givenName}' and the '${RUN_NAME_TAG}' tag '${nameTag}' were given with different values; give one, or the same value in both.`,
+      );
+    }
+    const runName = givenName ?? (nameTag ? nameTag : generateRunName());
+    const runId = randomUUID().replace(/-/g, '');
+    return this.db.transaction(async (tx) => {
+      const experiment = await this.requireExperiment(tx, input.experimentId);
+      if (experiment.lifecycle_stage !== 'active') {
+        throw errors.invalidState(
+          `Cannot create a run in experiment ${input.experimentId}: it is deleted. Restore it first.`,
+        );
+      }
+      const artifactUri = `${experiment.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`;
+      await tx.run(
+        sql`INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
+            VALUES (${runId}, ${runName}, ${Number(experiment.experiment_id)}, ${input.userId ?? ''}, 'RUNNING',
+                    ${input.startTime ?? Date.now()}, NULL, ${artifactUri}, 'active')`,
+      );
+      const allTags = [...tags.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: runName }];
+      await this.upsertRunTags(tx, runId, allTags);
+      const row = await this.requireRun(tx, runId);
+      const [run] = await this.loadRuns(tx, [row]);
+      return run!;
+    });
+  }
+
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    if (input.status !== undefined && input.status !== null) validateRunStatus(input.status);
+    if (input.endTime !== undefined && input.endTime !== null) checkTimestamp('end_time', input.endTime);
+    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
+      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
+    }
+    return this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      const sets: SqlFragment[] = [];
+      if (input.status) sets.push(sql`status = ${input.status}`);
+      if (input.endTime !== undefined && input.endTime !== null) sets.push(sql`end_time = ${input.endTime}`);
+      if (input.runName) sets.push(sql`name = ${input.runName}`);
+      if (sets.length > 0) await tx.run(sql`UPDATE runs SET ${joinSql(sets)} WHERE run_uuid = ${runId}`);
+      if (input.runName) await this.upsertRunTags(tx, runId, [{ key: RUN_NAME_TAG, value: input.runName }]);
+      return toRunInfo(await this.requireRun(tx, runId));
+    });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireRun(tx, runId);
+      await tx.run(
+        sql`UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ${Date.now()}, deleted_with_experiment = 0 WHERE run_uuid = ${runId}`,
+      );
+    });
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireRun(tx, runId);
+      await tx.run(
+        sql`UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL, deleted_with_experiment = 0 WHERE run_uuid = ${runId}`,
+      );
+    });
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const row = await this.requireRun(this.db, runId);
+    const [run] = await this.loadRuns(this.db, [row]);
+    return run!;
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const viewType = input.runViewType ?? 'ACTIVE_ONLY';
+    validateViewType(viewType);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRuns);
+    if (!Array.isArray(input.experimentIds)) {
+      throw errors.invalidParameter(`Invalid experiment_ids: it must be a list of experiment ids.`);
+    }
+    const experimentIds = input.experimentIds.map((id) => {
+      if (typeof id !== 'string' || !/^\d+$/.test(id)) {
+        throw errors.invalidParameter(`Invalid experiment id '${String(id)}' in experiment_ids: ids are integers.`);
+      }
+      return Number(id);
+    });
+    const filter = parseSearchFilter(input.filter, 'run');
+    const order = compileRunOrder(parseOrderBy(input.orderBy, 'run'));
+    if (experimentIds.length === 0) return { items: [] };
+    const fingerprint = queryFingerprint(['runs', [...experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], viewType]);
+    const after = input.pageToken
+      ? keysetAfter(order.keys, readKeysetToken(input.pageToken, fingerprint, order.keys.length))
+      : sql`1 = 1`;
+    const rows = await this.db.all<RunRow & Record<string, unknown>>(
+      sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
+          WHERE r.experiment_id IN ${sqlList(experimentIds, 'bigint')}
+            AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}
+            AND ${compileRunFilter(filter)} AND ${after}
+          ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
+    );
+    const pageRows = rows.slice(0, maxResults);
+    const items = await this.loadRuns(this.db, pageRows);
+    const last = pageRows[pageRows.length - 1];
+    return rows.length > maxResults && last
+      ? { items, nextPageToken: makeKeysetToken(fingerprint, cursorOf(last, order.keys.length)) }
+      : { items };
+  }
+
+  // ---- logging ----
+
+  async logMetric(runId: string, metric: Metric): Promise<void> {
+    validateMetric(metric);
+    await this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      await this.insertMetrics(tx, runId, [metric]);
+    });
+  }
+
+  async logParam(runId: string, param: Param): Promise<void> {
+    validateParam(param);
+    await this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      await this.insertParams(tx, runId, [param]);
+    });
+  }
+
+  async setTag(runId: string, tag: RunTag): Promise<void> {
+    validateRunTag(tag);
+    await this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      await this.upsertRunTags(tx, runId, [tag]);
+    });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      const result = await tx.run(sql`DELETE FROM tags WHERE run_uuid = ${runId} AND key = ${key}`);
+      if (result.changes === 0) throw errors.notFound(`No tag with key '${key}' on run '${runId}'.`);
+    });
+  }
+
+  async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
+    validateLogBatch(batch);
+    await this.db.transaction(async (tx) => {
+      await this.requireActiveRun(tx, runId);
+      if (batch.params && batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
+      if (batch.tags && batch.tags.length > 0) await this.upsertRunTags(tx, runId, batch.tags);
+      if (batch.metrics && batch.metrics.length > 0) await this.insertMetrics(tx, runId, batch.metrics);
+    });
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    if (!Array.isArray(datasets)) throw errors.invalidParameter(`Invalid datasets: it must be a list of dataset inputs.`);
+    validateDatasetInputs(datasets);
+    await this.db.transaction(async (tx) => {
+      const run = await this.requireActiveRun(tx, runId);
+      const experimentId = Number(run.experiment_id);
+      for (const input of datasets) {
+        const d = input.dataset;
+        let datasetUuid = (
+          await tx.get<{ dataset_uuid: string }>(
+            sql`SELECT dataset_uuid FROM datasets WHERE experiment_id = ${experimentId} AND name = ${d.name} AND digest = ${d.digest}`,
+          )
+        )?.dataset_uuid;
+        if (!datasetUuid) {
+          datasetUuid = randomUUID().replace(/-/g, '');
+          await tx.run(
+            sql`INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
+                VALUES (${datasetUuid}, ${experimentId}, ${d.name}, ${d.digest}, ${d.sourceType}, ${d.source}, ${d.schema ?? null}, ${d.profile ?? null})`,
+          );
+        }
+        const existing = await tx.get<{ input_uuid: string }>(
+          sql`SELECT input_uuid FROM inputs WHERE source_type = 'DATASET' AND source_id = ${datasetUuid}
+              AND destination_type = 'RUN' AND destination_id = ${runId}`,
+        );
+        if (existing) continue;
+        const inputUuid = randomUUID().replace(/-/g, '');
+        await tx.run(
+          sql`INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id)
+              VALUES (${inputUuid}, 'DATASET', ${datasetUuid}, 'RUN', ${runId})`,
+        );
+        const tagRows = new Map((input.tags ?? []).map((t) => [t.key, t.value]));
+        if (tagRows.size > 0) {
+          await tx.insertMany(
+            'input_tags',
+            ['input_uuid', 'name', 'value'],
+            [...tagRows].map(([k, v]) => [inputUuid, k, v]),
+          );
+        }
+      }
+    });
+  }
+
+  // ---- reading ----
+
+  async getMetricHistory(runId: string, metricKey: string, input: MetricHistoryInput = {}): Promise<Page<Metric>> {
+    validateEntityKey('metric', metricKey);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistory);
+    await this.requireRun(this.db, runId);
+    const keys: SortKey[] = ['step', 'timestamp', 'is_nan', 'value', 'id'].map((c) => ({
+      expr: trustedSql(c),
+      ascending: true,
+    }));
+    const fingerprint = queryFingerprint(['history', runId, metricKey]);
+    const cursor = input.pageToken ? readKeysetToken(input.pageToken, fingerprint, keys.length) : undefined;
+    // The redundant `step >=` bound lets the index range-scan from the cursor on.
+    const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(keys, cursor)}` : sql`1 = 1`;
+    const rows = await this.db.all<MetricRow & { id: number | string }>(
+      sql`SELECT key, value, timestamp, step, is_nan, id FROM metrics
+          WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}
+          ORDER BY step, timestamp, is_nan, value, id LIMIT ${maxResults + 1}`,
+    );
+    const pageRows = rows.slice(0, maxResults);
+    const items = pageRows.map(toMetric);
+    const last = pageRows[pageRows.length - 1];
+    return rows.length > maxResults && last
+      ? {
+          items,
+          nextPageToken: makeKeysetToken(fingerprint, [last.step, last.timestamp, last.is_nan, last.value, last.id]),
+        }
+      : { items };
+  }
+
+  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
+    const runIds = input.runIds;
+    const { maxRunIds } = LIMITS.metricHistoryInterval;
+    if (!Array.isArray(runIds) || runIds.length === 0 || runIds.length > maxRunIds) {
+      throw errors.invalidParameter(
+        `Invalid run_ids: between 1 and ${maxRunIds} run ids are required, got ${Array.isArray(runIds) ? runIds.length : String(runIds)}.`,
+      );
+    }
+    validateEntityKey('metric', input.metricKey);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistoryInterval);
+    for (const [field, value] of [['start_step', input.startStep], ['end_step', input.endStep]] as const) {
+      if (value !== undefined && value !== null) checkTimestamp(field, value);
+    }
+    if (input.startStep !== undefined && input.endStep !== undefined && input.startStep > input.endStep) {
+      throw errors.invalidParameter(
+        `Invalid step range: start_step ${input.startStep} is greater than end_step ${input.endStep}.`,
+      );
+    }
+    const unique = [...new Set(runIds)];
+    const found = await this.db.all<{ run_uuid: string }>(
+      sql`SELECT run_uuid FROM runs WHERE run_uuid IN ${sqlList(unique)}`,
+    );
+    if (found.length !== unique.length) {
+      const known = new Set(found.map((r) => r.run_uuid));
+      const missing = unique.find((id) => !known.has(id));
+      throw errors.notFound(`Run '${missing}' not found.`);
+    }
+    const range = joinSql(
+      [
+        input.startStep !== undefined && input.startStep !== null ? sql` AND step >= ${input.startStep}` : sql``,
+        input.endStep !== undefined && input.endStep !== null ? sql` AND step <= ${input.endStep}` : sql``,
+      ],
+      '',
+    );
+    // Per run, number the distinct steps in range 0..n-1 and keep the k whose index is
+    // floor(j * (n-1) / (k-1)) for j = 0..k-1: evenly spread, first and last included. The casts
+    // keep the division integral (drivers may bind numbers as doubles).
+    const picked =
+      maxResults === 1
+        ? sql`rn = 0`
+        : sql`n <= CAST(${maxResults} AS BIGINT) OR ((((rn * CAST(${maxResults - 1} AS BIGINT)) + (n - 2)) / (n - 1)) * (n - 1)) / CAST(${maxResults - 1} AS BIGINT) = rn`;
+    const rows = await this.db.all<MetricRow & { run_uuid: string }>(
+      sql`WITH steps AS (
+            SELECT run_uuid, step,
+                   ROW_NUMBER() OVER (PARTITION BY run_uuid ORDER BY step) - 1 AS rn,
+                   COUNT(*) OVER (PARTITION BY run_uuid) AS n
+            FROM (SELECT DISTINCT run_uuid, step FROM metrics
+                  WHERE run_uuid IN ${sqlList(unique)} AND key = ${input.metricKey}${range}) s
+          ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})
+          SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan
+          FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step
+          WHERE m.key = ${input.metricKey}
+          ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
+    );
+    return rows.map((row) => ({ runId: row.run_uuid, ...toMetric(row) }));
+  }
+
+  // ---- internals ----
+
+  private parseExperimentId(experimentId: string): number {
+    if (typeof experimentId !== 'string' || !/^\d{1,18}$/.test(experimentId)) {
+      throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+    }
+    return Number(experimentId);
+  }
+
+  private async requireExperiment(db: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
+    const id = this.parseExperimentId(experimentId);
+    const row = await db.get<ExperimentRow>(sql`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.experiment_id = ${id}`);
+    if (!row) throw errors.notFound(`No experiment with id '${experimentId}' exists.`);
+    return row;
+  }
+
+  private async requireActiveExperiment(db: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
+    const row = await this.requireExperiment(db, experimentId);
+    if (row.lifecycle_stage !== 'active') {
+      throw errors.invalidState(`Experiment ${experimentId} is deleted: it must be active to be changed. Restore it first.`);
+    }
+    return row;
+  }
+
+  private async requireRun(db: SqlExecutor, runId: string): Promise<RunRow> {
+    const row =
+      typeof runId === 'string' && RUN_ID_PATTERN.test(runId)
+        ? await db.get<RunRow>(sql`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_uuid = ${runId}`)
+        : undefined;
+    if (!row) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    return row;
+  }
+
+  private async requireActiveRun(db: SqlExecutor, runId: string): Promise<RunRow> {
+    const row = await this.requireRun(db, runId);
+    if (row.lifecycle_stage !== 'active') {
+      throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+    }
+    return row;
+  }
+
+  private async upsertExperimentTags(db: SqlExecutor, experimentId: number, tags: readonly ExperimentTag[]): Promise<void> {
+    if (tags.length === 0) return;
+    const latest = new Map(tags.map((t) => [t.key, t.value]));
+    await db.insertMany(
+      'experiment_tags',
+      ['experiment_id', 'key', 'value'],
+      [...latest].map(([k, v]) => [experimentId, k, v]),
+      'ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
+    );
+  }
+
+  /** Tags, last value per key winning; the `mlflow.runName` tag also renames the run. */
+  private async upsertRunTags(db: SqlExecutor, runId: string, tags: readonly RunTag[]): Promise<void> {
+    const latest = new Map(tags.map((t) => [t.key, t.value]));
+    await db.insertMany(
+      'tags',
+      ['run_uuid', 'key', 'value'],
+      [...latest].map(([k, v]) => [runId, k, v]),
+      'ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value',
+    );
+    const runName = latest.get(RUN_NAME_TAG);
+    if (runName !== undefined) await db.run(sql`UPDATE runs SET name = ${runName} WHERE run_uuid = ${runId}`);
+  }
+
+  /**
+   * Params are immutable: the whole set is checked against what the run has before anything is
+   * written, and a differing value rejects the call naming key, old and new value.
+   */
+  private async insertParams(db: SqlExecutor, runId: string, params: readonly Param[]): Promise<void> {
+    const wanted = new Map(params.map((p) => [p.key, p.value]));
+    const existing = await db.all<{ key: string; value: string }>(
+      sql`SELECT key, value FROM params WHERE run_uuid = ${runId} AND key IN ${sqlList([...wanted.keys()])}`,
+    );
+    const conflicts = existing.filter((row) => wanted.get(row.key) !== row.value);
+    if (conflicts.length > 0) {
+      const details = conflicts
+        .map((c) => `key '${c.key}': logged value '${c.value}', new value '${wanted.get(c.key)}'`)
+        .join('; ');
+      throw errors.invalidParameter(
+        `Changing param values is not allowed. Run '${runId}' already has different values for ${details}.`,
+      );
+    }
+    const known = new Set(existing.map((row) => row.key));
+    const fresh = [...wanted].filter(([k]) => !known.has(k)).map(([k, v]) => [runId, k, v]);
+    if (fresh.length > 0) {
+      await db.insertMany('params', ['run_uuid', 'key', 'value'], fresh, 'ON CONFLICT (run_uuid, key) DO NOTHING');
+    }
+  }
+
+  /** Appends the observations, then moves latest_metrics forward once per key. */
+  private async insertMetrics(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void> {
+    const rows: unknown[][] = new Array(metrics.length);
+    const latest = new Map<string, Metric>();
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
+      const [value, isNan] = encodeMetricValue(m.value);
+      rows[i] = [runId, m.key, value, m.timestamp, m.step, isNan];
+      const current = latest.get(m.key);
+      if (!current || isLater(m, current)) latest.set(m.key, m);
+    }
+    await db.insertMany('metrics', METRIC_COLUMNS, rows);
+    const latestRows = [...latest.values()].map((m) => {
+      const [value, isNan] = encodeMetricValue(m.value);
+      return [runId, m.key, value, m.timestamp, m.step, isNan];
+    });
+    await db.insertMany('latest_metrics', METRIC_COLUMNS, latestRows, LATEST_METRIC_UPSERT);
+  }
+
+  private async loadExperiments(db: SqlExecutor, rows: readonly ExperimentRow[]): Promise<Experiment[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => Number(r.experiment_id));
+    const tagRows = await db.all<{ experiment_id: number | string; key: string; value: string }>(
+      sql`SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN ${sqlList(ids, 'bigint')} ORDER BY key`,
+    );
+    const tags = new Map<string, ExperimentTag[]>();
+    for (const t of tagRows) {
+      const id = String(t.experiment_id);
+      let list = tags.get(id);
+      if (!list) tags.set(id, (list = []));
+      list.push({ key: t.key, value: t.value });
+    }
+    return rows.map((row) => toExperiment(row, tags.get(String(row.experiment_id)) ?? []));
+  }
+
+  /** Loads params, tags, latest metrics and inputs of many runs with a fixed number of queries. */
+  private async loadRuns(db: SqlExecutor, rows: readonly RunRow[]): Promise<Run[]> {
+    if (rows.length === 0) return [];
+    const ids = sqlList(rows.map((r) => r.run_uuid));
+    const runs = new Map<string, Run>();
+    for (const row of rows) {
+      runs.set(row.run_uuid, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
+    }
+    // Params and tags come back as one JSON array of [key, value] pairs per run: a page of 1000
+    // runs with 20 params each is 1000 rows instead of 20000, about three times faster to read.
+    // (Metric values stay plain rows: JSON would round doubles.)
+    const params = await db.all<{ run_uuid: string; pairs: string | [string, string][] }>(
+      sql`SELECT run_uuid, ${keyValuePairs} AS pairs FROM params WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
+    );
+    for (const row of params) {
+      const run = runs.get(row.run_uuid);
+      for (const [key, value] of parsePairs(row.pairs)) run?.data.params.push({ key, value });
+    }
+    const tags = await db.all<{ run_uuid: string; pairs: string | [string, string][] }>(
+      sql`SELECT run_uuid, ${keyValuePairs} AS pairs FROM tags WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
+    );
+    for (const row of tags) {
+      const run = runs.get(row.run_uuid);
+      for (const [key, value] of parsePairs(row.pairs)) run?.data.tags.push({ key, value });
+    }
+    const metrics = await db.all<{ run_uuid: string; rows: string | MetricTuple[] }>(
+      sql`SELECT run_uuid, ${metricTuples} AS rows FROM latest_metrics WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
+    );
+    for (const row of metrics) {
+      const run = runs.get(row.run_uuid);
+      const tuples = typeof row.rows === 'string' ? (JSON.parse(row.rows) as MetricTuple[]) : row.rows;
+      for (const [key, value, timestamp, step, isNan] of tuples) {
+        run?.data.metrics.push(toMetric({ key, value: parseExactDouble(value), timestamp, step, is_nan: isNan }));
+      }
+    }
+    const inputs = await db.all<DatasetInputRow>(
+      sql`SELECT i.input_uuid, i.destination_id AS run_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
+                 d.dataset_schema, d.dataset_profile
+          FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+          WHERE i.destination_type = 'RUN' AND i.source_type = 'DATASET' AND i.destination_id IN ${ids}`,
+    );
+    if (inputs.length > 0) {
+      const inputTags = await db.all<{ input_uuid: string; name: string; value: string }>(
+        sql`SELECT t.input_uuid, t.name, t.value FROM input_tags t JOIN inputs i ON i.input_uuid = t.input_uuid
+            WHERE i.destination_type = 'RUN' AND i.destination_id IN ${ids}`,
+      );
+      const byInput = new Map<string, { key: string; value: string }[]>();
+      for (const t of inputTags) {
+        let list = byInput.get(t.input_uuid);
+        if (!list) byInput.set(t.input_uuid, (list = []));
+        list.push({ key: t.name, value: t.value });
+      }
+      for (const input of inputs) {
+        runs.get(input.run_uuid)?.inputs.datasetInputs.push(toDatasetInput(input, byInput.get(input.input_uuid) ?? []));
+      }
+    }
+    return rows.map((row) => runs.get(row.run_uuid)!);
+  }
+}

@@ -1,0 +1,33 @@
+import type { TestServiceDefinition } from './test-services.js';
+
+/**
+ * The services tests can ask for. Each later backend adds its own definition here (azurite, ftp,
+ * sftp), and fills `startContainer` once testcontainers is a dependency of testkit.
+ */
+export const POSTGRES_SERVICE: TestServiceDefinition = {
+  name: 'postgres',
+  displayName: 'PostgreSQL',
+  envVar: 'ORRERY_TEST_POSTGRES_URL',
+  localPort: 5432,
+  localUrl: (host, port) => `postgres://postgres@${host}:${port}/postgres`,
+  urlExample: 'postgres://postgres:secret@127.0.0.1:5432/postgres',
+  installHint:
+    'install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) and run it on 127.0.0.1:5432 with trust auth for user `postgres`',
+  // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `postgres:16-alpine`
+  // here (POSTGRES_HOST_AUTH_METHOD=trust) and return its URL and a stop function.
+  startContainer: undefined,
+  startBinary: undefined,
+};
+
+export const REDIS_SERVICE: TestServiceDefinition = {
+  name: 'redis',
+  displayName: 'Redis',
+  envVar: 'ORRERY_TEST_REDIS_URL',
+  localPort: 6379,
+  localUrl: (host, port) => `redis://${host}:${port}`,
+  urlExample: 'redis://127.0.0.1:6379',
+  installHint: 'install Redis (Debian/Ubuntu: `apt-get install redis-server`) and run it on 127.0.0.1:6379',
+  // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `redis:7-alpine` here.
+  startContainer: undefined,
+  startBinary: undefined,
+};

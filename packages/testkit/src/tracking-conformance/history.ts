@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { RunMetric } from '@orrery/core';
+import {
+  BASE_TIME,
+  createExperiment,
+  expectOrreryError,
+  freshStorePerTest,
+  type TrackingStoreConformanceOptions,
+} from './harness.js';
+
+/** The value logged at a step, so returned points can be checked against what was logged. */
+function valueAt(runIndex: number, step: number): number {
+  return runIndex * 1000 + step / 10;
+}
+
+function assertOrdered(points: RunMetric[]): void {
+  for (let i = 1; i < points.length; i += 1) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    const inOrder =
+      a.runId < b.runId || (a.runId === b.runId && (a.step < b.step || (a.step === b.step && a.timestamp <= b.timestamp)));
+    expect(inOrder, `points ${i - 1} and ${i} out of order`).toBe(true);
+  }
+}
+
+/** getMetricHistoryBulkInterval: sampling bounds, endpoints and order. Fresh store per test. */
+export function historyConformance(options: TrackingStoreConformanceOptions): void {
+  describe('getMetricHistoryBulkInterval', () => {
+    const h = freshStorePerTest(options);
+
+    /** Run 0 logs steps 0..99, run 1 the even steps 0..98, one point per step. */
+    async function seed(): Promise<string[]> {
+      const experimentId = await createExperiment(h.store, 'interval');
+      const stepsPerRun = [
+        Array.from({ length: 100 }, (_, i) => i),
+        Array.from({ length: 50 }, (_, i) => i * 2),
+      ];
+      const runIds: string[] = [];
+      for (const [runIndex, steps] of stepsPerRun.entries()) {
+        const run = await h.store.createRun({ experimentId, startTime: BASE_TIME });
+        await h.store.logBatch(run.info.runId, {
+          metrics: steps.map((step) => ({ key: 'loss', value: valueAt(runIndex, step), step, timestamp: BASE_TIME + step })),
+        });
+        runIds.push(run.info.runId);
+      }
+      return runIds;
+    }
+
+    function checkRun(points: RunMetric[], runId: string, runIndex: number, first: number, last: number, max: number) {
+      const mine = points.filter((p) => p.runId === runId);
+      expect(mine.length).toBeGreaterThan(0);
+      expect(mine.length).toBeLessThanOrEqual(max);
+      expect(mine[0]!.step).toBe(first);
+      expect(mine.at(-1)!.step).toBe(last);
+      for (const p of mine) {
+        expect(p.key).toBe('loss');
+        expect(p.value).toBe(valueAt(runIndex, p.step));
+        expect(p.timestamp).toBe(BASE_TIME + p.step);
+        expect(p.step).toBeGreaterThanOrEqual(first);
+        expect(p.step).toBeLessThanOrEqual(last);
+      }
+      expect(new Set(mine.map((p) => p.step)).size).toBe(mine.length);
+    }
+
+    it('samples at most maxResults points per run, keeping the first and last step, in order', async () => {
+      const [r0, r1] = await seed();
+      const points = await h.store.getMetricHistoryBulkInterval({ runIds: [r0!, r1!], metricKey: 'loss', maxResults: 10 });
+      assertOrdered(points);
+      checkRun(points, r0!, 0, 0, 99, 10);
+      checkRun(points, r1!, 1, 0, 98, 10);
+      expect(new Set(points.map((p) => p.runId))).toEqual(new Set([r0, r1]));
+    });
+
+    it('limits sampling to the inclusive step range', async () => {
+      const [r0, r1] = await seed();
+      const points = await h.store.getMetricHistoryBulkInterval({
+        runIds: [r1!, r0!],
+        metricKey: 'loss',
+        startStep: 20,
+        endStep: 60,
+        maxResults: 7,
+      });
+      assertOrdered(points);
+      checkRun(points, r0!, 0, 20, 60, 7);
+      checkRun(points, r1!, 1, 20, 60, 7);
+    });
+
+    it('returns every point when maxResults covers the range, and nothing for an unknown key', async () => {
+      const [r0, r1] = await seed();
+      const points = await h.store.getMetricHistoryBulkInterval({ runIds: [r0!, r1!], metricKey: 'loss' });
+      assertOrdered(points);
+      expect(points.filter((p) => p.runId === r0).map((p) => p.step)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(points.filter((p) => p.runId === r1).map((p) => p.step)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+      expect(await h.store.getMetricHistoryBulkInterval({ runIds: [r0!], metricKey: 'nothing' })).toEqual([]);
+    });
+
+    it('rejects bad arguments with INVALID_PARAMETER_VALUE', async () => {
+      const [r0] = await seed();
+      const call = (input: Partial<Parameters<typeof h.store.getMetricHistoryBulkInterval>[0]>) =>
+        h.store.getMetricHistoryBulkInterval({ runIds: [r0!], metricKey: 'loss', ...input });
+      await expectOrreryError(call({ runIds: [] }), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(
+        call({ runIds: Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, '0')) }),
+        'INVALID_PARAMETER_VALUE',
+      );
+      for (const maxResults of [0, -5, 2501]) {
+        await expectOrreryError(call({ maxResults }), 'INVALID_PARAMETER_VALUE');
+      }
+    });
+  });
+}
