@@ -33,3 +33,5 @@ export type {
   ArtifactRepositoryConformanceOptions,
   OpenedArtifactRepository,
 } from './artifact-repository-conformance.js';
+export { generateBytes, hashStream } from './artifact-conformance/artifact-fixtures.js';
+export type { GeneratedBytes, GeneratedBytesOptions } from './artifact-conformance/artifact-fixtures.js';

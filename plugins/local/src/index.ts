@@ -1,1 +1,2 @@
-export {};
+export { LocalArtifactRepository, type LocalArtifactRepositoryOptions } from './local-artifact-repository.js';
+export { default as localArtifactRepositoryDefinition } from './local-plugin.js';

@@ -12,6 +12,8 @@ export interface ArtifactFileInfo {
  * Stores a run's (or a model's) files under one root URI. Artifact paths are relative,
  * `/`-separated, and never escape the root: an absolute path, a `..` segment, a backslash or a NUL
  * byte is refused with INVALID_PARAMETER_VALUE before anything is read or written.
+ * Repositories never percent-decode paths (the server decodes a URL path once before calling
+ * them); `normalizeArtifactPath` from core applies these rules and every implementation uses it.
  * Reads and writes stream: memory stays flat whatever the file size.
  * A missing artifact is RESOURCE_DOES_NOT_EXIST; an unreachable service is TEMPORARILY_UNAVAILABLE.
  */
@@ -23,18 +25,22 @@ export interface ArtifactRepository {
   logArtifact(localFile: string, artifactPath?: string): Promise<void>;
   /** Uploads a local directory's contents, recursively, under `artifactPath` (or the root). Overwrites. */
   logArtifacts(localDir: string, artifactPath?: string): Promise<void>;
-  /** Lists the direct children of `path` (the root when omitted); empty for a missing directory. */
+  /** Lists the direct children of `path` (the root when omitted), sorted by path; empty for a missing directory or a file. */
   listArtifacts(path?: string): Promise<ArtifactFileInfo[]>;
   /**
    * Downloads a file or a whole directory (recursively) into the local directory `dstDir` and
-   * returns the local path of what was downloaded.
+   * returns the local path of what was downloaded: `<dstDir>/<artifactPath>` (`dstDir` itself for
+   * the root). A missing path is RESOURCE_DOES_NOT_EXIST.
    */
   downloadArtifacts(artifactPath: string, dstDir: string): Promise<string>;
-  /** Deletes a file or a directory recursively; the whole root when `artifactPath` is omitted. */
+  /** Deletes a file or a directory recursively; the whole root when `artifactPath` is omitted. A missing path is a no-op. */
   deleteArtifacts(artifactPath?: string): Promise<void>;
   /** Opens a stream on one stored file. */
   readArtifactStream(artifactPath: string): Promise<Readable>;
-  /** Writes one file from a stream, replacing any existing file; resolves once it is durably stored. */
+  /**
+   * Writes one file from a stream, replacing any existing file; resolves once it is durably stored.
+   * If the stream fails, it rejects and any previous file at that path is left unchanged.
+   */
   writeArtifactStream(artifactPath: string, body: Readable | AsyncIterable<Uint8Array>): Promise<void>;
   /** Releases connections. Optional for repositories that hold none. */
   close?(): Promise<void>;

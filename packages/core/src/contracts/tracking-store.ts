@@ -110,9 +110,12 @@ export interface TrackingStore {
   searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
   /** Renames an active experiment. Throws RESOURCE_ALREADY_EXISTS when the new name is taken. */
   renameExperiment(experimentId: string, newName: string): Promise<void>;
-  /** Marks the experiment and its runs deleted. The Default experiment (id 0) cannot be deleted. */
+  /**
+   * Marks the experiment and its active runs deleted; a no-op for a deleted experiment. The Default
+   * experiment (id 0) cannot be deleted: INVALID_PARAMETER_VALUE.
+   */
   deleteExperiment(experimentId: string): Promise<void>;
-  /** Restores a deleted experiment and the runs deleted with it. */
+  /** Restores a deleted experiment and the runs deleted with it (runs deleted before stay deleted). */
   restoreExperiment(experimentId: string): Promise<void>;
   /** Sets (creates or overwrites) one experiment tag. */
   setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void>;

@@ -1,0 +1,2 @@
+export * from './artifact-path.js';
+export * from './local-artifact-uri.js';
