@@ -19,6 +19,7 @@ let passed = 0;
 let failed = 0;
 const checks = [
   ['typecheck', bin('tsc'), ['-b']],
+  ['typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json']],
   ['lint', bin('eslint'), ['.', '--max-warnings=0']],
 ];
 for (const [label, command, args] of checks) {
