@@ -1,0 +1,530 @@
+/**
+ * The tracking routes of MLflow's REST API 2.0 (service.proto), each as: method(s), path below
+ * `/api/2.0` (and `/ajax-api/2.0`), and a handler from the request's fields to the response
+ * object in MLflow's JSON form.
+ */
+import {
+  LIMITS,
+  OrreryError,
+  errors,
+  joinArtifactPath,
+  normalizeArtifactPath,
+  type ArtifactRepository,
+  type DatasetInput,
+  type Metric,
+  type RunStatus,
+  type RunTag,
+  type TrackingStore,
+  type ViewType,
+} from '@orrery/core';
+import {
+  experimentToWire,
+  fileInfoToWire,
+  metricToWire,
+  runInfoToWire,
+  runMetricToWire,
+  runToWire,
+} from '../wire/tracking-wire.js';
+import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestReader } from '../wire/request-reader.js';
+import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
+
+/** What the tracking handlers work with. */
+export interface TrackingRouteContext {
+  store: TrackingStore;
+  /** The proxy's destination repository; throws when the server does not serve artifacts. */
+  artifactDestination(): Promise<ArtifactRepository>;
+  /** Opens the repository of a run whose artifact root is not proxied (a path the server can reach). */
+  openArtifactRepository(uri: string): Promise<ArtifactRepository>;
+}
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface TrackingRoute {
+  method: HttpMethod;
+  /** Path below the API prefix, e.g. `/mlflow/runs/get`. */
+  path: string;
+  /** Largest accepted JSON body in bytes (MLflow's limit for log-batch); default the server's. */
+  bodyLimit?: number;
+  handle(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>>;
+}
+
+/** The `mlflow.log-model.history` tag: a JSON list of every model logged to the run. */
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+/** Fields MLflow requires in a logged model's JSON. */
+const REQUIRED_MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
+/** MLflow's per-request limit of get-history-bulk (the web UI's chart endpoint). */
+const HISTORY_BULK_MAX_RUN_IDS = 100;
+
+const EMPTY = {};
+
+function readTag(item: RequestReader): RunTag {
+  return { key: item.string('key', { required: true }), value: item.string('value') ?? '' };
+}
+
+function readMetric(item: RequestReader): Metric {
+  return {
+    key: item.string('key', { required: true }),
+    value: item.double('value', { required: true })!,
+    timestamp: item.integer('timestamp', { required: true })!,
+    step: item.integer('step') ?? 0,
+  };
+}
+
+function readDatasetInput(item: RequestReader): DatasetInput {
+  const tags = item.messageList('tags', (tag) => ({
+    key: tag.string('key', { required: true }),
+    value: tag.string('value', { required: true }),
+  }));
+  const dataset = item.message(
+    'dataset',
+    (d) => {
+      const schema = d.string('schema');
+      const profile = d.string('profile');
+      return {
+        name: d.string('name', { required: true }),
+        digest: d.string('digest', { required: true }),
+        sourceType: d.string('source_type', { required: true }),
+        source: d.string('source', { required: true }),
+        ...(schema !== undefined ? { schema } : {}),
+        ...(profile !== undefined ? { profile } : {}),
+      };
+    },
+    { required: true },
+  )!;
+  return { tags, dataset };
+}
+
+function viewType(request: RequestReader, field: string): ViewType | undefined {
+  return request.enumName(field, VIEW_TYPE_VALUES) as ViewType | undefined;
+}
+
+/** Every page of a metric's history, for clients that do not page (MLflow 2.x returns it whole). */
+async function wholeMetricHistory(store: TrackingStore, runId: string, key: string): Promise<Metric[]> {
+  const all: Metric[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await store.getMetricHistory(runId, key, pageToken === undefined ? {} : { pageToken });
+    all.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined && pageToken !== '');
+  return all;
+}
+
+async function listRunArtifacts(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>> {
+  const runId = request.runId();
+  const requested = request.string('path');
+  const relative = requested === undefined ? '' : normalizeArtifactPath(requested);
+  request.string('page_token');
+  const run = await context.store.getRun(runId);
+  const rootUri = run.info.artifactUri;
+  let files: Array<Record<string, unknown>>;
+  if (isProxiedArtifactUri(rootUri)) {
+    const destination = await context.artifactDestination();
+    const listed = await destination.listArtifacts(joinArtifactPath(proxiedArtifactPath(rootUri), relative));
+    files = listed.map((info) => {
+      const basename = info.path.slice(info.path.lastIndexOf('/') + 1);
+      return fileInfoToWire(relative === '' ? basename : `${relative}/${basename}`, info);
+    });
+  } else {
+    const repository = await context.openArtifactRepository(rootUri);
+    try {
+      files = (await repository.listArtifacts(relative === '' ? undefined : relative)).map((info) => fileInfoToWire(info.path, info));
+    } finally {
+      await repository.close?.();
+    }
+  }
+  const response: Record<string, unknown> = { root_uri: rootUri };
+  if (files.length > 0) response.files = files;
+  return response;
+}
+
+async function logModel(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>> {
+  const runId = request.string('run_id', { required: true });
+  const modelJson = request.string('model_json', { required: true });
+  let model: unknown;
+  try {
+    model = JSON.parse(modelJson);
+  } catch {
+    throw errors.invalidParameter(`Malformed model info. \n ${modelJson.slice(0, 500)} \n is not a valid JSON.`);
+  }
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) {
+    throw errors.invalidParameter(`Malformed model info: model_json must be a JSON object, got ${modelJson.slice(0, 200)}.`);
+  }
+  const missing = REQUIRED_MODEL_FIELDS.filter((field) => !(field in model));
+  if (missing.length > 0) {
+    throw errors.invalidParameter(`Model json is missing mandatory fields: ${missing.map((f) => `'${f}'`).join(', ')}`);
+  }
+  // Read-modify-write of one tag, as MLflow's stores do: the history is a JSON list that grows.
+  const run = await context.store.getRun(runId);
+  if (run.info.lifecycleStage !== 'active') {
+    throw errors.invalidState(`The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycleStage}.`);
+  }
+  const previous = run.data.tags.find((tag) => tag.key === LOGGED_MODELS_TAG);
+  let history: unknown[] = [];
+  if (previous !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(previous.value);
+      if (Array.isArray(parsed)) history = parsed;
+    } catch {
+      // A corrupt history tag is replaced rather than blocking every later log-model call.
+    }
+  }
+  history.push(model);
+  await context.store.setTag(runId, { key: LOGGED_MODELS_TAG, value: JSON.stringify(history) });
+  return EMPTY;
+}
+
+async function metricHistoryBulk(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>> {
+  const runIds = request.stringList('run_id');
+  if (runIds.length === 0) {
+    throw errors.invalidParameter('GetMetricHistoryBulk request must specify at least one run_id.');
+  }
+  if (runIds.length > HISTORY_BULK_MAX_RUN_IDS) {
+    throw errors.invalidParameter(
+      `GetMetricHistoryBulk request cannot specify more than ${HISTORY_BULK_MAX_RUN_IDS} run_ids. Received ${runIds.length} run_ids.`,
+    );
+  }
+  const metricKey = request.string('metric_key');
+  if (metricKey === undefined) throw errors.invalidParameter('GetMetricHistoryBulk request must specify a metric_key.');
+  const limit = LIMITS.metricHistory.maxResults;
+  const maxResults = Math.min(request.integer('max_results', { min: 1 }) ?? limit, limit);
+  const metrics: Array<Record<string, unknown>> = [];
+  for (const runId of [...runIds].sort()) {
+    if (metrics.length >= maxResults) break;
+    const history = (await wholeMetricHistory(context.store, runId, metricKey)).sort(
+      (a, b) => a.timestamp - b.timestamp || a.step - b.step || a.value - b.value,
+    );
+    for (const metric of history) metrics.push(runMetricToWire({ ...metric, runId }));
+  }
+  return { metrics: metrics.slice(0, maxResults) };
+}
+
+export const TRACKING_ROUTES: TrackingRoute[] = [
+  // ---- experiments ----
+  {
+    method: 'POST',
+    path: '/mlflow/experiments/create',
+    async handle(request, { store }) {
+      const name = request.string('name', { required: true });
+      const artifactLocation = request.string('artifact_location');
+      const tags = request.messageList('tags', readTag);
+      if (artifactLocation !== undefined && artifactLocation.includes('#')) {
+        throw errors.invalidParameter("'artifact_location' URL can't include fragments or params.");
+      }
+      const experimentId = await store.createExperiment({
+        name,
+        ...(artifactLocation ? { artifactLocation } : {}),
+        ...(tags.length > 0 ? { tags } : {}),
+      });
+      return { experiment_id: experimentId };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/experiments/get',
+    async handle(request, { store }) {
+      const experiment = await store.getExperiment(request.id('experiment_id', { required: true }));
+      return { experiment: experimentToWire(experiment) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/experiments/get-by-name',
+    async handle(request, { store }) {
+      const name = request.string('experiment_name', { required: true });
+      const experiment = await store.getExperimentByName(name);
+      if (experiment === null) {
+        throw new OrreryError('RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
+      }
+      return { experiment: experimentToWire(experiment) };
+    },
+  },
+  ...(['GET', 'POST'] as const).map(
+    (method): TrackingRoute => ({
+      method,
+      path: '/mlflow/experiments/search',
+      async handle(request, { store }) {
+        const maxResults = request.integer('max_results', {
+          min: 1,
+          max: LIMITS.searchExperiments.maxResults,
+          rule: `Hint: max_results must be between 1 and ${LIMITS.searchExperiments.maxResults}.`,
+        });
+        const filter = request.string('filter');
+        const pageToken = request.string('page_token');
+        const orderBy = request.stringList('order_by');
+        const view = viewType(request, 'view_type');
+        const page = await store.searchExperiments({
+          ...(filter ? { filter } : {}),
+          ...(view ? { viewType: view } : {}),
+          ...(maxResults !== undefined ? { maxResults } : {}),
+          ...(orderBy.length > 0 ? { orderBy } : {}),
+          ...(pageToken ? { pageToken } : {}),
+        });
+        const response: Record<string, unknown> = {};
+        if (page.items.length > 0) response.experiments = page.items.map(experimentToWire);
+        if (page.nextPageToken) response.next_page_token = page.nextPageToken;
+        return response;
+      },
+    }),
+  ),
+  {
+    method: 'POST',
+    path: '/mlflow/experiments/delete',
+    async handle(request, { store }) {
+      await store.deleteExperiment(request.id('experiment_id', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/experiments/restore',
+    async handle(request, { store }) {
+      await store.restoreExperiment(request.id('experiment_id', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/experiments/update',
+    async handle(request, { store }) {
+      const experimentId = request.id('experiment_id', { required: true });
+      const newName = request.string('new_name', { required: true });
+      await store.renameExperiment(experimentId, newName);
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/experiments/set-experiment-tag',
+    async handle(request, { store }) {
+      const experimentId = request.id('experiment_id', { required: true });
+      const key = request.string('key', { required: true });
+      const value = request.string('value') ?? '';
+      await store.setExperimentTag(experimentId, { key, value });
+      return EMPTY;
+    },
+  },
+  {
+    // Not in MLflow 2.12 (added in later 2.x); Orrery serves it so the REST store is complete.
+    method: 'POST',
+    path: '/mlflow/experiments/delete-experiment-tag',
+    async handle(request, { store }) {
+      const experimentId = request.id('experiment_id', { required: true });
+      await store.deleteExperimentTag(experimentId, request.string('key', { required: true }));
+      return EMPTY;
+    },
+  },
+
+  // ---- runs ----
+  {
+    method: 'POST',
+    path: '/mlflow/runs/create',
+    async handle(request, { store }) {
+      const experimentId = request.id('experiment_id');
+      const userId = request.string('user_id');
+      const runName = request.string('run_name');
+      const startTime = request.integer('start_time');
+      const tags = request.messageList('tags', readTag);
+      const run = await store.createRun({
+        // MLflow falls back to the Default experiment when a client names none.
+        experimentId: experimentId === undefined || experimentId === '' ? '0' : experimentId,
+        ...(userId !== undefined ? { userId } : {}),
+        ...(runName ? { runName } : {}),
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...(tags.length > 0 ? { tags } : {}),
+      });
+      return { run: runToWire(run) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/update',
+    async handle(request, { store }) {
+      const runId = request.runId();
+      const status = request.enumName('status', RUN_STATUS_VALUES) as RunStatus | undefined;
+      const endTime = request.integer('end_time');
+      const runName = request.string('run_name');
+      const info = await store.updateRun(runId, {
+        ...(status !== undefined ? { status } : {}),
+        ...(endTime !== undefined ? { endTime } : {}),
+        ...(runName ? { runName } : {}),
+      });
+      return { run_info: runInfoToWire(info) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/delete',
+    async handle(request, { store }) {
+      await store.deleteRun(request.string('run_id', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/restore',
+    async handle(request, { store }) {
+      await store.restoreRun(request.string('run_id', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/runs/get',
+    async handle(request, { store }) {
+      return { run: runToWire(await store.getRun(request.runId())) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/search',
+    async handle(request, { store }) {
+      const experimentIds = request.stringList('experiment_ids');
+      const filter = request.string('filter');
+      const view = viewType(request, 'run_view_type');
+      const maxResults = request.integer('max_results', { min: 1, max: LIMITS.searchRuns.maxResults });
+      const orderBy = request.stringList('order_by');
+      const pageToken = request.string('page_token');
+      const page = await store.searchRuns({
+        experimentIds,
+        ...(filter ? { filter } : {}),
+        ...(view ? { runViewType: view } : {}),
+        ...(maxResults !== undefined ? { maxResults } : {}),
+        ...(orderBy.length > 0 ? { orderBy } : {}),
+        ...(pageToken ? { pageToken } : {}),
+      });
+      const response: Record<string, unknown> = {};
+      if (page.items.length > 0) response.runs = page.items.map(runToWire);
+      if (page.nextPageToken) response.next_page_token = page.nextPageToken;
+      return response;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/log-metric',
+    async handle(request, { store }) {
+      const runId = request.runId();
+      await store.logMetric(runId, readMetric(request));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/log-parameter',
+    async handle(request, { store }) {
+      const runId = request.runId();
+      await store.logParam(runId, readTag(request));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/set-tag',
+    async handle(request, { store }) {
+      const runId = request.runId();
+      await store.setTag(runId, readTag(request));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/delete-tag',
+    async handle(request, { store }) {
+      const runId = request.string('run_id', { required: true });
+      await store.deleteTag(runId, request.string('key', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/log-batch',
+    bodyLimit: LIMITS.batch.maxRequestBytes,
+    async handle(request, { store }) {
+      const runId = request.string('run_id', { required: true });
+      const metrics = request.messageList('metrics', readMetric);
+      const params = request.messageList('params', readTag);
+      const tags = request.messageList('tags', readTag);
+      await store.logBatch(runId, { metrics, params, tags });
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/log-inputs',
+    async handle(request, { store }) {
+      const runId = request.string('run_id', { required: true });
+      const datasets = request.messageList('datasets', readDatasetInput, { required: true });
+      await store.logInputs(runId, datasets);
+      return EMPTY;
+    },
+  },
+  { method: 'POST', path: '/mlflow/runs/log-model', handle: logModel },
+
+  // ---- metrics ----
+  {
+    method: 'GET',
+    path: '/mlflow/metrics/get-history',
+    async handle(request, { store }) {
+      const runId = request.runId();
+      const metricKey = request.string('metric_key', { required: true });
+      const limit = LIMITS.metricHistory.maxResults;
+      const maxResults = request.integer('max_results', { min: 1, max: limit, rule: `Hint: max_results must be between 1 and ${limit}.` });
+      const pageToken = request.string('page_token');
+      const response: Record<string, unknown> = {};
+      if (maxResults === undefined && !pageToken) {
+        const all = await wholeMetricHistory(store, runId, metricKey);
+        if (all.length > 0) response.metrics = all.map(metricToWire);
+        return response;
+      }
+      const page = await store.getMetricHistory(runId, metricKey, {
+        ...(maxResults !== undefined ? { maxResults } : {}),
+        ...(pageToken ? { pageToken } : {}),
+      });
+      if (page.items.length > 0) response.metrics = page.items.map(metricToWire);
+      if (page.nextPageToken) response.next_page_token = page.nextPageToken;
+      return response;
+    },
+  },
+  { method: 'GET', path: '/mlflow/metrics/get-history-bulk', handle: metricHistoryBulk },
+  {
+    method: 'GET',
+    path: '/mlflow/metrics/get-history-bulk-interval',
+    async handle(request, { store }) {
+      const limits = LIMITS.metricHistoryInterval;
+      const runIds = request.stringList('run_ids', { required: true });
+      if (runIds.length === 0) throw invalidParameter('run_ids', runIds, 'Hint: at least one run id is required.');
+      if (runIds.length > limits.maxRunIds) {
+        throw errors.invalidParameter(
+          `GetMetricHistoryBulkInterval request must specify at most ${limits.maxRunIds} run_ids. Received ${runIds.length} run_ids.`,
+        );
+      }
+      const metricKey = request.string('metric_key', { required: true });
+      const startStep = request.integer('start_step');
+      const endStep = request.integer('end_step');
+      const maxResults = request.integer('max_results', {
+        min: 1,
+        max: limits.maxResults,
+        rule: `max_results must be between 1 and ${limits.maxResults}.`,
+      });
+      if ((startStep === undefined) !== (endStep === undefined)) {
+        throw errors.invalidParameter('If either start step or end step are specified, both must be specified.');
+      }
+      if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+        throw errors.invalidParameter(
+          `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+        );
+      }
+      const metrics = await store.getMetricHistoryBulkInterval({
+        runIds,
+        metricKey,
+        ...(startStep !== undefined ? { startStep } : {}),
+        ...(endStep !== undefined ? { endStep } : {}),
+        ...(maxResults !== undefined ? { maxResults } : {}),
+      });
+      return metrics.length > 0 ? { metrics: metrics.map(runMetricToWire) } : {};
+    },
+  },
+
+  // ---- artifacts ----
+  { method: 'GET', path: '/mlflow/artifacts/list', handle: listRunArtifacts },
+];

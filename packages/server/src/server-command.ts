@@ -1,0 +1,138 @@
+/**
+ * `orrery server`, with `mlflow server`'s flag names. Each flag also reads an environment
+ * variable, `ORRERY_<NAME>` first, then MLflow's `MLFLOW_<NAME>`:
+ * BACKEND_STORE_URI, REGISTRY_STORE_URI, DEFAULT_ARTIFACT_ROOT, ARTIFACTS_DESTINATION,
+ * SERVE_ARTIFACTS, ARTIFACTS_ONLY, HOST, PORT, WORKERS.
+ */
+import cluster from 'node:cluster';
+import { Option, type Command } from 'commander';
+import { startServer, type RunningServer, type StartServerOptions } from './start-server.js';
+
+type Env = NodeJS.ProcessEnv;
+
+function fromEnv(env: Env, name: string): string | undefined {
+  for (const prefix of ['ORRERY_', 'MLFLOW_']) {
+    const value = env[`${prefix}${name}`];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`Invalid ${name}=${value}: expected true or false.`);
+}
+
+function parseInteger(name: string, value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new Error(`Invalid ${name} ${value}: expected a non-negative integer.`);
+  return Number(value.trim());
+}
+
+/** Raw option values as commander gives them. */
+export interface ServerCommandOptions {
+  backendStoreUri?: string;
+  registryStoreUri?: string;
+  defaultArtifactRoot?: string;
+  artifactsDestination?: string;
+  serveArtifacts?: boolean;
+  artifactsOnly?: boolean;
+  host?: string;
+  port?: string;
+  workers?: string;
+}
+
+/**
+ * Merges flags and environment variables: a flag given on the command line wins, then
+ * `ORRERY_*`, then `MLFLOW_*`, then the defaults of `startServer`.
+ */
+export function serverOptionsFrom(
+  flags: ServerCommandOptions,
+  fromCommandLine: (name: keyof ServerCommandOptions) => boolean,
+  env: Env = process.env,
+): StartServerOptions {
+  const pick = (name: keyof ServerCommandOptions, envName: string): string | undefined => {
+    const flag = flags[name];
+    if (fromCommandLine(name) && typeof flag === 'string') return flag;
+    return fromEnv(env, envName) ?? (typeof flag === 'string' ? flag : undefined);
+  };
+  const pickBoolean = (name: 'serveArtifacts' | 'artifactsOnly', envName: string): boolean | undefined => {
+    if (fromCommandLine(name)) return flags[name];
+    const value = fromEnv(env, envName);
+    return value === undefined ? undefined : parseBoolean(envName, value);
+  };
+  const options: StartServerOptions = {};
+  const backendStoreUri = pick('backendStoreUri', 'BACKEND_STORE_URI');
+  if (backendStoreUri !== undefined) options.backendStoreUri = backendStoreUri;
+  const registryStoreUri = pick('registryStoreUri', 'REGISTRY_STORE_URI');
+  if (registryStoreUri !== undefined) options.registryStoreUri = registryStoreUri;
+  const defaultArtifactRoot = pick('defaultArtifactRoot', 'DEFAULT_ARTIFACT_ROOT');
+  if (defaultArtifactRoot !== undefined) options.defaultArtifactRoot = defaultArtifactRoot;
+  const artifactsDestination = pick('artifactsDestination', 'ARTIFACTS_DESTINATION');
+  if (artifactsDestination !== undefined) options.artifactsDestination = artifactsDestination;
+  const serveArtifacts = pickBoolean('serveArtifacts', 'SERVE_ARTIFACTS');
+  if (serveArtifacts !== undefined) options.serveArtifacts = serveArtifacts;
+  const artifactsOnly = pickBoolean('artifactsOnly', 'ARTIFACTS_ONLY');
+  if (artifactsOnly !== undefined) options.artifactsOnly = artifactsOnly;
+  const host = pick('host', 'HOST');
+  if (host !== undefined) options.host = host;
+  const port = pick('port', 'PORT');
+  if (port !== undefined) options.port = parseInteger('--port', port);
+  const workers = pick('workers', 'WORKERS');
+  if (workers !== undefined) options.workers = parseInteger('--workers', workers);
+  return options;
+}
+
+const SHUTDOWN_GRACE_MS = 30_000;
+
+/** Stops the server on SIGINT or SIGTERM, letting in-flight requests finish. */
+function closeOnSignals(server: RunningServer): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    // In-flight requests get this long to finish before the process stops anyway.
+    setTimeout(() => {
+      console.error(`orrery server: requests still running ${SHUTDOWN_GRACE_MS} ms after ${signal}; exiting.`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`orrery server: error while stopping on ${signal}: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** Adds `orrery server` to a commander program. */
+export function registerServerCommand(program: Command): Command {
+  return program
+    .command('server')
+    .description('Run the tracking server: MLflow REST API 2.0 and the artifact proxy.')
+    .option('--backend-store-uri <uri>', 'tracking store URI (default: sqlite:///<cwd>/orrery.db) [env ORRERY_BACKEND_STORE_URI]')
+    .option('--registry-store-uri <uri>', 'model registry store URI (default: the backend store URI) [env ORRERY_REGISTRY_STORE_URI]')
+    .option(
+      '--default-artifact-root <uri>',
+      'artifact root of new experiments (default: mlflow-artifacts:/ when serving artifacts, else ./orrery-artifacts) [env ORRERY_DEFAULT_ARTIFACT_ROOT]',
+    )
+    .option('--artifacts-destination <uri>', 'where the artifact proxy stores files (default: ./orrery-artifacts) [env ORRERY_ARTIFACTS_DESTINATION]')
+    .option('--serve-artifacts', 'serve the artifact proxy (default) [env ORRERY_SERVE_ARTIFACTS]')
+    .option('--no-serve-artifacts', 'do not serve the artifact proxy')
+    .option('--artifacts-only', 'serve only the artifact proxy [env ORRERY_ARTIFACTS_ONLY]', false)
+    // No `-h` short flag (mlflow's): commander keeps `-h` for help.
+    .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1) [env ORRERY_HOST]'))
+    .option('-p, --port <port>', 'port to listen on (default: 5000) [env ORRERY_PORT]')
+    .option('-w, --workers <n>', 'number of worker processes (default: 1) [env ORRERY_WORKERS]')
+    .action(async function (this: Command) {
+      const flags = this.opts<ServerCommandOptions>();
+      const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');
+      const server = await startServer(options);
+      closeOnSignals(server);
+      // Workers of a cluster stay quiet; the primary (or the single process) prints the address.
+      if (cluster.isPrimary) console.log(`orrery server listening at ${server.url}`);
+    });
+}

@@ -1,0 +1,205 @@
+/**
+ * `orrery server` as a function: opens the stores through plugin discovery, builds the app and
+ * listens; with `workers > 1`, the primary process forks that many workers (node:cluster) that
+ * share the listening socket and the store.
+ */
+import cluster from 'node:cluster';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import {
+  createLogger,
+  defaultArtifactRoot as defaultLocalArtifactRoot,
+  defaultTrackingUri,
+  discoverPlugins,
+  errors,
+  redactUri,
+  type PluginRegistry,
+  type TrackingStore,
+} from '@orrery/core';
+import { createServer } from './app.js';
+
+/** Plugin packages the server depends on, so its default setup needs nothing else installed. */
+const DEFAULT_PLUGIN_PACKAGES = ['@orrery/plugin-sqlite', '@orrery/plugin-local'];
+
+/** The default artifact root when the server proxies artifacts, as `mlflow server`'s. */
+export const PROXIED_ARTIFACT_ROOT = 'mlflow-artifacts:/';
+
+export interface StartServerOptions {
+  /** Tracking store URI; default the embedded SQLite store `sqlite:///<cwd>/orrery.db`. */
+  backendStoreUri?: string;
+  /** Registry store URI; accepted for `mlflow server` compatibility (the registry routes come later). */
+  registryStoreUri?: string;
+  /** Root of new experiments' artifacts; default `mlflow-artifacts:/` when serving artifacts, else `<cwd>/orrery-artifacts`. */
+  defaultArtifactRoot?: string;
+  /** Where the proxy stores files; default `<cwd>/orrery-artifacts`. */
+  artifactsDestination?: string;
+  /** Serve the artifact proxy (default true). */
+  serveArtifacts?: boolean;
+  /** Serve only the artifact proxy. */
+  artifactsOnly?: boolean;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 5000; 0 picks a free port. */
+  port?: number;
+  /** Worker processes (node:cluster); default 1, i.e. serve from this process. */
+  workers?: number;
+  /** Directory for the defaults and for plugin discovery; default the working directory. */
+  cwd?: string;
+  /** A registry to open stores with instead of discovering plugins. */
+  registry?: PluginRegistry;
+  /** Access and error log; default a pino logger at `ORRERY_LOG_LEVEL` (default `info`). */
+  logger?: FastifyBaseLogger;
+}
+
+/** The settings after defaults are applied. */
+export interface ResolvedServerSettings {
+  backendStoreUri: string;
+  registryStoreUri: string;
+  defaultArtifactRoot: string;
+  artifactsDestination: string;
+  serveArtifacts: boolean;
+  artifactsOnly: boolean;
+  host: string;
+  port: number;
+  workers: number;
+}
+
+export interface RunningServer {
+  /** `http://host:port` the server listens at. */
+  url: string;
+  settings: ResolvedServerSettings;
+  /** The app, in the process that serves (absent in a cluster primary). */
+  app?: FastifyInstance;
+  /** Stops accepting connections, finishes in-flight requests, closes the stores (and stops workers). */
+  close(): Promise<void>;
+}
+
+/** Applies `mlflow server`'s defaults and checks the combinations it refuses. */
+export function resolveServerSettings(options: StartServerOptions = {}): ResolvedServerSettings {
+  const cwd = options.cwd ?? process.cwd();
+  const serveArtifacts = options.serveArtifacts ?? true;
+  const artifactsOnly = options.artifactsOnly ?? false;
+  if (artifactsOnly && !serveArtifacts) {
+    throw errors.invalidParameter('--artifacts-only cannot be combined with --no-serve-artifacts: there would be nothing to serve.');
+  }
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw errors.invalidParameter(`Invalid --workers ${String(options.workers)}: it must be a positive integer.`);
+  }
+  const port = options.port ?? 5000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw errors.invalidParameter(`Invalid --port ${String(options.port)}: it must be an integer from 0 to 65535.`);
+  }
+  const backendStoreUri = options.backendStoreUri ?? defaultTrackingUri(cwd);
+  return {
+    backendStoreUri,
+    registryStoreUri: options.registryStoreUri ?? backendStoreUri,
+    defaultArtifactRoot: options.defaultArtifactRoot ?? (serveArtifacts ? PROXIED_ARTIFACT_ROOT : defaultLocalArtifactRoot(cwd)),
+    artifactsDestination: options.artifactsDestination ?? defaultLocalArtifactRoot(cwd),
+    serveArtifacts,
+    artifactsOnly,
+    host: options.host ?? '127.0.0.1',
+    port,
+    workers,
+  };
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Starts the server (or, with workers > 1 in the primary process, its workers). */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const settings = resolveServerSettings(options);
+  const logger = options.logger ?? (createLogger({ name: 'orrery-server', level: process.env.ORRERY_LOG_LEVEL ?? 'info' }) as unknown as FastifyBaseLogger);
+  const registry =
+    options.registry ??
+    (await discoverPlugins({
+      cwd: options.cwd ?? process.cwd(),
+      // The default setup (SQLite store, local artifact folder) works wherever the server is installed.
+      builtinPackages: { from: import.meta.url, names: DEFAULT_PLUGIN_PACKAGES },
+    }));
+
+  if (settings.workers > 1 && cluster.isPrimary) {
+    // Open (and so create or migrate) the store once here, so the workers do not race to do it.
+    if (!settings.artifactsOnly) {
+      await (await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot })).close();
+    }
+    return startCluster(settings, logger);
+  }
+
+  let store: TrackingStore | undefined;
+  if (!settings.artifactsOnly) {
+    store = await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot });
+  }
+  const app = createServer({
+    ...(store !== undefined ? { trackingStore: store } : {}),
+    openArtifactRepository: (uri) => registry.openArtifactRepository(uri),
+    artifactsDestination: settings.artifactsDestination,
+    defaultArtifactRoot: settings.defaultArtifactRoot,
+    serveArtifacts: settings.serveArtifacts,
+    artifactsOnly: settings.artifactsOnly,
+    logger,
+  });
+  app.addHook('onClose', async () => {
+    await store?.close();
+  });
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : settings.port;
+  logger.info(
+    { backendStoreUri: redactUri(settings.backendStoreUri), artifactsDestination: redactUri(settings.artifactsDestination) },
+    `orrery server listening at ${urlOf(settings.host, port)}`,
+  );
+  return { url: urlOf(settings.host, port), settings: { ...settings, port }, app, close: () => app.close() };
+}
+
+/**
+ * The cluster primary: forks the workers (each re-runs this program and reaches `startServer` as
+ * a worker), replaces a worker that dies unexpectedly, and stops them all on `close`.
+ */
+function startCluster(settings: ResolvedServerSettings, logger: FastifyBaseLogger): Promise<RunningServer> {
+  let closing = false;
+  let listening = 0;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    // A worker failing at start-up (bad store URI, port in use) fails the start instead of looping.
+    if (closing || listening < settings.workers) return;
+    logger.warn({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
+    fork();
+  });
+  return new Promise((resolve, reject) => {
+    const onListening = () => {
+      listening += 1;
+      if (listening === settings.workers) {
+        cluster.off('listening', onListening);
+        resolve({
+          url: urlOf(settings.host, settings.port),
+          settings,
+          close: async () => {
+            closing = true;
+            const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+            await Promise.all(
+              workers.map(
+                (worker) =>
+                  new Promise<void>((done) => {
+                    worker.once('exit', () => done());
+                    worker.process.kill('SIGTERM');
+                  }),
+              ),
+            );
+          },
+        });
+      }
+    };
+    cluster.on('listening', onListening);
+    cluster.once('exit', (_worker, code) => {
+      if (listening < settings.workers) reject(new Error(`a server worker exited with code ${code} before listening; see its log`));
+    });
+    for (let i = 0; i < settings.workers; i += 1) fork();
+  });
+}

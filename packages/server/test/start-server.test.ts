@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveServerSettings, serverOptionsFrom, startServer, type RunningServer } from '@orrery/server';
+
+const dirs: string[] = [];
+async function tempCwd(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'orrery-start-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('server settings', () => {
+  it("applies mlflow server's defaults: embedded SQLite, proxied artifacts into ./orrery-artifacts", () => {
+    const settings = resolveServerSettings({ cwd: '/srv/app' });
+    expect(settings).toEqual({
+      backendStoreUri: 'sqlite:////srv/app/orrery.db',
+      registryStoreUri: 'sqlite:////srv/app/orrery.db',
+      defaultArtifactRoot: 'mlflow-artifacts:/',
+      artifactsDestination: 'file:///srv/app/orrery-artifacts',
+      serveArtifacts: true,
+      artifactsOnly: false,
+      host: '127.0.0.1',
+      port: 5000,
+      workers: 1,
+    });
+    expect(resolveServerSettings({ cwd: '/srv/app', serveArtifacts: false }).defaultArtifactRoot).toBe('file:///srv/app/orrery-artifacts');
+    expect(() => resolveServerSettings({ artifactsOnly: true, serveArtifacts: false })).toThrow(/--artifacts-only/);
+    expect(() => resolveServerSettings({ workers: 0 })).toThrow(/--workers/);
+  });
+
+  it('takes a command-line flag over ORRERY_* over MLFLOW_* variables', () => {
+    const env = {
+      ORRERY_BACKEND_STORE_URI: 'sqlite:///orrery-env.db',
+      MLFLOW_BACKEND_STORE_URI: 'sqlite:///mlflow-env.db',
+      MLFLOW_PORT: '5001',
+      MLFLOW_SERVE_ARTIFACTS: 'false',
+      ORRERY_WORKERS: '3',
+    };
+    expect(serverOptionsFrom({ host: '0.0.0.0' }, (name) => name === 'host', env)).toEqual({
+      backendStoreUri: 'sqlite:///orrery-env.db',
+      serveArtifacts: false,
+      host: '0.0.0.0',
+      port: 5001,
+      workers: 3,
+    });
+    expect(serverOptionsFrom({ port: '6000', serveArtifacts: true }, (name) => name === 'port' || name === 'serveArtifacts', env)).toMatchObject({
+      port: 6000,
+      serveArtifacts: true,
+    });
+  });
+});
+
+describe('startServer', () => {
+  let running: RunningServer | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  it('serves the default setup through plugin discovery', async () => {
+    const cwd = await tempCwd();
+    running = await startServer({ cwd, port: 0 });
+    const created = await fetch(`${running.url}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'e' }),
+    });
+    const { experiment_id: id } = (await created.json()) as { experiment_id: string };
+    const experiment = (await (await fetch(`${running.url}/api/2.0/mlflow/experiments/get?experiment_id=${id}`)).json()) as {
+      experiment: { artifact_location: string };
+    };
+    expect(experiment.experiment.artifact_location).toBe(`mlflow-artifacts:/${id}`);
+    const put = await fetch(`${running.url}/api/2.0/mlflow-artifacts/artifacts/${id}/r/artifacts/a.txt`, { method: 'PUT', body: 'a' });
+    expect(put.status).toBe(200);
+    expect(await readFile(path.join(cwd, 'orrery-artifacts', id, 'r', 'artifacts', 'a.txt'), 'utf8')).toBe('a');
+    expect(existsSync(path.join(cwd, 'orrery.db'))).toBe(true);
+  });
+
+  it('runs N worker processes sharing one store with --workers, and stops them on SIGTERM', async () => {
+    const cwd = await tempCwd();
+    const port = await freePort();
+    const script = fileURLToPath(new URL('./fixtures/cluster-server.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script], {
+      cwd,
+      env: { ...process.env, ORRERY_LOG_LEVEL: 'warn', ORRERY_TEST_SERVER_OPTIONS: JSON.stringify({ cwd, port, workers: 2 }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const match = /LISTENING (\S+)/.exec(chunk.toString());
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    });
+    try {
+      const names = Array.from({ length: 8 }, (_, i) => `exp-${i}`);
+      const ids = await Promise.all(
+        names.map(async (name) => {
+          const response = await fetch(`${url}/api/2.0/mlflow/experiments/create`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name }),
+          });
+          expect(response.status).toBe(200);
+          return ((await response.json()) as { experiment_id: string }).experiment_id;
+        }),
+      );
+      expect(new Set(ids).size).toBe(8);
+      const search = (await (await fetch(`${url}/api/2.0/mlflow/experiments/search?max_results=100`)).json()) as { experiments: unknown[] };
+      expect(search.experiments).toHaveLength(9);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+});
