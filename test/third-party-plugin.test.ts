@@ -13,8 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLE_PLUGIN = path.join(REPO, 'test', 'fixtures', 'sample-plugin');
-/** The Orrery packages a user would get from the registry, by package folder. */
-const ORRERY_PACKAGES = ['packages/core', 'packages/sql', 'packages/client', 'packages/cli', 'plugins/sqlite', 'plugins/local'];
+/**
+ * The Orrery packages a user would get from the registry, by package folder: every workspace
+ * package except the test kit, so a new package dependency of the client or CLI is packed too.
+ */
+const ORRERY_PACKAGES = ['packages', 'plugins'].flatMap((group) =>
+  readdirSync(path.join(REPO, group))
+    .filter((name) => name !== 'testkit' && existsSync(path.join(REPO, group, name, 'package.json')))
+    .map((name) => `${group}/${name}`),
+);
 
 let work: string;
 let project: string;

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerServerCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
@@ -34,6 +35,7 @@ export function createProgram(): Command {
     .addCommand(artifactsCommand())
     .addCommand(pluginsCommand())
     .addCommand(dbCommand());
+  registerServerCommand(program);
   configureTree(program);
   return program;
 }

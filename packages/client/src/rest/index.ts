@@ -1,0 +1,16 @@
+export { RestTrackingStore } from './rest-tracking-store.js';
+export {
+  RestArtifactRepository,
+  resolveProxiedArtifactUri,
+  setDefaultArtifactServer,
+  ARTIFACTS_ROUTE,
+} from './rest-artifact-repository.js';
+export {
+  RestTransport,
+  transportOptionsFromEnv,
+  errorFromResponse,
+  type RestTransportOptions,
+  type RestRequest,
+} from './rest-transport.js';
+export { default as restTrackingStorePlugin } from './rest-tracking-plugin.js';
+export { default as restArtifactRepositoryPlugin } from './rest-artifact-plugin.js';

@@ -1,0 +1,229 @@
+/**
+ * An ArtifactRepository served by a tracking server's artifact proxy
+ * (`/api/2.0/mlflow-artifacts/artifacts/<path>`), for `mlflow-artifacts:` URIs and for `http(s)`
+ * URIs pointing at the proxy. Uploads and downloads stream.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  OrreryError,
+  errors,
+  joinArtifactPath,
+  normalizeArtifactPath,
+  resolveTrackingUri,
+  type ArtifactFileInfo,
+  type ArtifactRepository,
+} from '@orrery/core';
+import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
+
+/** Where the proxy's routes are anchored below a server's base URL. */
+export const ARTIFACTS_ROUTE = '/api/2.0/mlflow-artifacts/artifacts';
+
+/** The tracking server `mlflow-artifacts:/` URIs resolve against when their URI names no host. */
+let defaultArtifactServer: string | undefined;
+
+/**
+ * Sets the server that host-less `mlflow-artifacts:/...` URIs resolve against in this process.
+ * The REST tracking plugin calls it with the tracking URI it opens; otherwise the tracking URI
+ * from the environment (`ORRERY_TRACKING_URI`, `MLFLOW_TRACKING_URI`) is used.
+ */
+export function setDefaultArtifactServer(trackingUri: string | undefined): void {
+  defaultArtifactServer = trackingUri;
+}
+
+function serverForHostlessUri(uri: string): string {
+  const server = defaultArtifactServer ?? resolveTrackingUri();
+  if (!/^https?:\/\//i.test(server)) {
+    throw new OrreryError(
+      'INVALID_PARAMETER_VALUE',
+      `Cannot resolve ${uri}: mlflow-artifacts URIs are served by a tracking server, but the tracking URI is ${server}. ` +
+        'Set ORRERY_TRACKING_URI (or MLFLOW_TRACKING_URI) to the server, e.g. http://127.0.0.1:5000.',
+    );
+  }
+  return server;
+}
+
+/** Splits a proxied artifact URI into the server base URL and the root path inside the proxy. */
+export function resolveProxiedArtifactUri(uri: string): { server: string; root: string } {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw errors.invalidParameter(`Invalid artifact URI ${JSON.stringify(uri)}.`);
+  }
+  const decodePath = (value: string): string => {
+    try {
+      return normalizeArtifactPath(decodeURIComponent(value).replace(/^\/+/, ''));
+    } catch (error) {
+      if (error instanceof URIError) throw errors.invalidParameter(`Invalid artifact URI ${JSON.stringify(uri)}: malformed percent-encoding.`);
+      throw error;
+    }
+  };
+  if (url.protocol === 'mlflow-artifacts:') {
+    // `mlflow-artifacts://host:port/path` names its server; `mlflow-artifacts:/path` uses the tracking server.
+    const server = url.host !== '' ? `http://${url.host}` : serverForHostlessUri(uri);
+    return { server, root: decodePath(url.pathname) };
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    const at = url.pathname.indexOf(ARTIFACTS_ROUTE);
+    if (at < 0) {
+      throw errors.invalidParameter(`Invalid artifact URI ${uri}: an http(s) artifact URI must point at a server's ${ARTIFACTS_ROUTE} route.`);
+    }
+    const serverUrl = new URL(url.href);
+    serverUrl.pathname = url.pathname.slice(0, at);
+    serverUrl.search = '';
+    serverUrl.hash = '';
+    return { server: serverUrl.href.replace(/\/+$/, ''), root: decodePath(url.pathname.slice(at + ARTIFACTS_ROUTE.length)) };
+  }
+  throw errors.invalidParameter(`Invalid artifact URI ${uri}: expected mlflow-artifacts:, http: or https:.`);
+}
+
+function encodeArtifactPath(artifactPath: string): string {
+  return artifactPath
+    .split('/')
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
+
+/** Every file below a local directory, as `/`-separated paths relative to it. */
+async function localFiles(dir: string, prefix = ''): Promise<string[]> {
+  const files: string[] = [];
+  const entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await localFiles(dir, relative)));
+    else if (entry.isFile()) files.push(relative);
+  }
+  return files;
+}
+
+/**
+ * The body's chunks without empty ones: fetch sends a streamed body chunked, and an empty chunk
+ * would read as the end of the body.
+ */
+async function* nonEmptyChunks(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (bytes.length > 0) yield bytes;
+  }
+}
+
+export class RestArtifactRepository implements ArtifactRepository {
+  readonly rootUri: string;
+  private readonly transport: RestTransport;
+  /** The root's path inside the proxy (`''` for the proxy's own root). */
+  private readonly root: string;
+
+  constructor(rootUri: string, options: Omit<RestTransportOptions, 'baseUrl'> = transportOptionsFromEnv()) {
+    const { server, root } = resolveProxiedArtifactUri(rootUri);
+    this.rootUri = rootUri;
+    this.root = root;
+    this.transport = new RestTransport({ ...options, baseUrl: server });
+  }
+
+  /** The path inside the proxy of an artifact path of this repository (validated). */
+  private proxyPath(artifactPath: string | undefined): string {
+    return joinArtifactPath(this.root, normalizeArtifactPath(artifactPath));
+  }
+
+  private fileRoute(proxyPath: string): string {
+    return `${ARTIFACTS_ROUTE}/${encodeArtifactPath(proxyPath)}`;
+  }
+
+  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
+    const target = joinArtifactPath(normalizeArtifactPath(artifactPath), path.basename(localFile));
+    const stat = await fs.stat(localFile).catch(() => undefined);
+    if (stat === undefined || !stat.isFile()) throw errors.notFound(`Local file ${localFile} does not exist or is not a file.`);
+    await this.upload(target, () => createReadStream(localFile), true);
+  }
+
+  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
+    const base = normalizeArtifactPath(artifactPath);
+    const stat = await fs.stat(localDir).catch(() => undefined);
+    if (stat === undefined || !stat.isDirectory()) throw errors.notFound(`Local directory ${localDir} does not exist or is not a directory.`);
+    for (const relative of await localFiles(localDir)) {
+      await this.upload(joinArtifactPath(base, relative), () => createReadStream(path.join(localDir, relative)), true);
+    }
+  }
+
+  private async upload(artifactPath: string, open: () => Readable | AsyncIterable<Uint8Array>, replayable: boolean): Promise<void> {
+    const proxyPath = this.proxyPath(artifactPath);
+    if (normalizeArtifactPath(artifactPath) === '') throw errors.invalidParameter('An artifact path naming a file is required.');
+    const response = await this.transport.send({
+      method: 'PUT',
+      path: this.fileRoute(proxyPath),
+      body: () => nonEmptyChunks(open()),
+      idempotent: replayable,
+    });
+    await response.body?.cancel().catch(() => undefined);
+  }
+
+  async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
+    const relative = normalizeArtifactPath(artifactPath);
+    const proxyPath = this.proxyPath(relative);
+    const response = await this.transport.json({
+      method: 'GET',
+      path: ARTIFACTS_ROUTE,
+      query: proxyPath === '' ? {} : { path: proxyPath },
+      idempotent: true,
+    });
+    const files = (response.files as Array<Record<string, unknown>> | undefined) ?? [];
+    return files
+      .map((file): ArtifactFileInfo => {
+        const name = String(file.path);
+        const info: ArtifactFileInfo = { path: relative === '' ? name : `${relative}/${name}`, isDir: file.is_dir === true };
+        if (!info.isDir && file.file_size !== undefined) info.fileSize = Number(file.file_size);
+        return info;
+      })
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
+    const relative = normalizeArtifactPath(artifactPath);
+    const local = path.resolve(dstDir, ...relative.split('/').filter((s) => s !== ''));
+    const children = await this.listArtifacts(relative);
+    if (children.length > 0 || relative === '') {
+      await fs.mkdir(local, { recursive: true });
+      for (const child of children) await this.downloadArtifacts(child.path, dstDir);
+      return local;
+    }
+    const stream = await this.readArtifactStream(relative);
+    await fs.mkdir(path.dirname(local), { recursive: true });
+    try {
+      await pipeline(stream, createWriteStream(local));
+    } catch (error) {
+      await fs.rm(local, { force: true });
+      throw error;
+    }
+    return local;
+  }
+
+  async deleteArtifacts(artifactPath?: string): Promise<void> {
+    const relative = normalizeArtifactPath(artifactPath);
+    const proxyPath = this.proxyPath(relative);
+    if (proxyPath === '') {
+      // The proxy has no route for its own root: delete what is in it, one entry at a time.
+      for (const child of await this.listArtifacts()) await this.deleteArtifacts(child.path);
+      return;
+    }
+    const response = await this.transport.send({ method: 'DELETE', path: this.fileRoute(proxyPath), idempotent: true });
+    await response.body?.cancel().catch(() => undefined);
+  }
+
+  async readArtifactStream(artifactPath: string): Promise<Readable> {
+    const relative = normalizeArtifactPath(artifactPath);
+    if (relative === '') throw errors.invalidParameter('An artifact path naming a file is required.');
+    const response = await this.transport.send({ method: 'GET', path: this.fileRoute(this.proxyPath(relative)), idempotent: true });
+    if (response.body === null) return Readable.from([]);
+    return Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+  }
+
+  async writeArtifactStream(artifactPath: string, body: Readable | AsyncIterable<Uint8Array>): Promise<void> {
+    // A stream can be sent once only, so a failed upload is not retried.
+    await this.upload(artifactPath, () => body, false);
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * HTTP calls to an MLflow-compatible server over Node's global fetch: credentials, a timeout on
+ * each attempt, retries with exponential backoff (connection failures, 429 and 503, for idempotent
+ * calls only), and `{error_code, message}` answers turned back into OrreryError.
+ */
+import { OrreryError, isErrorCode, type ErrorCode } from '@orrery/core';
+
+export interface RestTransportOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:5000` (a path prefix is kept; credentials in it become Basic auth). */
+  baseUrl: string;
+  /** Bearer token; wins over username/password. */
+  token?: string;
+  username?: string;
+  password?: string;
+  /** Time allowed for each attempt to get response headers, in ms (default 120 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt for idempotent calls (default 5). */
+  maxRetries?: number;
+  /** First backoff delay in ms, doubled each retry (default 100). */
+  backoffMs?: number;
+  /** Longest backoff delay in ms (default 10 s). */
+  maxBackoffMs?: number;
+  /** Replaces the global fetch (tests, custom TLS through an undici dispatcher). */
+  fetch?: typeof fetch;
+}
+
+/** Transport options from the environment, `ORRERY_*` first, then MLflow's `MLFLOW_*` names. */
+export function transportOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<RestTransportOptions, 'baseUrl'> {
+  const read = (name: string): string | undefined => {
+    const value = env[`ORRERY_${name}`] ?? env[`MLFLOW_${name}`];
+    return value !== undefined && value !== '' ? value : undefined;
+  };
+  const options: Omit<RestTransportOptions, 'baseUrl'> = {};
+  const token = read('TRACKING_TOKEN');
+  if (token !== undefined) options.token = token;
+  const username = read('TRACKING_USERNAME');
+  if (username !== undefined) options.username = username;
+  const password = read('TRACKING_PASSWORD');
+  if (password !== undefined) options.password = password;
+  const timeout = Number(read('HTTP_REQUEST_TIMEOUT'));
+  if (Number.isFinite(timeout) && timeout > 0) options.timeoutMs = timeout * 1000;
+  const retries = Number(read('HTTP_REQUEST_MAX_RETRIES'));
+  if (Number.isInteger(retries) && retries >= 0) options.maxRetries = retries;
+  return options;
+}
+
+/** The error code a status stands for when the body does not name one. */
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'INVALID_PARAMETER_VALUE';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+      return 'RESOURCE_DOES_NOT_EXIST';
+    case 409:
+      return 'RESOURCE_CONFLICT';
+    case 429:
+      return 'REQUEST_LIMIT_EXCEEDED';
+    case 501:
+      return 'NOT_IMPLEMENTED';
+    case 503:
+      return 'TEMPORARILY_UNAVAILABLE';
+    default:
+      return status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
+  }
+}
+
+const MAX_SHOWN_BODY = 500;
+
+/** Rebuilds the OrreryError a server sent (`{"error_code", "message"}`), or one from the status. */
+export async function errorFromResponse(response: Response, what: string): Promise<OrreryError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
+    if (typeof body.message === 'string') {
+      const code = isErrorCode(body.error_code) ? body.error_code : codeForStatus(response.status);
+      return new OrreryError(code, body.message);
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, a plain-text 503): described below.
+  }
+  const shown = text.length > MAX_SHOWN_BODY ? `${text.slice(0, MAX_SHOWN_BODY)}...` : text;
+  return new OrreryError(codeForStatus(response.status), `${what} failed with HTTP ${response.status}${shown ? `: ${shown}` : ''}`);
+}
+
+/** What a request body may be: a string, bytes, a web stream, or an async iterable (Node streams). */
+export type RequestBody = NonNullable<RequestInit['body']> | AsyncIterable<Uint8Array>;
+
+export interface RestRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Path below the base URL, already encoded, starting with `/`. */
+  path: string;
+  /** Query parameters; arrays repeat the parameter. */
+  query?: Record<string, string | number | ReadonlyArray<string | number> | undefined>;
+  /** A JSON body (sent as `application/json`). */
+  json?: unknown;
+  /** A raw body; a function is called once per attempt, so a retried upload can be reopened. */
+  body?: () => RequestBody;
+  /** Whether repeating the call is harmless; only these are retried. */
+  idempotent: boolean;
+}
+
+/** Whether a fetch failure is a network-level failure (nothing or not all was exchanged). */
+function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof TypeError) return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const detail = cause?.code ?? cause?.message;
+  return `${(error as Error).message}${detail !== undefined ? ` (${String(detail)})` : ''}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class RestTransport {
+  readonly baseUrl: string;
+  private readonly authorization: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: RestTransportOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid server URL ${JSON.stringify(options.baseUrl)}: expected http(s)://host[:port][/prefix].`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid server URL ${url.protocol}//${url.host}: the scheme must be http or https.`);
+    }
+    // fetch refuses URLs carrying credentials; they become Basic auth instead.
+    const username = options.username ?? (url.username !== '' ? decodeURIComponent(url.username) : undefined);
+    const password = options.password ?? (url.password !== '' ? decodeURIComponent(url.password) : undefined);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    this.baseUrl = url.href.replace(/\/+$/, '');
+    if (options.token !== undefined) this.authorization = `Bearer ${options.token}`;
+    else if (username !== undefined) {
+      this.authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+    }
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.backoffMs = options.backoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  private url(request: RestRequest): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
+      else params.append(name, String(value));
+    }
+    const query = params.toString();
+    return `${this.baseUrl}${request.path}${query ? `?${query}` : ''}`;
+  }
+
+  private delay(attempt: number, response?: Response): number {
+    const retryAfter = Number(response?.headers.get('retry-after'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.min(retryAfter * 1000, this.maxBackoffMs);
+    const exponential = Math.min(this.backoffMs * 2 ** attempt, this.maxBackoffMs);
+    // Jitter spreads the retries of many clients hit by the same outage.
+    return exponential / 2 + Math.random() * (exponential / 2);
+  }
+
+  /**
+   * Sends the request and returns the successful response (body unread). Throws the server's
+   * error as OrreryError, or TEMPORARILY_UNAVAILABLE when the server cannot be reached.
+   */
+  async send(request: RestRequest): Promise<Response> {
+    const url = this.url(request);
+    const what = `${request.method} ${url}`;
+    const attempts = request.idempotent ? this.maxRetries + 1 : 1;
+    for (let attempt = 0; ; attempt += 1) {
+      const headers: Record<string, string> = {};
+      if (this.authorization !== undefined) headers.authorization = this.authorization;
+      let body: RequestBody | undefined;
+      if (request.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(request.json);
+      } else if (request.body !== undefined) {
+        body = request.body();
+      }
+      // The timeout covers waiting for the response headers, not streaming a long body afterwards.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException(`no response within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, {
+          method: request.method,
+          headers,
+          body: body as RequestInit['body'],
+          signal: controller.signal,
+          ...(body !== undefined && typeof body !== 'string' ? { duplex: 'half' } : {}),
+        } as RequestInit);
+      } catch (error) {
+        clearTimeout(timer);
+        if (isConnectionFailure(error) && attempt + 1 < attempts) {
+          await sleep(this.delay(attempt));
+          continue;
+        }
+        throw new OrreryError('TEMPORARILY_UNAVAILABLE', `${what} failed: ${describeCause(error)}`, { cause: error });
+      }
+      clearTimeout(timer);
+      if (response.ok) return response;
+      if ((response.status === 429 || response.status === 503) && attempt + 1 < attempts) {
+        await response.body?.cancel().catch(() => undefined);
+        await sleep(this.delay(attempt, response));
+        continue;
+      }
+      throw await errorFromResponse(response, what);
+    }
+  }
+
+  /** Sends a request and parses the JSON answer (an empty body is `{}`). */
+  async json(request: RestRequest): Promise<Record<string, unknown>> {
+    const response = await this.send(request);
+    const text = await response.text();
+    if (text.trim() === '') return {};
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new OrreryError('INTERNAL_ERROR', `${request.method} ${request.path}: the server answered with invalid JSON: ${text.slice(0, MAX_SHOWN_BODY)}`);
+    }
+  }
+}
