@@ -150,7 +150,86 @@ export const MIGRATIONS: readonly Migration[] = [
       )${clustered(d)}`,
     ],
   },
+  {
+    version: 2,
+    name: 'model registry',
+    statements: registrySchema,
+  },
 ];
+
+/**
+ * The model registry (migration 2). Registered models are keyed by name; versions, tags and
+ * aliases reference it with `ON UPDATE CASCADE ON DELETE CASCADE`, so a rename is one UPDATE of
+ * `registered_models.name` that carries everything with it (tags and aliases cascade through
+ * `model_versions`), and a delete removes it all.
+ *
+ * - `registered_models.last_version` is the highest version number ever issued for the model.
+ *   `createModelVersion` increments it with `UPDATE ... RETURNING`, which takes the row's write
+ *   lock on PostgreSQL and runs under SQLite's write lock, so concurrent creates get consecutive
+ *   numbers and deleted numbers are never issued again.
+ * - `model_versions.storage_location` is where the files are read from: the source, or the
+ *   resolved location when the source is itself a `models:/<name>/<version>` URI.
+ * - Aliases reference the version row, so deleting a version deletes its aliases.
+ */
+function registrySchema(d: Dialect): string[] {
+  // Names sort and compare by code point on both dialects (SQLite's BINARY is the default; a
+  // PostgreSQL database's default collation may be locale-aware), so ordering and paging agree.
+  const byteOrder = (dialect: Dialect): string => (dialect === 'postgres' ? ' COLLATE "C"' : '');
+  return [
+    `CREATE TABLE registered_models (
+      name VARCHAR(256)${byteOrder(d)} NOT NULL PRIMARY KEY,
+      creation_time BIGINT NOT NULL,
+      last_updated_time BIGINT NOT NULL,
+      description TEXT,
+      user_id VARCHAR(256),
+      last_version BIGINT NOT NULL DEFAULT 0
+    )`,
+    `CREATE INDEX registered_models_last_updated ON registered_models (last_updated_time, name)`,
+    `CREATE TABLE registered_model_tags (
+      name VARCHAR(256)${byteOrder(d)} NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+      key VARCHAR(250) NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (name, key)
+    )${clustered(d)}`,
+    `CREATE INDEX registered_model_tags_key_value ON registered_model_tags (key, value, name)`,
+    `CREATE TABLE model_versions (
+      name VARCHAR(256)${byteOrder(d)} NOT NULL REFERENCES registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+      version BIGINT NOT NULL,
+      creation_time BIGINT NOT NULL,
+      last_updated_time BIGINT NOT NULL,
+      description TEXT,
+      user_id VARCHAR(256),
+      current_stage VARCHAR(20) NOT NULL DEFAULT 'None',
+      source TEXT NOT NULL,
+      storage_location TEXT NOT NULL,
+      run_id VARCHAR(32),
+      run_link TEXT,
+      status VARCHAR(20) NOT NULL DEFAULT 'READY',
+      status_message TEXT,
+      PRIMARY KEY (name, version)
+    )`,
+    `CREATE INDEX model_versions_stage ON model_versions (name, current_stage, version)`,
+    `CREATE INDEX model_versions_run_id ON model_versions (run_id)`,
+    `CREATE INDEX model_versions_last_updated ON model_versions (last_updated_time, name, version)`,
+    `CREATE TABLE model_version_tags (
+      name VARCHAR(256)${byteOrder(d)} NOT NULL,
+      version BIGINT NOT NULL,
+      key VARCHAR(250) NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (name, version, key),
+      FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON UPDATE CASCADE ON DELETE CASCADE
+    )${clustered(d)}`,
+    `CREATE INDEX model_version_tags_key_value ON model_version_tags (key, value, name, version)`,
+    `CREATE TABLE registered_model_aliases (
+      name VARCHAR(256)${byteOrder(d)} NOT NULL,
+      alias VARCHAR(255) NOT NULL,
+      version BIGINT NOT NULL,
+      PRIMARY KEY (name, alias),
+      FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON UPDATE CASCADE ON DELETE CASCADE
+    )${clustered(d)}`,
+    `CREATE INDEX registered_model_aliases_version ON registered_model_aliases (name, version)`,
+  ];
+}
 
 /** The schema version this code expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -63,7 +63,11 @@ function stringComparison(column: SqlFragment, comparator: StringComparator, val
   }
 }
 
-function valueComparison(column: SqlFragment, clause: Comparison): SqlFragment {
+/**
+ * One comparison of `column` with the clause's value (or list), with the dialect's LIKE/ILIKE
+ * translation. Shared with the registry's search compiler.
+ */
+export function valueComparison(column: SqlFragment, clause: Comparison): SqlFragment {
   switch (clause.kind) {
     case 'numeric':
       return numericComparison(column, clause.comparator, clause.value);

@@ -35,3 +35,7 @@ export type {
 } from './artifact-repository-conformance.js';
 export { generateBytes, hashStream } from './artifact-conformance/artifact-fixtures.js';
 export type { GeneratedBytes, GeneratedBytesOptions } from './artifact-conformance/artifact-fixtures.js';
+
+// ---- ModelRegistryStore conformance suite (section of the registry-store helper) ----
+export { runModelRegistryStoreConformance } from './registry-store-conformance.js';
+export type { ModelRegistryStoreConformanceOptions, OpenedModelRegistryStore } from './registry-store-conformance.js';

@@ -2,3 +2,5 @@ export { default as sqliteTrackingStorePlugin } from './sqlite-plugin.js';
 export * from './sqlite-executor.js';
 export * from './sqlite-uri.js';
 export * from './open-sqlite-store.js';
+export { default as sqliteModelRegistryStorePlugin } from './sqlite-registry-plugin.js';
+export * from './open-sqlite-registry-store.js';
