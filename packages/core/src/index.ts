@@ -15,6 +15,7 @@ export * from './errors/orrery-error.js';
 
 export * from './validation/limits.js';
 export * from './validation/validate.js';
+export * from './validation/registry-validation.js';
 
 export * from './search/ast.js';
 

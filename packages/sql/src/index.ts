@@ -7,7 +7,6 @@ export * from './search-compiler.js';
 export * from './run-names.js';
 export * from './tracking-rows.js';
 export * from './sql-tracking-store.js';
-export * from './registry/registry-validation.js';
 export * from './registry/registry-search.js';
 export * from './registry/registry-rows.js';
 export * from './registry/sql-model-registry-store.js';

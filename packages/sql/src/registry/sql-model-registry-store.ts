@@ -37,7 +37,7 @@ import {
   validateOptionalString,
   validateRegistryTag,
   validateRegistryTagKey,
-} from './registry-validation.js';
+} from '@orrery/core';
 
 const RM_COLUMNS = trustedSql(REGISTERED_MODEL_COLUMNS);
 const MV_COLUMNS = trustedSql(MODEL_VERSION_COLUMNS);

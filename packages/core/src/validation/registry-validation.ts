@@ -1,5 +1,8 @@
-import type { ModelStage, ModelVersionStatus, ModelVersionTag, RegisteredModelTag } from '@orrery/core';
-import { LIMITS, MODEL_STAGES, MODEL_VERSION_STATUSES, errors, validateEntityKey } from '@orrery/core';
+import type { ModelStage, ModelVersionStatus, ModelVersionTag, RegisteredModelTag } from '../entities/registry.js';
+import { LIMITS } from './limits.js';
+import { MODEL_STAGES, MODEL_VERSION_STATUSES } from '../entities/registry.js';
+import { errors } from '../errors/orrery-error.js';
+import { validateEntityKey } from './validate.js';
 
 /**
  * Input rules of the model registry, following MLflow's (`mlflow/utils/validation.py` and
