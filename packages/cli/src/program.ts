@@ -4,6 +4,7 @@ import { registerServerCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
+import { modelsCommand } from './commands/models.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { runsCommand } from './commands/runs.js';
 import { errorLine, exitCodeFor } from './cli-errors.js';
@@ -29,10 +30,12 @@ export function createProgram(): Command {
     .description('Orrery: track machine-learning experiments, runs and artifacts (MLflow-compatible)')
     .version(cliVersion(), '-V, --version')
     .option('--tracking-uri <uri>', 'tracking store URI (default: ORRERY_TRACKING_URI, MLFLOW_TRACKING_URI, then ./orrery.db)')
+    .option('--registry-uri <uri>', 'model registry URI (default: ORRERY_REGISTRY_URI, MLFLOW_REGISTRY_URI, then the tracking URI)')
     .option('--json', 'print machine-readable JSON instead of tables')
     .addCommand(experimentsCommand())
     .addCommand(runsCommand())
     .addCommand(artifactsCommand())
+    .addCommand(modelsCommand())
     .addCommand(pluginsCommand())
     .addCommand(dbCommand());
   registerServerCommand(program);

@@ -4,6 +4,12 @@ export {
   OrreryClient,
   toTagList,
   type CreateExperimentOptions,
+  type CreateModelVersionOptions,
+  type CreateRegisteredModelOptions,
+  type RegisterModelOptions,
+  type SearchModelVersionsOptions,
+  type SearchRegisteredModelsOptions,
+  type UpdateModelVersionOptions,
   type CreateRunOptions,
   type LogMetricOptions,
   type OrreryClientOptions,
@@ -37,3 +43,4 @@ export {
 export { createHostRunContextProvider, HOST_TAG } from './context/host-provider.js';
 export * from './fluent/index.js';
 export * from './rest/index.js';
+export * from './registry/index.js';

@@ -14,7 +14,9 @@ import {
   type Metric,
   type Page,
   type PluginRegistry,
+  isOrreryError,
   redactUri,
+  resolveRegistryUri,
   resolveTrackingUri,
   type Run,
   type RunInfo,
@@ -22,9 +24,17 @@ import {
   type TrackingStore,
   type UpdateRunInput,
   type ViewType,
+  type ModelRegistryStore,
+  type ModelStage,
+  type ModelVersion,
+  type ModelVersionStatus,
+  type RegisteredModel,
 } from '@orrery/core';
 import { discoverDefaultRegistry } from './default-registry.js';
 import { toYamlText } from './yaml-text.js';
+import { canonicalModelStage, isModelsUri, isRunsUri, parseModelUri, type ModelsModelUri } from './registry/model-uri.js';
+import { resolveArtifactLocation, resolveModelVersion, runsUriToArtifactUri } from './registry/model-uri-resolution.js';
+import { lineageOf, runsBehind, type ModelVersionLineage, type RunsBehindSelector } from './registry/model-lineage.js';
 
 /** Tags as MLflow users pass them (a plain object) or as entities (`{ key, value }` items). */
 export type TagsInput = Record<string, string> | ReadonlyArray<{ key: string; value: string }>;
@@ -39,7 +49,56 @@ export interface OrreryClientOptions {
   registry?: PluginRegistry;
   /** Where new experiments put their artifacts unless they name a location; default `./orrery-artifacts`. */
   defaultArtifactRoot?: string;
+  /**
+   * The model registry's URI; default `ORRERY_REGISTRY_URI`, `MLFLOW_REGISTRY_URI`, then the
+   * tracking URI. The registry store is opened on the first registry call.
+   */
+  registryUri?: string;
   logger?: Logger;
+}
+
+export interface SearchRegisteredModelsOptions {
+  /** `name = / LIKE / ILIKE '...'`, `tags.<key> = '...'`, joined by AND. */
+  filter?: string;
+  /** Default 100, at most 1000. */
+  maxResults?: number;
+  /** `name` and `last_updated_timestamp`, each `ASC` or `DESC`. */
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+export interface SearchModelVersionsOptions {
+  /** `name`, `run_id` (also `IN (...)`), `source_path`, `version_number`, `tags.<key>`, joined by AND. */
+  filter?: string;
+  /** Default 10000, at most 200000. */
+  maxResults?: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+export interface CreateRegisteredModelOptions {
+  description?: string;
+  tags?: TagsInput;
+}
+
+export interface CreateModelVersionOptions {
+  runId?: string;
+  runLink?: string;
+  description?: string;
+  tags?: TagsInput;
+}
+
+export interface RegisterModelOptions {
+  /** Tags of the new version. */
+  tags?: TagsInput;
+  /** Description of the new version. */
+  description?: string;
+}
+
+export interface UpdateModelVersionOptions {
+  description?: string;
+  status?: ModelVersionStatus;
+  statusMessage?: string;
 }
 
 export interface CreateExperimentOptions {
@@ -102,12 +161,16 @@ export class OrreryClient {
   readonly store: TrackingStore;
   /** The plugin registry the store and repositories were opened through. */
   readonly registry: PluginRegistry;
+  /** The resolved model registry URI (opened on the first registry call). */
+  readonly registryUri: string;
   private readonly logger: Logger;
+  private registryStore: Promise<ModelRegistryStore> | undefined;
   private readonly repositories = new Map<string, Promise<ArtifactRepository>>();
   private closed = false;
 
-  private constructor(trackingUri: string, store: TrackingStore, registry: PluginRegistry, logger: Logger) {
+  private constructor(trackingUri: string, store: TrackingStore, registry: PluginRegistry, logger: Logger, registryUri: string) {
     this.trackingUri = trackingUri;
+    this.registryUri = registryUri;
     this.store = store;
     this.registry = registry;
     this.logger = logger;
@@ -122,7 +185,8 @@ export class OrreryClient {
       defaultArtifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(),
     });
     logger.debug({ trackingUri: redactUri(trackingUri) }, 'opened tracking store');
-    return new OrreryClient(trackingUri, store, registry, logger);
+    const registryUri = resolveRegistryUri({ explicit: options.registryUri, trackingUri });
+    return new OrreryClient(trackingUri, store, registry, logger, registryUri);
   }
 
   // ---- experiments ----
@@ -274,10 +338,26 @@ export class OrreryClient {
     return repo.listArtifacts(artifactPath);
   }
 
-  /** Downloads a file or directory into `dstDir`; returns the local path. */
-  async downloadArtifacts(runId: string, artifactPath: string, dstDir: string): Promise<string> {
-    const repo = await this.repositoryForRun(runId);
-    return repo.downloadArtifacts(artifactPath, dstDir);
+  /**
+   * Downloads files into `dstDir` and returns the local path, in one of two forms:
+   * - `downloadArtifacts(runId, artifactPath, dstDir)`: a file or directory of a run's artifacts,
+   *   to `<dstDir>/<artifactPath>`;
+   * - `downloadArtifacts(uri, dstDir)`: what a URI names. `runs:/<run_id>/<path>` lands in
+   *   `<dstDir>/<last segment of path>`; `models:/<name>/<version>`, `models:/<name>/<stage>`
+   *   (the newest version in that stage), `models:/<name>/latest` and `models:/<name>@<alias>`
+   *   put the version's files directly in `<dstDir>` (as MLflow does); any other URI is an
+   *   artifact location whose whole content is downloaded into `<dstDir>`.
+   */
+  async downloadArtifacts(uri: string, dstDir: string): Promise<string>;
+  async downloadArtifacts(runId: string, artifactPath: string, dstDir: string): Promise<string>;
+  async downloadArtifacts(first: string, second: string, third?: string): Promise<string> {
+    if (third !== undefined) {
+      const repo = await this.repositoryForRun(first);
+      return repo.downloadArtifacts(second, third);
+    }
+    const location = await resolveArtifactLocation(first, { trackingStore: this.store, registryStore: () => this.modelRegistry() });
+    const repo = await this.artifactRepository(location.rootUri);
+    return repo.downloadArtifacts(location.path, second);
   }
 
   /** Stores `text` (UTF-8) as the artifact file `artifactFile`, e.g. `notes/summary.txt`. */
@@ -294,7 +374,202 @@ export class OrreryClient {
     await this.logFileContent(runId, artifactFile, text);
   }
 
-  /** Releases the store and every artifact repository opened. Safe to call twice. */
+  // ---- model registry ----
+
+  /** The model registry store at `registryUri`, opened on first use through the plugin registry. */
+  async modelRegistry(): Promise<ModelRegistryStore> {
+    if (this.registryStore === undefined) {
+      const opening = this.registry.openModelRegistryStore(this.registryUri);
+      // A failed open is not kept, so a later call can retry.
+      opening.catch(() => {
+        if (this.registryStore === opening) this.registryStore = undefined;
+      });
+      this.registryStore = opening;
+      this.logger.debug({ registryUri: redactUri(this.registryUri) }, 'opening model registry store');
+    }
+    return this.registryStore;
+  }
+
+  /** Creates a registered model with no versions; RESOURCE_ALREADY_EXISTS if the name is taken. */
+  async createRegisteredModel(name: string, options: CreateRegisteredModelOptions = {}): Promise<RegisteredModel> {
+    return (await this.modelRegistry()).createRegisteredModel(name, {
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      tags: toTagList(options.tags),
+    });
+  }
+
+  /** The model with its newest version per stage, tags and aliases. */
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return (await this.modelRegistry()).getRegisteredModel(name);
+  }
+
+  /** Renames a model; its versions, tags and aliases follow. */
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    return (await this.modelRegistry()).renameRegisteredModel(name, newName);
+  }
+
+  /** Replaces a model's description. */
+  async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
+    return (await this.modelRegistry()).updateRegisteredModel(name, description);
+  }
+
+  /** Deletes a model with all its versions, tags and aliases. */
+  async deleteRegisteredModel(name: string): Promise<void> {
+    return (await this.modelRegistry()).deleteRegisteredModel(name);
+  }
+
+  /** One page of registered models. */
+  async searchRegisteredModels(options: SearchRegisteredModelsOptions = {}): Promise<Page<RegisteredModel>> {
+    return (await this.modelRegistry()).searchRegisteredModels(options);
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    return (await this.modelRegistry()).setRegisteredModelTag(name, { key, value: String(value) });
+  }
+
+  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    return (await this.modelRegistry()).deleteRegisteredModelTag(name, key);
+  }
+
+  /**
+   * Creates the next version of a registered model from a source URI, stored as given (use
+   * `registerModel` to have `runs:/` and `models:/` URIs resolved first).
+   */
+  async createModelVersion(name: string, source: string, options: CreateModelVersionOptions = {}): Promise<ModelVersion> {
+    return (await this.modelRegistry()).createModelVersion({
+      name,
+      source,
+      ...(options.runId !== undefined ? { runId: options.runId } : {}),
+      ...(options.runLink !== undefined ? { runLink: options.runLink } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      tags: toTagList(options.tags),
+    });
+  }
+
+  /**
+   * Registers the model at `modelUri` as a new version of `name`, creating the registered model
+   * first when it does not exist. As MLflow's `register_model`: a `runs:/<run_id>/<path>` URI
+   * becomes the source `<run's artifact_uri>/<path>` with `run_id` set; a `models:/` URI becomes
+   * the source of the version it names (and that version's run id); any other URI is the source
+   * as given.
+   */
+  async registerModel(modelUri: string, name: string, options: RegisterModelOptions = {}): Promise<ModelVersion> {
+    const registry = await this.modelRegistry();
+    let source = modelUri;
+    let runId: string | undefined;
+    if (isRunsUri(modelUri)) {
+      const parsed = parseModelUri(modelUri);
+      if (parsed.scheme === 'runs') {
+        source = await runsUriToArtifactUri(this.store, parsed.runId, parsed.artifactPath);
+        runId = parsed.runId;
+      }
+    } else if (isModelsUri(modelUri)) {
+      const parsed = parseModelUri(modelUri) as ModelsModelUri;
+      const from = await resolveModelVersion(registry, parsed);
+      const fromSource = await registry.getModelVersionDownloadUri(from.name, from.version);
+      source = parsed.path === '' ? fromSource : `${fromSource.replace(/\/+$/, '')}/${parsed.path}`;
+      runId = from.runId;
+    }
+    try {
+      await registry.createRegisteredModel(name);
+    } catch (error) {
+      if (!isOrreryError(error) || error.code !== 'RESOURCE_ALREADY_EXISTS') throw error;
+      this.logger.debug({ name }, 'registered model exists; creating a new version of it');
+    }
+    return registry.createModelVersion({
+      name,
+      source,
+      ...(runId !== undefined ? { runId } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      tags: toTagList(options.tags),
+    });
+  }
+
+  /** One version; `version` is a positive decimal number (as a string or a number). */
+  async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    return (await this.modelRegistry()).getModelVersion(name, String(version));
+  }
+
+  /** Updates a version's description (and, for stores that register asynchronously, its status). */
+  async updateModelVersion(name: string, version: string | number, options: UpdateModelVersionOptions): Promise<ModelVersion> {
+    return (await this.modelRegistry()).updateModelVersion(name, String(version), options);
+  }
+
+  /** Deletes one version and the aliases pointing at it; its number is never reused. */
+  async deleteModelVersion(name: string, version: string | number): Promise<void> {
+    return (await this.modelRegistry()).deleteModelVersion(name, String(version));
+  }
+
+  /** One page of model versions. */
+  async searchModelVersions(options: SearchModelVersionsOptions = {}): Promise<Page<ModelVersion>> {
+    return (await this.modelRegistry()).searchModelVersions(options);
+  }
+
+  async setModelVersionTag(name: string, version: string | number, key: string, value: string): Promise<void> {
+    return (await this.modelRegistry()).setModelVersionTag(name, String(version), { key, value: String(value) });
+  }
+
+  async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
+    return (await this.modelRegistry()).deleteModelVersionTag(name, String(version), key);
+  }
+
+  /** The URI to download a version's files from. */
+  async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    return (await this.modelRegistry()).getModelVersionDownloadUri(name, String(version));
+  }
+
+  /**
+   * Moves a version to a stage (`None`, `Staging`, `Production`, `Archived`; any letter case).
+   * With `archiveExistingVersions`, the versions already in Staging or Production move to
+   * Archived in the same write.
+   */
+  async transitionModelVersionStage(
+    name: string,
+    version: string | number,
+    stage: ModelStage | string,
+    archiveExistingVersions = false,
+  ): Promise<ModelVersion> {
+    return (await this.modelRegistry()).transitionModelVersionStage(name, String(version), canonicalModelStage(stage), archiveExistingVersions);
+  }
+
+  /** The newest version in each of the given stages (every stage when omitted). */
+  async getLatestVersions(name: string, stages?: Array<ModelStage | string>): Promise<ModelVersion[]> {
+    return (await this.modelRegistry()).getLatestVersions(name, stages?.map(canonicalModelStage));
+  }
+
+  /** Points an alias at a version, moving it atomically if it pointed elsewhere. */
+  async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
+    return (await this.modelRegistry()).setRegisteredModelAlias(name, alias, String(version));
+  }
+
+  async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    return (await this.modelRegistry()).deleteRegisteredModelAlias(name, alias);
+  }
+
+  /** The version an alias points at. */
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return (await this.modelRegistry()).getModelVersionByAlias(name, alias);
+  }
+
+  /**
+   * A version with the run that produced it: the run's params, latest metrics, experiment id and
+   * name, and the web UI link `#/experiments/<id>/runs/<run_id>`. A version without a run id, or
+   * whose run this tracking store does not hold, comes back with `runUnavailable` saying why.
+   */
+  async describeModelVersionLineage(name: string, version: string | number): Promise<ModelVersionLineage> {
+    const found = await (await this.modelRegistry()).getModelVersion(name, String(version));
+    return lineageOf(found, this.store, this.trackingUri);
+  }
+
+  /**
+   * Which runs produced the versions a model serves now: the version under `{ alias }`, or every
+   * version now in `{ stage }` (newest first), each with its run.
+   */
+  async runsBehind(name: string, selector: RunsBehindSelector): Promise<ModelVersionLineage[]> {
+    return runsBehind(await this.modelRegistry(), this.store, this.trackingUri, name, selector);
+  }
+
+  /** Releases the stores and every artifact repository opened. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -307,6 +582,10 @@ export class OrreryClient {
       } catch (error) {
         this.logger.warn({ err: error }, 'closing an artifact repository failed');
       }
+    }
+    if (this.registryStore !== undefined) {
+      const registryStore = await this.registryStore.catch(() => undefined);
+      await registryStore?.close();
     }
     await this.store.close();
   }

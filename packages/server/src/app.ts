@@ -3,7 +3,7 @@
  * `/api/2.0` and `/ajax-api/2.0`, the artifact proxy, `/health` and `/version`. It holds no state
  * of its own beyond the stores it is given, so any number of processes can serve one store.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   OrreryError,
   errors,
@@ -11,10 +11,18 @@ import {
   isOrreryError,
   type ArtifactRepository,
   type ErrorCode,
+  type ModelRegistryStore,
   type TrackingStore,
 } from '@orrery/core';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
+import { collectRoutes, serverRoutes } from './route-catalog.js';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
+import { ServerMetrics } from './operations/server-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
+import { registerAccessLog } from './operations/access-log.js';
+import { responseSerializerCompiler } from './schemas/response-serializer.js';
 import { TRACKING_ROUTES, type TrackingRouteContext } from './routes/tracking-routes.js';
+import { registerRegistryRoutes, registryRouteContext } from './routes/registry-routes.js';
 import { parseJsonBody } from './wire/json-body.js';
 import { parseQueryString } from './wire/query-string.js';
 import { RequestReader } from './wire/request-reader.js';
@@ -29,6 +37,15 @@ export const DEFAULT_JSON_BODY_LIMIT = 16 * 1024 * 1024;
 export interface CreateServerOptions {
   /** Where runs and experiments live. Required unless `artifactsOnly`. */
   trackingStore?: TrackingStore;
+  /**
+   * The model registry; without one the registry routes answer NOT_IMPLEMENTED with
+   * `modelRegistryUnavailable` (or a default reason) as the message. The caller owns it.
+   */
+  modelRegistryStore?: ModelRegistryStore;
+  /** Why there is no registry store (shown by the registry routes). */
+  modelRegistryUnavailable?: string;
+  /** Check new model versions' sources as MLflow's server does (default true). */
+  checkModelVersionSources?: boolean;
   /**
    * Opens an artifact repository for a URI (normally `PluginRegistry.openArtifactRepository`):
    * the proxy's destination, and the artifact roots of runs that are not proxied (artifacts/list).
@@ -48,7 +65,17 @@ export interface CreateServerOptions {
   version?: string;
   /** Largest JSON body of tracking calls, in bytes (log-batch keeps MLflow's 1 MB). */
   jsonBodyLimit?: number;
+  /** Serve Prometheus metrics at `/metrics` and count requests and store errors (default true). */
+  metrics?: boolean;
+  /**
+   * Compare every schema-serialized response with `JSON.stringify` of the same object and answer
+   * 500 when they differ (a schema dropping or coercing a field). For tests; it costs time.
+   */
+  verifyResponseSchemas?: boolean;
 }
+
+/** Where Prometheus metrics are served. */
+export const METRICS_PATH = '/metrics';
 
 function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error_code: code, message });
@@ -69,7 +96,20 @@ function codeForStatus(status: number): ErrorCode {
  * Builds the server. The caller owns the tracking store (closing the server does not close it);
  * the proxy destination, opened on first use, is closed with the server.
  */
-export function createServer(options: CreateServerOptions): FastifyInstance {
+export function createServer(serverOptions: CreateServerOptions): FastifyInstance {
+  const metrics = serverOptions.metrics === false ? undefined : new ServerMetrics();
+  // Every store call goes through the metrics' wrapper, so failures are counted by operation.
+  const options: CreateServerOptions =
+    metrics === undefined
+      ? serverOptions
+      : {
+          ...serverOptions,
+          ...(serverOptions.trackingStore ? { trackingStore: metrics.instrument(serverOptions.trackingStore, 'tracking') } : {}),
+          ...(serverOptions.modelRegistryStore ? { modelRegistryStore: metrics.instrument(serverOptions.modelRegistryStore, 'registry') } : {}),
+          ...(serverOptions.openArtifactRepository
+            ? { openArtifactRepository: async (uri: string) => metrics.instrument(await serverOptions.openArtifactRepository!(uri), 'artifacts') }
+            : {}),
+        };
   const serveArtifacts = options.serveArtifacts ?? true;
   const artifactsOnly = options.artifactsOnly ?? false;
   const store = options.trackingStore;
@@ -86,7 +126,40 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     // Artifact paths are long; the default of 100 characters would turn them into 404s.
     routerOptions: { maxParamLength: 65_536, querystringParser: (query: string) => parseQueryString(query) },
     return503OnClosing: true,
+    // A URL Fastify cannot decode (`%zz`) gets MLflow's error body like any other bad request.
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply)
+        .code(400)
+        .type('application/json')
+        .send(errorBody('INVALID_PARAMETER_VALUE', `Invalid request URL: ${error.message}`)),
+    // One access-log line per request is written by registerAccessLog instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  collectRoutes(app);
+  // Once closing, answers end their connection, so a kept-alive client does not hold up the exit.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.setSerializerCompiler(responseSerializerCompiler(options.verifyResponseSchemas ?? false));
+  if (options.logger) registerAccessLog(app);
+  if (metrics !== undefined) {
+    app.addHook('onRequest', async (_request, reply) => {
+      metrics.requestStarted();
+      // 'close' comes once per response, also when the client goes away before the end.
+      reply.raw.once('close', () => metrics.requestEnded());
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.addHook('onClose', async () => metrics.close());
+    app.get(METRICS_PATH, { config: { openapi: { summary: 'Prometheus metrics of this process.', tag: 'operations', rawResponse: 'text/plain' } } }, async (_request, reply) =>
+      reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()),
+    );
+  }
 
   let destination: Promise<ArtifactRepository> | undefined;
   const artifactDestination = (): Promise<ArtifactRepository> => {
@@ -148,8 +221,19 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       .send(errorBody('ENDPOINT_NOT_FOUND', `No API endpoint found for ${request.method} ${path}.`));
   });
 
-  app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
-  app.get('/version', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(options.version ?? SERVER_VERSION));
+  const version = options.version ?? SERVER_VERSION;
+  app.get('/health', { config: { openapi: { summary: 'Liveness: answers OK.', tag: 'operations', rawResponse: 'text/plain' } } }, async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send('OK'),
+  );
+  app.get('/version', { config: { openapi: { summary: 'The server version.', tag: 'operations', rawResponse: 'text/plain' } } }, async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send(version),
+  );
+  let openApiDocument: string | undefined;
+  app.get(OPENAPI_PATH, { config: { openapi: { summary: 'This OpenAPI 3.1 document.', tag: 'operations', rawResponse: 'application/json' } } }, async (_request, reply) => {
+    // Built on first request: every route is registered by then.
+    openApiDocument ??= JSON.stringify(buildOpenApiDocument(serverRoutes(app), version));
+    return reply.type('application/json').send(openApiDocument);
+  });
 
   const trackingContext: TrackingRouteContext | undefined =
     store === undefined
@@ -200,16 +284,23 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
           method: route.method,
           url: `${prefix}${route.path}`,
           ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+          schema: { response: { 200: route.response } },
+          config: {
+            openapi: { summary: route.summary, request: route.request, requestIn: route.method === 'GET' ? 'query' : 'body' },
+          },
           handler: async (request, reply) => {
             const reader =
               route.method === 'GET'
                 ? RequestReader.fromQuery(request.query as Record<string, string[]>)
                 : RequestReader.fromJson((request.body as Record<string, unknown> | undefined) ?? {});
             const response = await route.handle(reader, trackingContext!);
-            return reply.type('application/json').send(JSON.stringify(response));
+            // Serialized by the route's response schema (fast-json-stringify), sent as text so the
+            // content type stays MLflow's bare `application/json`.
+            return reply.type('application/json').send(reply.serialize(response));
           },
         });
       }
+      registerRegistryRoutes(scope, prefix, registryRouteContext(options));
     });
     registerArtifactProxyRoutes(app, prefix, { artifactDestination, serveArtifacts });
   }

@@ -1,4 +1,7 @@
-export { createServer, API_PREFIXES, DEFAULT_JSON_BODY_LIMIT, type CreateServerOptions } from './app.js';
+export { createServer, API_PREFIXES, DEFAULT_JSON_BODY_LIMIT, METRICS_PATH, type CreateServerOptions } from './app.js';
+export { serverRoutes, type RouteInfo, type RouteDocumentation } from './route-catalog.js';
+export { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
+export { MESSAGE_SCHEMAS, type JsonSchema } from './schemas/message-schemas.js';
 export {
   startServer,
   resolveServerSettings,
@@ -11,3 +14,15 @@ export { registerServerCommand, serverOptionsFrom, type ServerCommandOptions } f
 export { TRACKING_ROUTES, LOGGED_MODELS_TAG, type TrackingRoute, type TrackingRouteContext } from './routes/tracking-routes.js';
 export { isProxiedArtifactUri, proxiedArtifactPath, ARTIFACTS_ROUTE_ANCHOR } from './routes/proxied-artifact-uri.js';
 export { SERVER_VERSION } from './server-version.js';
+export { closeOnSignals, DEFAULT_SHUTDOWN_GRACE_MS, type ShutdownOptions } from './operations/graceful-shutdown.js';
+export {
+  REGISTRY_ROUTES,
+  canonicalStage,
+  registerRegistryRoutes,
+  registryRouteContext,
+  type RegistryRoute,
+  type RegistryRouteContext,
+  type RegistryServerOptions,
+} from './routes/registry-routes.js';
+export { checkModelVersionSource } from './routes/model-version-source.js';
+export { modelVersionToWire, registeredModelToWire } from './wire/registry-wire.js';

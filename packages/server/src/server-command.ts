@@ -6,7 +6,8 @@
  */
 import cluster from 'node:cluster';
 import { Option, type Command } from 'commander';
-import { startServer, type RunningServer, type StartServerOptions } from './start-server.js';
+import { startServer, type StartServerOptions } from './start-server.js';
+import { closeOnSignals } from './operations/graceful-shutdown.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -83,31 +84,6 @@ export function serverOptionsFrom(
   return options;
 }
 
-const SHUTDOWN_GRACE_MS = 30_000;
-
-/** Stops the server on SIGINT or SIGTERM, letting in-flight requests finish. */
-function closeOnSignals(server: RunningServer): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    // In-flight requests get this long to finish before the process stops anyway.
-    setTimeout(() => {
-      console.error(`orrery server: requests still running ${SHUTDOWN_GRACE_MS} ms after ${signal}; exiting.`);
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`orrery server: error while stopping on ${signal}: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
 /** Adds `orrery server` to a commander program. */
 export function registerServerCommand(program: Command): Command {
   return program
@@ -131,7 +107,7 @@ export function registerServerCommand(program: Command): Command {
       const flags = this.opts<ServerCommandOptions>();
       const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');
       const server = await startServer(options);
-      closeOnSignals(server);
+      closeOnSignals(server, { ...(server.app ? { logger: server.app.log } : {}) });
       // Workers of a cluster stay quiet; the primary (or the single process) prints the address.
       if (cluster.isPrimary) console.log(`orrery server listening at ${server.url}`);
     });

@@ -12,6 +12,8 @@ import {
   discoverPlugins,
   errors,
   redactUri,
+  uriScheme,
+  type ModelRegistryStore,
   type PluginRegistry,
   type TrackingStore,
 } from '@orrery/core';
@@ -26,7 +28,7 @@ export const PROXIED_ARTIFACT_ROOT = 'mlflow-artifacts:/';
 export interface StartServerOptions {
   /** Tracking store URI; default the embedded SQLite store `sqlite:///<cwd>/orrery.db`. */
   backendStoreUri?: string;
-  /** Registry store URI; accepted for `mlflow server` compatibility (the registry routes come later). */
+  /** Registry store URI; default the backend store URI. */
   registryStoreUri?: string;
   /** Root of new experiments' artifacts; default `mlflow-artifacts:/` when serving artifacts, else `<cwd>/orrery-artifacts`. */
   defaultArtifactRoot?: string;
@@ -103,6 +105,29 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
   };
 }
 
+/**
+ * Opens the registry store. A URI given explicitly must open; the default (the backend store URI)
+ * may name a backend without a registry plugin, and then the server runs without a registry: it
+ * says so in its log, and the registry routes answer NOT_IMPLEMENTED with the reason.
+ */
+async function openRegistryStore(
+  registry: PluginRegistry,
+  uri: string,
+  explicit: boolean,
+  logger: FastifyBaseLogger,
+): Promise<{ store?: ModelRegistryStore; unavailable?: string }> {
+  const scheme = uriScheme(uri);
+  if (!explicit && registry.findPlugin('modelRegistryStore', scheme) === undefined) {
+    const known = registry.knownKeys('modelRegistryStore');
+    const unavailable =
+      `This server has no model registry: no installed plugin serves registry store URIs with scheme "${scheme}" ` +
+      `(known: ${known.length > 0 ? known.join(', ') : 'none'}). Start it with --registry-store-uri.`;
+    logger.warn({ registryStoreUri: redactUri(uri) }, unavailable);
+    return { unavailable };
+  }
+  return { store: await registry.openModelRegistryStore(uri) };
+}
+
 function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
@@ -123,16 +148,27 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // Open (and so create or migrate) the store once here, so the workers do not race to do it.
     if (!settings.artifactsOnly) {
       await (await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot })).close();
+      await (await openRegistryStore(registry, settings.registryStoreUri, options.registryStoreUri !== undefined, logger)).store?.close();
     }
     return startCluster(settings, logger);
   }
 
   let store: TrackingStore | undefined;
+  let registryStore: ModelRegistryStore | undefined;
+  let registryUnavailable: string | undefined;
   if (!settings.artifactsOnly) {
     store = await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot });
+    try {
+      ({ store: registryStore, unavailable: registryUnavailable } = await openRegistryStore(registry, settings.registryStoreUri, options.registryStoreUri !== undefined, logger));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
   }
   const app = createServer({
     ...(store !== undefined ? { trackingStore: store } : {}),
+    ...(registryStore !== undefined ? { modelRegistryStore: registryStore } : {}),
+    ...(registryUnavailable !== undefined ? { modelRegistryUnavailable: registryUnavailable } : {}),
     openArtifactRepository: (uri) => registry.openArtifactRepository(uri),
     artifactsDestination: settings.artifactsDestination,
     defaultArtifactRoot: settings.defaultArtifactRoot,
@@ -141,6 +177,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     logger,
   });
   app.addHook('onClose', async () => {
+    await registryStore?.close();
     await store?.close();
   });
   try {

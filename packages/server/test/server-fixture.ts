@@ -28,7 +28,7 @@ export async function openLocalRepository(uri: string): Promise<ArtifactReposito
 
 /** A server on a fresh SQLite database, proxying artifacts into a fresh folder (MLflow's default setup). */
 export async function startTestServer(
-  options: { listen?: boolean } & Pick<CreateServerOptions, 'serveArtifacts' | 'artifactsOnly'> = {},
+  options: { listen?: boolean } & Pick<CreateServerOptions, 'serveArtifacts' | 'artifactsOnly' | 'logger'> = {},
 ): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orrery-server-'));
   const destinationDir = path.join(dir, 'orrery-artifacts');
@@ -38,8 +38,11 @@ export async function startTestServer(
     openArtifactRepository: openLocalRepository,
     artifactsDestination: pathToFileURL(destinationDir).href,
     defaultArtifactRoot: 'mlflow-artifacts:/',
+    // Fails any response whose schema would drop or coerce a field.
+    verifyResponseSchemas: true,
     ...(options.serveArtifacts !== undefined ? { serveArtifacts: options.serveArtifacts } : {}),
     ...(options.artifactsOnly !== undefined ? { artifactsOnly: options.artifactsOnly } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
   let url = '';
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });

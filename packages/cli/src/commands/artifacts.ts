@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { errors } from '@orrery/core';
 import { action } from '../cli-context.js';
+import { UsageError } from '../cli-errors.js';
+import { registryAction } from './models.js';
 import { formatSize } from '../output.js';
 
 export function artifactsCommand(): Command {
@@ -54,16 +56,30 @@ export function artifactsCommand(): Command {
 
   artifacts
     .command('download')
-    .description("download a run's artifact (file or directory) and print where it went")
-    .requiredOption('--run-id <id>', 'run id')
-    .option('--artifact-path <path>', 'file or directory to download (default: everything)')
+    .description("download a run's artifact (--run-id) or what a runs:/ or models:/ URI names (--uri), and print where it went")
+    .option('--run-id <id>', 'run id')
+    .option('--artifact-path <path>', 'with --run-id: file or directory to download (default: everything)')
+    .option('--uri <uri>', 'runs:/<run_id>/<path>, models:/<name>/<version|stage|latest> or models:/<name>@<alias>')
+    .option('--registry-uri <uri>', 'model registry URI for models:/ URIs (default: ORRERY_REGISTRY_URI, then the tracking URI)')
     .option('--dst <dir>', 'local destination directory (default: a new temporary directory)')
     .action(
-      action(async (context, options: { runId: string; artifactPath?: string; dst?: string }) => {
+      registryAction(async (context, client, options: { runId?: string; artifactPath?: string; uri?: string; dst?: string }) => {
+        if ((options.runId === undefined) === (options.uri === undefined)) {
+          throw new UsageError('artifacts download needs exactly one of --run-id or --uri');
+        }
+        if (options.uri !== undefined && options.artifactPath !== undefined) {
+          throw new UsageError('--artifact-path goes with --run-id; put the path in the URI instead (runs:/<run_id>/<path>)');
+        }
         const dst = options.dst ?? mkdtempSync(path.join(tmpdir(), 'orrery-artifacts-'));
-        const local = await (await context.client()).downloadArtifacts(options.runId, options.artifactPath ?? '', dst);
-        if (context.output.json) context.output.writeJson({ runId: options.runId, localPath: local });
-        else context.output.line(local);
+        const local =
+          options.uri !== undefined
+            ? await client.downloadArtifacts(options.uri, dst)
+            : await client.downloadArtifacts(options.runId!, options.artifactPath ?? '', dst);
+        if (context.output.json) {
+          context.output.writeJson({ ...(options.uri !== undefined ? { uri: options.uri } : { runId: options.runId }), localPath: local });
+        } else {
+          context.output.line(local);
+        }
       }),
     );
 

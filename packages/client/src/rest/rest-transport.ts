@@ -3,7 +3,24 @@
  * each attempt, retries with exponential backoff (connection failures, 429 and 503, for idempotent
  * calls only), and `{error_code, message}` answers turned back into OrreryError.
  */
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher } from 'undici';
 import { OrreryError, isErrorCode, type ErrorCode } from '@orrery/core';
+
+/**
+ * TLS settings for `https://` servers, as MLflow's client takes them: a CA bundle to trust instead
+ * of the system's, a client certificate (and key) for servers that ask for one, or no verification.
+ */
+export interface RestTlsOptions {
+  /** PEM file of the CA certificate(s) that signed the server's certificate (`..._SERVER_CERT_PATH`). */
+  caCertPath?: string;
+  /** PEM file of the client certificate; may also hold the key (`..._CLIENT_CERT_PATH`). */
+  clientCertPath?: string;
+  /** PEM file of the client key, when it is not in the certificate file (`ORRERY_TRACKING_CLIENT_KEY_PATH`). */
+  clientKeyPath?: string;
+  /** Accept any server certificate (`..._INSECURE_TLS=true`). Encrypts without authenticating the server. */
+  insecure?: boolean;
+}
 
 export interface RestTransportOptions {
   /** Server base URL, e.g. `http://127.0.0.1:5000` (a path prefix is kept; credentials in it become Basic auth). */
@@ -20,8 +37,16 @@ export interface RestTransportOptions {
   backoffMs?: number;
   /** Longest backoff delay in ms (default 10 s). */
   maxBackoffMs?: number;
-  /** Replaces the global fetch (tests, custom TLS through an undici dispatcher). */
+  /** TLS settings for https servers; default: verify against the system's CAs. */
+  tls?: RestTlsOptions;
+  /** Replaces the global fetch (tests). */
   fetch?: typeof fetch;
+}
+
+function parseFlag(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid ${name}=${value}: expected true or false.`);
 }
 
 /** Transport options from the environment, `ORRERY_*` first, then MLflow's `MLFLOW_*` names. */
@@ -41,6 +66,16 @@ export function transportOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): O
   if (Number.isFinite(timeout) && timeout > 0) options.timeoutMs = timeout * 1000;
   const retries = Number(read('HTTP_REQUEST_MAX_RETRIES'));
   if (Number.isInteger(retries) && retries >= 0) options.maxRetries = retries;
+  const tls: RestTlsOptions = {};
+  const insecure = read('TRACKING_INSECURE_TLS');
+  if (insecure !== undefined && parseFlag('TRACKING_INSECURE_TLS', insecure)) tls.insecure = true;
+  const caCertPath = read('TRACKING_SERVER_CERT_PATH');
+  if (caCertPath !== undefined) tls.caCertPath = caCertPath;
+  const clientCertPath = read('TRACKING_CLIENT_CERT_PATH');
+  if (clientCertPath !== undefined) tls.clientCertPath = clientCertPath;
+  const clientKeyPath = read('TRACKING_CLIENT_KEY_PATH');
+  if (clientKeyPath !== undefined) tls.clientKeyPath = clientKeyPath;
+  if (Object.keys(tls).length > 0) options.tls = tls;
   return options;
 }
 
@@ -103,8 +138,20 @@ export interface RestRequest {
   idempotent: boolean;
 }
 
+/** OpenSSL's codes for a certificate the client does not accept (Node passes them through). */
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|HOSTNAME_MISMATCH|SSL/;
+
+/** The certificate problem behind a fetch failure, if that is what it was. */
+function certificateError(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  return code !== undefined && CERTIFICATE_ERROR.test(code) ? code : undefined;
+}
+
 /** Whether a fetch failure is a network-level failure (nothing or not all was exchanged). */
 function isConnectionFailure(error: unknown): boolean {
+  // A refused certificate is refused again on every retry.
+  if (certificateError(error) !== undefined) return false;
   if (error instanceof TypeError) return true;
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
@@ -118,6 +165,51 @@ function describeCause(error: unknown): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function readPem(what: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new OrreryError('INVALID_PARAMETER_VALUE', `Cannot read the ${what} file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * One connection pool per distinct TLS setting, shared by every transport using it (a process
+ * typically opens a tracking store and artifact repositories against one server).
+ */
+const tlsAgents = new Map<string, Agent>();
+
+/** The undici dispatcher for `tls`, or undefined when the defaults apply. */
+export function tlsDispatcher(tls: RestTlsOptions | undefined): Dispatcher | undefined {
+  if (tls === undefined || (!tls.insecure && !tls.caCertPath && !tls.clientCertPath && !tls.clientKeyPath)) return undefined;
+  if (tls.insecure && tls.caCertPath) {
+    // As MLflow: trusting a given CA and trusting anything contradict each other.
+    throw new OrreryError(
+      'INVALID_PARAMETER_VALUE',
+      'TRACKING_INSECURE_TLS and TRACKING_SERVER_CERT_PATH cannot both be set: one verifies the server against a CA, the other not at all.',
+    );
+  }
+  if (tls.clientKeyPath && !tls.clientCertPath) {
+    throw new OrreryError('INVALID_PARAMETER_VALUE', 'A client key was given without a client certificate (TRACKING_CLIENT_CERT_PATH).');
+  }
+  const key = JSON.stringify([tls.insecure ?? false, tls.caCertPath ?? '', tls.clientCertPath ?? '', tls.clientKeyPath ?? '']);
+  let agent = tlsAgents.get(key);
+  if (agent === undefined) {
+    const cert = tls.clientCertPath ? readPem('client certificate', tls.clientCertPath) : undefined;
+    agent = new Agent({
+      connect: {
+        ...(tls.insecure ? { rejectUnauthorized: false } : {}),
+        ...(tls.caCertPath ? { ca: readPem('server CA certificate', tls.caCertPath) } : {}),
+        ...(cert ? { cert } : {}),
+        // Without a key file the certificate file holds the key too (MLflow's single-file form).
+        ...(cert ? { key: tls.clientKeyPath ? readPem('client key', tls.clientKeyPath) : cert } : {}),
+      },
+    });
+    tlsAgents.set(key, agent);
+  }
+  return agent;
+}
+
 export class RestTransport {
   readonly baseUrl: string;
   private readonly authorization: string | undefined;
@@ -126,6 +218,7 @@ export class RestTransport {
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly dispatcher: Dispatcher | undefined;
 
   constructor(options: RestTransportOptions) {
     let url: URL;
@@ -154,6 +247,7 @@ export class RestTransport {
     this.backoffMs = options.backoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.fetchImpl = options.fetch ?? fetch;
+    this.dispatcher = url.protocol === 'https:' ? tlsDispatcher(options.tls) : undefined;
   }
 
   private url(request: RestRequest): string {
@@ -204,12 +298,24 @@ export class RestTransport {
           body: body as RequestInit['body'],
           signal: controller.signal,
           ...(body !== undefined && typeof body !== 'string' ? { duplex: 'half' } : {}),
+          // Node's fetch is undici's: a dispatcher carries the TLS settings.
+          ...(this.dispatcher !== undefined ? { dispatcher: this.dispatcher } : {}),
         } as RequestInit);
       } catch (error) {
         clearTimeout(timer);
         if (isConnectionFailure(error) && attempt + 1 < attempts) {
           await sleep(this.delay(attempt));
           continue;
+        }
+        const certificate = certificateError(error);
+        if (certificate !== undefined) {
+          throw new OrreryError(
+            'UNAUTHENTICATED',
+            `${what} failed: the TLS handshake failed (${certificate}). Trust the server's CA with ORRERY_TRACKING_SERVER_CERT_PATH ` +
+              '(or MLFLOW_TRACKING_SERVER_CERT_PATH), give a client certificate with ..._TRACKING_CLIENT_CERT_PATH if the server asks for one, ' +
+              'or, for testing only, skip verification with ..._TRACKING_INSECURE_TLS=true.',
+            { cause: error },
+          );
         }
         throw new OrreryError('TEMPORARILY_UNAVAILABLE', `${what} failed: ${describeCause(error)}`, { cause: error });
       }

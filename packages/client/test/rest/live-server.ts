@@ -27,6 +27,8 @@ export async function startLiveServer(options: { defaultArtifactRoot?: (dir: str
     },
     artifactsDestination: pathToFileURL(path.join(dir, 'proxied')).href,
     defaultArtifactRoot,
+    // Fails any response whose schema would drop or coerce a field.
+    verifyResponseSchemas: true,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -11,6 +11,7 @@ import { OrreryError, errors, normalizeArtifactPath, type ArtifactRepository } f
 import { fileInfoToWire } from '../wire/tracking-wire.js';
 import { parseJsonBody } from '../wire/json-body.js';
 import { RequestReader } from '../wire/request-reader.js';
+import { Empty, FileInfo, listOf, messageObject, requestInt64, requestObject, stringField, type JsonSchema } from '../schemas/message-schemas.js';
 
 export interface ArtifactProxyContext {
   /** The destination repository; throws when the server does not serve artifacts. */
@@ -93,9 +94,14 @@ async function readSmallJsonBody(request: FastifyRequest): Promise<Record<string
   return parseJsonBody(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** Sends a JSON answer, serialized by the route's response schema, as MLflow's bare `application/json`. */
 function sendJson(reply: FastifyReply, body: Record<string, unknown>): FastifyReply {
-  return reply.type('application/json').send(JSON.stringify(body));
+  return reply.type('application/json').send(reply.serialize(body));
 }
+
+const ListArtifactsResponse = messageObject('ListArtifactsResponse', { files: listOf(FileInfo) });
+const TAG = 'artifact proxy';
+const PATH_NOTE = 'The artifact path follows the route, percent-encoded once.';
 
 /** Registers the proxy routes under `prefix` (`/api/2.0` or `/ajax-api/2.0`) in an encapsulated scope. */
 export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string, context: ArtifactProxyContext): void {
@@ -118,7 +124,20 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
       });
     }
 
-    scope.get(`${prefix}/mlflow-artifacts/artifacts`, async (request, reply) => {
+    scope.get(
+      `${prefix}/mlflow-artifacts/artifacts`,
+      {
+        schema: { response: { 200: ListArtifactsResponse } },
+        config: {
+          openapi: {
+            summary: 'List a directory of the proxy destination (base names).',
+            tag: TAG,
+            request: requestObject('ListArtifacts', { path: stringField('Directory below the root; empty lists the root.') }),
+            requestIn: 'query',
+          },
+        },
+      },
+      async (request, reply) => {
       const reader = RequestReader.fromQuery(request.query as Record<string, string[]>);
       const requested = reader.string('path');
       const path = requested === undefined ? '' : normalizeArtifactPath(requested);
@@ -127,9 +146,13 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
         fileInfoToWire(info.path.slice(info.path.lastIndexOf('/') + 1), info),
       );
       return sendJson(reply, files.length > 0 ? { files } : {});
-    });
+      },
+    );
 
-    scope.get(`${prefix}/mlflow-artifacts/artifacts/*`, async (request, reply) => {
+    scope.get(
+      `${prefix}/mlflow-artifacts/artifacts/*`,
+      { config: { openapi: { summary: `Download a file (streamed, as an attachment). ${PATH_NOTE}`, tag: TAG, rawResponse: 'application/octet-stream' } } },
+      async (request, reply) => {
       const path = requireFilePath(artifactPathFromUrl(request.url, artifactsMarker));
       const destination = await context.artifactDestination();
       const stream = await destination.readArtifactStream(path);
@@ -140,30 +163,64 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
         .header('content-disposition', contentDisposition(basename))
         .header('x-content-type-options', 'nosniff')
         .send(stream);
-    });
+      },
+    );
 
-    scope.put(`${prefix}/mlflow-artifacts/artifacts/*`, async (request, reply) => {
+    scope.put(
+      `${prefix}/mlflow-artifacts/artifacts/*`,
+      {
+        schema: { response: { 200: Empty } },
+        config: { openapi: { summary: `Upload a file: the body is streamed into the destination, unbounded. ${PATH_NOTE}`, tag: TAG, rawBody: 'application/octet-stream' } },
+      },
+      async (request, reply) => {
       const path = requireFilePath(artifactPathFromUrl(request.url, artifactsMarker));
       const destination = await context.artifactDestination();
       await destination.writeArtifactStream(path, request.raw);
       return sendJson(reply, {});
-    });
+      },
+    );
 
-    scope.delete(`${prefix}/mlflow-artifacts/artifacts/*`, async (request, reply) => {
+    scope.delete(
+      `${prefix}/mlflow-artifacts/artifacts/*`,
+      { schema: { response: { 200: Empty } }, config: { openapi: { summary: `Delete a file or directory. ${PATH_NOTE}`, tag: TAG } } },
+      async (request, reply) => {
       const path = requireFilePath(artifactPathFromUrl(request.url, artifactsMarker));
       const destination = await context.artifactDestination();
       await destination.deleteArtifacts(path);
       return sendJson(reply, {});
-    });
+      },
+    );
 
     for (const action of ['create', 'complete', 'abort'] as const) {
       const marker = `${prefix}/mlflow-artifacts/mpu/${action}/`;
-      scope.post(`${marker}*`, async (request) => {
+      const fields: Record<string, JsonSchema> =
+        action === 'create'
+          ? { path: stringField(), num_parts: requestInt64(undefined, { minimum: 1 }) }
+          : action === 'complete'
+            ? { path: stringField(), upload_id: stringField(), parts: listOf(messageObject('MultipartUploadPart', { part_number: requestInt64(), etag: stringField(), url: stringField() })) }
+            : { path: stringField(), upload_id: stringField() };
+      const documentation = {
+        summary: `Multipart upload, ${action} (answers 501 NOT_IMPLEMENTED: no repository supports it yet).`,
+        tag: TAG,
+        request: requestObject(`${action[0]!.toUpperCase()}${action.slice(1)}MultipartUpload`, fields, ['path']),
+        requestIn: 'body' as const,
+      };
+      scope.post(`${marker}*`, { config: { openapi: documentation } }, async (request) => {
         requireFilePath(artifactPathFromUrl(request.url, marker));
         const reader = RequestReader.fromJson(await readSmallJsonBody(request));
+        // Every field is checked before the answer, so a bad request is told what is wrong with it.
+        // `path` is the client's local file path (MLflow's Python client sends it as given to
+        // log_artifact); the artifact path comes from the URL, so this is only a required string.
         reader.string('path', { required: true });
-        if (action === 'create') reader.integer('num_parts');
+        if (action === 'create') reader.integer('num_parts', { min: 1 });
         else reader.string('upload_id');
+        if (action === 'complete') {
+          reader.messageList('parts', (part) => {
+            part.integer('part_number', { min: 1 });
+            part.string('etag');
+            part.string('url');
+          });
+        }
         await context.artifactDestination();
         // The ArtifactRepository contract has no multipart upload yet; MLflow answers the same
         // for destinations without it (e.g. local folders), and its clients then upload in one PUT.

@@ -27,6 +27,28 @@ import {
 } from '../wire/tracking-wire.js';
 import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestReader } from '../wire/request-reader.js';
 import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
+import {
+  Empty,
+  Experiment,
+  FileInfo,
+  Metric as MetricMessage,
+  MetricWithRunId,
+  RUN_STATUS_NAMES,
+  RequestDatasetInput,
+  RequestMetric,
+  RequestRunTag,
+  Run,
+  RunInfo,
+  VIEW_TYPE_NAMES,
+  listOf,
+  messageObject,
+  requestDouble,
+  requestEnum,
+  requestInt64,
+  requestObject,
+  stringField,
+  type JsonSchema,
+} from '../schemas/message-schemas.js';
 
 /** What the tracking handlers work with. */
 export interface TrackingRouteContext {
@@ -45,6 +67,12 @@ export interface TrackingRoute {
   path: string;
   /** Largest accepted JSON body in bytes (MLflow's limit for log-batch); default the server's. */
   bodyLimit?: number;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** The request message: fields of the JSON body (POST) or of the query string (GET). */
+  request: JsonSchema;
+  /** The response message; responses are serialized with it. */
+  response: JsonSchema;
   handle(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>>;
 }
 
@@ -199,11 +227,31 @@ async function metricHistoryBulk(request: RequestReader, context: TrackingRouteC
   return { metrics: metrics.slice(0, maxResults) };
 }
 
+const SEARCH_EXPERIMENTS_REQUEST = requestObject('SearchExperiments', {
+  max_results: requestInt64(undefined, { minimum: 1, maximum: LIMITS.searchExperiments.maxResults }),
+  page_token: stringField(),
+  filter: stringField('A filter in MLflow\'s search grammar, e.g. `name LIKE \'exp%\'`.'),
+  order_by: listOf(stringField(), 'e.g. `name ASC`; repeat the query parameter.'),
+  view_type: requestEnum(VIEW_TYPE_NAMES),
+});
+
+const SEARCH_RUNS_REQUEST = requestObject('SearchRuns', {
+  experiment_ids: listOf(stringField()),
+  filter: stringField('A filter in MLflow\'s search grammar, e.g. `metrics.rmse < 1 and params.model = \'tree\'`.'),
+  run_view_type: requestEnum(VIEW_TYPE_NAMES),
+  max_results: requestInt64(undefined, { minimum: 1, maximum: LIMITS.searchRuns.maxResults }),
+  order_by: listOf(stringField()),
+  page_token: stringField(),
+});
+
 export const TRACKING_ROUTES: TrackingRoute[] = [
   // ---- experiments ----
   {
     method: 'POST',
     path: '/mlflow/experiments/create',
+    summary: 'Create an experiment.',
+    request: requestObject('CreateExperiment', { name: stringField(), artifact_location: stringField(), tags: listOf(RequestRunTag) }, ['name']),
+    response: messageObject('CreateExperimentResponse', { experiment_id: stringField() }),
     async handle(request, { store }) {
       const name = request.string('name', { required: true });
       const artifactLocation = request.string('artifact_location');
@@ -222,6 +270,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/experiments/get',
+    summary: 'Get an experiment by id.',
+    request: requestObject('GetExperiment', { experiment_id: stringField() }, ['experiment_id']),
+    response: messageObject('GetExperimentResponse', { experiment: Experiment }),
     async handle(request, { store }) {
       const experiment = await store.getExperiment(request.id('experiment_id', { required: true }));
       return { experiment: experimentToWire(experiment) };
@@ -230,6 +281,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/experiments/get-by-name',
+    summary: 'Get an experiment by name.',
+    request: requestObject('GetExperimentByName', { experiment_name: stringField() }, ['experiment_name']),
+    response: messageObject('GetExperimentByNameResponse', { experiment: Experiment }),
     async handle(request, { store }) {
       const name = request.string('experiment_name', { required: true });
       const experiment = await store.getExperimentByName(name);
@@ -243,6 +297,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
     (method): TrackingRoute => ({
       method,
       path: '/mlflow/experiments/search',
+      summary: 'Search experiments.',
+      request: SEARCH_EXPERIMENTS_REQUEST,
+      response: messageObject('SearchExperimentsResponse', { experiments: listOf(Experiment), next_page_token: stringField() }),
       async handle(request, { store }) {
         const maxResults = request.integer('max_results', {
           min: 1,
@@ -270,6 +327,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/experiments/delete',
+    summary: 'Mark an experiment deleted.',
+    request: requestObject('DeleteExperiment', { experiment_id: stringField() }, ['experiment_id']),
+    response: Empty,
     async handle(request, { store }) {
       await store.deleteExperiment(request.id('experiment_id', { required: true }));
       return EMPTY;
@@ -278,6 +338,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/experiments/restore',
+    summary: 'Restore a deleted experiment.',
+    request: requestObject('RestoreExperiment', { experiment_id: stringField() }, ['experiment_id']),
+    response: Empty,
     async handle(request, { store }) {
       await store.restoreExperiment(request.id('experiment_id', { required: true }));
       return EMPTY;
@@ -286,6 +349,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/experiments/update',
+    summary: 'Rename an experiment.',
+    request: requestObject('UpdateExperiment', { experiment_id: stringField(), new_name: stringField() }, ['experiment_id', 'new_name']),
+    response: Empty,
     async handle(request, { store }) {
       const experimentId = request.id('experiment_id', { required: true });
       const newName = request.string('new_name', { required: true });
@@ -296,6 +362,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/experiments/set-experiment-tag',
+    summary: 'Set a tag on an experiment.',
+    request: requestObject('SetExperimentTag', { experiment_id: stringField(), key: stringField(), value: stringField() }, ['experiment_id', 'key']),
+    response: Empty,
     async handle(request, { store }) {
       const experimentId = request.id('experiment_id', { required: true });
       const key = request.string('key', { required: true });
@@ -308,6 +377,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
     // Not in MLflow 2.12 (added in later 2.x); Orrery serves it so the REST store is complete.
     method: 'POST',
     path: '/mlflow/experiments/delete-experiment-tag',
+    summary: 'Delete a tag of an experiment (Orrery extension).',
+    request: requestObject('DeleteExperimentTag', { experiment_id: stringField(), key: stringField() }, ['experiment_id', 'key']),
+    response: Empty,
     async handle(request, { store }) {
       const experimentId = request.id('experiment_id', { required: true });
       await store.deleteExperimentTag(experimentId, request.string('key', { required: true }));
@@ -319,6 +391,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/create',
+    summary: 'Create a run.',
+    request: requestObject('CreateRun', { experiment_id: stringField(), user_id: stringField(), run_name: stringField(), start_time: requestInt64(), tags: listOf(RequestRunTag) }),
+    response: messageObject('CreateRunResponse', { run: Run }),
     async handle(request, { store }) {
       const experimentId = request.id('experiment_id');
       const userId = request.string('user_id');
@@ -339,6 +414,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/update',
+    summary: "Update a run's status, end time or name.",
+    request: requestObject('UpdateRun', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), status: requestEnum(RUN_STATUS_NAMES), end_time: requestInt64(), run_name: stringField() }, ['run_id']),
+    response: messageObject('UpdateRunResponse', { run_info: RunInfo }),
     async handle(request, { store }) {
       const runId = request.runId();
       const status = request.enumName('status', RUN_STATUS_VALUES) as RunStatus | undefined;
@@ -355,6 +433,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/delete',
+    summary: 'Mark a run deleted.',
+    request: requestObject('DeleteRun', { run_id: stringField() }, ['run_id']),
+    response: Empty,
     async handle(request, { store }) {
       await store.deleteRun(request.string('run_id', { required: true }));
       return EMPTY;
@@ -363,6 +444,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/restore',
+    summary: 'Restore a deleted run.',
+    request: requestObject('RestoreRun', { run_id: stringField() }, ['run_id']),
+    response: Empty,
     async handle(request, { store }) {
       await store.restoreRun(request.string('run_id', { required: true }));
       return EMPTY;
@@ -371,6 +455,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/runs/get',
+    summary: 'Get a run.',
+    request: requestObject('GetRun', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.') }, ['run_id']),
+    response: messageObject('GetRunResponse', { run: Run }),
     async handle(request, { store }) {
       return { run: runToWire(await store.getRun(request.runId())) };
     },
@@ -378,6 +465,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/search',
+    summary: 'Search runs.',
+    request: SEARCH_RUNS_REQUEST,
+    response: messageObject('SearchRunsResponse', { runs: listOf(Run), next_page_token: stringField() }),
     async handle(request, { store }) {
       const experimentIds = request.stringList('experiment_ids');
       const filter = request.string('filter');
@@ -402,6 +492,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/log-metric',
+    summary: 'Log one metric value.',
+    request: requestObject('LogMetric', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), key: stringField(), value: requestDouble(), timestamp: requestInt64(), step: requestInt64() }, ['run_id', 'key', 'value', 'timestamp']),
+    response: Empty,
     async handle(request, { store }) {
       const runId = request.runId();
       await store.logMetric(runId, readMetric(request));
@@ -411,6 +504,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/log-parameter',
+    summary: 'Log a param.',
+    request: requestObject('LogParam', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), key: stringField(), value: stringField() }, ['run_id', 'key']),
+    response: Empty,
     async handle(request, { store }) {
       const runId = request.runId();
       await store.logParam(runId, readTag(request));
@@ -420,6 +516,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/set-tag',
+    summary: 'Set a tag on a run.',
+    request: requestObject('SetTag', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), key: stringField(), value: stringField() }, ['run_id', 'key']),
+    response: Empty,
     async handle(request, { store }) {
       const runId = request.runId();
       await store.setTag(runId, readTag(request));
@@ -429,6 +528,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/delete-tag',
+    summary: 'Delete a tag of a run.',
+    request: requestObject('DeleteTag', { run_id: stringField(), key: stringField() }, ['run_id', 'key']),
+    response: Empty,
     async handle(request, { store }) {
       const runId = request.string('run_id', { required: true });
       await store.deleteTag(runId, request.string('key', { required: true }));
@@ -438,6 +540,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/log-batch',
+    summary: 'Log metrics, params and tags in one call (body at most 1 MB).',
+    request: requestObject('LogBatch', { run_id: stringField(), metrics: listOf(RequestMetric), params: listOf(RequestRunTag), tags: listOf(RequestRunTag) }, ['run_id']),
+    response: Empty,
     bodyLimit: LIMITS.batch.maxRequestBytes,
     async handle(request, { store }) {
       const runId = request.string('run_id', { required: true });
@@ -451,6 +556,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/runs/log-inputs',
+    summary: 'Log dataset inputs.',
+    request: requestObject('LogInputs', { run_id: stringField(), datasets: listOf(RequestDatasetInput) }, ['run_id', 'datasets']),
+    response: Empty,
     async handle(request, { store }) {
       const runId = request.string('run_id', { required: true });
       const datasets = request.messageList('datasets', readDatasetInput, { required: true });
@@ -458,12 +566,22 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
       return EMPTY;
     },
   },
-  { method: 'POST', path: '/mlflow/runs/log-model', handle: logModel },
+  {
+    method: 'POST',
+    path: '/mlflow/runs/log-model',
+    summary: "Record a logged model in the run's mlflow.log-model.history tag.",
+    request: requestObject('LogModel', { run_id: stringField(), model_json: stringField('JSON object with artifact_path, flavors, utc_time_created and run_id.') }, ['run_id', 'model_json']),
+    response: Empty,
+    handle: logModel,
+  },
 
   // ---- metrics ----
   {
     method: 'GET',
     path: '/mlflow/metrics/get-history',
+    summary: "Get a metric's history.",
+    request: requestObject('GetMetricHistory', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), metric_key: stringField(), page_token: stringField(), max_results: requestInt64(undefined, { minimum: 1, maximum: LIMITS.metricHistory.maxResults }) }, ['run_id', 'metric_key']),
+    response: messageObject('GetMetricHistoryResponse', { metrics: listOf(MetricMessage), next_page_token: stringField() }),
     async handle(request, { store }) {
       const runId = request.runId();
       const metricKey = request.string('metric_key', { required: true });
@@ -485,10 +603,20 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
       return response;
     },
   },
-  { method: 'GET', path: '/mlflow/metrics/get-history-bulk', handle: metricHistoryBulk },
+  {
+    method: 'GET',
+    path: '/mlflow/metrics/get-history-bulk',
+    summary: "Get a metric's history for several runs (the web UI's call).",
+    request: requestObject('GetMetricHistoryBulk', { run_id: listOf(stringField(), 'Repeat the parameter, at most 100.'), metric_key: stringField(), max_results: requestInt64(undefined, { minimum: 1 }) }, ['run_id', 'metric_key']),
+    response: messageObject('GetMetricHistoryBulkResponse', { metrics: listOf(MetricWithRunId) }),
+    handle: metricHistoryBulk,
+  },
   {
     method: 'GET',
     path: '/mlflow/metrics/get-history-bulk-interval',
+    summary: 'Get sampled metric histories of several runs.',
+    request: requestObject('GetMetricHistoryBulkInterval', { run_ids: listOf(stringField(), 'Repeat the parameter, at most 100.'), metric_key: stringField(), start_step: requestInt64(), end_step: requestInt64(), max_results: requestInt64(undefined, { minimum: 1, maximum: LIMITS.metricHistoryInterval.maxResults }) }, ['run_ids', 'metric_key']),
+    response: messageObject('GetMetricHistoryBulkIntervalResponse', { metrics: listOf(MetricWithRunId) }),
     async handle(request, { store }) {
       const limits = LIMITS.metricHistoryInterval;
       const runIds = request.stringList('run_ids', { required: true });
@@ -526,5 +654,12 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
   },
 
   // ---- artifacts ----
-  { method: 'GET', path: '/mlflow/artifacts/list', handle: listRunArtifacts },
+  {
+    method: 'GET',
+    path: '/mlflow/artifacts/list',
+    summary: "List a run's artifacts.",
+    request: requestObject('ListArtifacts', { run_id: stringField(), run_uuid: stringField('Deprecated twin of run_id.'), path: stringField(), page_token: stringField() }, ['run_id']),
+    response: messageObject('ListArtifactsResponse', { root_uri: stringField(), files: listOf(FileInfo), next_page_token: stringField() }),
+    handle: listRunArtifacts,
+  },
 ];

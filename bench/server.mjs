@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+// Tracking-server benchmark over loopback: `node bench/server.mjs` (after `pnpm tsc -b`).
+// Starts the built CLI (`orrery server`) as a child process on a free port with a fresh SQLite file
+// in a temp directory, drives it over HTTP/1.1 keep-alive (node:http), prints figures next to the
+// targets and asserts nothing. Every loop is bounded; the server is killed at the end.
+//   1. log-metric calls/s, one sequential client
+//   2. metrics/s through log-batch (1000 metrics per request), 1 and 8 concurrent clients
+//   3. search-runs p50/p95 over 10k runs (metric filter + order_by a metric, page of 100)
+//   4. server RSS (VmRSS of the server process) idle and under load
+// Options (environment): BENCH_LOG_METRIC_CALLS (default 20000), BENCH_LOG_METRIC_SECONDS (10),
+// BENCH_BATCH_REQUESTS (per phase, default 800), BENCH_RUNS (10000), BENCH_SEARCHES (200),
+// BENCH_SERVER_LOG_LEVEL (the server's ORRERY_LOG_LEVEL; default: the server's own default, info),
+// BENCH_NODE_ARGS (extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cliBin = path.join(root, 'packages/cli/dist/bin.js');
+if (!existsSync(cliBin)) {
+  console.error(`bench/server.mjs: ${cliBin} is missing; build first with \`pnpm tsc -b\`.`);
+  process.exit(1);
+}
+
+const LOG_METRIC_CALLS = Number(process.env.BENCH_LOG_METRIC_CALLS ?? 20_000);
+const LOG_METRIC_SECONDS = Number(process.env.BENCH_LOG_METRIC_SECONDS ?? 10);
+const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 800);
+const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
+const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
+const SEED_CLIENTS = 4;
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+
+function percentile(sorted, p) {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** A port the kernel just handed out on loopback; the server binds it right after. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in KiB, from /proc (Linux). */
+function rssKb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** Samples the server's RSS every 100 ms while `work` runs; returns its result and the peak. */
+async function withRssPeak(pid, work) {
+  let peak = rssKb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssKb(pid));
+  }, 100);
+  try {
+    const result = await work();
+    peak = Math.max(peak, rssKb(pid));
+    return { result, peakKb: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** One HTTP client: a keep-alive agent with `sockets` connections. */
+function httpClient(port, sockets = 1) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const request = (method, urlPath, body) =>
+    new Promise((resolve, reject) => {
+      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
+          else resolve(text === '' ? {} : JSON.parse(text));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    post: (p, json) => request('POST', `/api/2.0/mlflow${p}`, typeof json === 'string' ? json : JSON.stringify(json)),
+    get: (p) => request('GET', `/api/2.0/mlflow${p}`),
+    close: () => agent.destroy(),
+  };
+}
+
+async function startServer() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-server-'));
+  const port = await freePort();
+  const env = { ...process.env };
+  if (process.env.BENCH_SERVER_LOG_LEVEL) env.ORRERY_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL;
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      cliBin,
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--backend-store-uri',
+      `sqlite:///${path.join(dir, 'bench.db')}`,
+      '--artifacts-destination',
+      `file://${path.join(dir, 'artifacts')}`,
+    ],
+    // Access logs go to /dev/null: the server still formats and writes them, the bench does not read them.
+    { cwd: dir, env, stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before answering /health`);
+    try {
+      const ok = await new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        });
+        req.on('error', () => resolve(false));
+      });
+      if (ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('server did not answer /health within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function createRun(client, experimentId, runName) {
+  const { run } = await client.post('/runs/create', { experiment_id: experimentId, run_name: runName, start_time: Date.now() });
+  return run.info.run_id;
+}
+
+async function benchLogMetric(client, experimentId) {
+  const runId = await createRun(client, experimentId, 'log-metric');
+  const now = Date.now();
+  const body = (i) => `{"run_id":"${runId}","key":"loss","value":${i * 0.001},"timestamp":${now + i},"step":${i}}`;
+  for (let i = 0; i < 500; i += 1) await client.post('/runs/log-metric', body(i)); // warm-up
+  const stopAt = performance.now() + LOG_METRIC_SECONDS * 1000;
+  const t0 = performance.now();
+  let calls = 0;
+  while (calls < LOG_METRIC_CALLS && performance.now() < stopAt) {
+    await client.post('/runs/log-metric', body(500 + calls));
+    calls += 1;
+  }
+  const ms = performance.now() - t0;
+  return { calls, ms };
+}
+
+/** Pre-serialized log-batch bodies of 1000 metrics, so the figures measure the server. */
+function batchBodies(runId, count, seed) {
+  const now = Date.now();
+  const bodies = [];
+  for (let b = 0; b < count; b += 1) {
+    const metrics = new Array(1000);
+    for (let i = 0; i < 1000; i += 1) {
+      metrics[i] = { key: `m${i % 10}`, value: Math.random(), timestamp: now + b, step: (seed + b) * 100 + Math.floor(i / 10) };
+    }
+    bodies.push(JSON.stringify({ run_id: runId, metrics }));
+  }
+  return bodies;
+}
+
+async function benchLogBatch(port, experimentId, concurrency) {
+  const clients = [];
+  const work = [];
+  const perClient = Math.max(1, Math.floor(BATCH_REQUESTS / concurrency));
+  for (let c = 0; c < concurrency; c += 1) {
+    const client = httpClient(port);
+    const runId = await createRun(client, experimentId, `log-batch-${concurrency}-${c}`);
+    clients.push(client);
+    work.push({ client, bodies: batchBodies(runId, perClient, 0) });
+  }
+  await Promise.all(work.map(({ client, bodies }) => client.post('/runs/log-batch', bodies[0]))); // warm-up
+  const t0 = performance.now();
+  await Promise.all(
+    work.map(async ({ client, bodies }) => {
+      for (let b = 1; b < bodies.length; b += 1) await client.post('/runs/log-batch', bodies[b]);
+    }),
+  );
+  const ms = performance.now() - t0;
+  for (const client of clients) client.close();
+  return { metrics: concurrency * (perClient - 1) * 1000, ms };
+}
+
+async function seedRuns(port, experimentId) {
+  const now = Date.now();
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: SEED_CLIENTS }, async () => {
+      const client = httpClient(port);
+      for (let r = next++; r < RUNS; r = next++) {
+        const runId = await createRun(client, experimentId, `run-${r}`);
+        const params = [];
+        for (let p = 0; p < 20; p += 1) params.push({ key: `p${p}`, value: `v${(r * 7 + p) % 50}` });
+        const metrics = [];
+        for (let m = 0; m < 10; m += 1) metrics.push({ key: `m${m}`, value: Math.random(), timestamp: now, step: 0 });
+        const tags = [];
+        for (let t = 0; t < 5; t += 1) tags.push({ key: `t${t}`, value: `x${(r + t) % 10}` });
+        await client.post('/runs/log-batch', { run_id: runId, metrics, params, tags });
+      }
+      client.close();
+    }),
+  );
+  return performance.now() - t0;
+}
+
+async function benchSearch(client, experimentId) {
+  const body = JSON.stringify({
+    experiment_ids: [experimentId],
+    filter: 'metrics.m0 > 0.5',
+    order_by: ['metrics.m1 DESC'],
+    max_results: 100,
+  });
+  for (let i = 0; i < 10; i += 1) await client.post('/runs/search', body); // warm-up
+  const samples = [];
+  for (let i = 0; i < SEARCHES; i += 1) {
+    const t = performance.now();
+    const page = await client.post('/runs/search', body);
+    samples.push(performance.now() - t);
+    if (page.runs?.length !== 100) throw new Error(`expected a full page of 100 runs, got ${page.runs?.length ?? 0}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+}
+
+const server = await startServer();
+try {
+  console.log(`orrery server benchmark on ${os.cpus().length} cores, Node ${process.version}, server pid ${server.pid}, loopback port ${server.port}`);
+  console.log('anchor: MLflow 2.12.2 server (4 gunicorn workers, SQLite) ≈ 120 log-metric calls/s, ≈ 8,000 metrics/s via log-batch');
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleKb = rssKb(server.pid);
+  console.log(`idle RSS after start: ${mb(idleKb)} (target ≤ 120 MB)`);
+
+  const client = httpClient(server.port);
+  const { experiment_id: experimentId } = await client.post('/experiments/create', { name: 'bench-server' });
+
+  const lm = await withRssPeak(server.pid, () => benchLogMetric(client, experimentId));
+  console.log(
+    `log-metric, 1 sequential client: ${fmt(lm.result.calls / (lm.result.ms / 1000))} calls/s ` +
+      `(${fmt(lm.result.calls)} calls in ${lm.result.ms.toFixed(0)} ms; target ≥ 3,000; MLflow ≈ 120) · peak RSS ${mb(lm.peakKb)}`,
+  );
+
+  const b1 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 1));
+  console.log(
+    `log-batch (1000 metrics/request), 1 client: ${fmt(b1.result.metrics / (b1.result.ms / 1000))} metrics/s ` +
+      `(${fmt(b1.result.metrics)} metrics in ${b1.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b1.peakKb)}`,
+  );
+  const b8 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 8));
+  console.log(
+    `log-batch (1000 metrics/request), 8 concurrent clients: ${fmt(b8.result.metrics / (b8.result.ms / 1000))} metrics/s ` +
+      `(${fmt(b8.result.metrics)} metrics in ${b8.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b8.peakKb)}`,
+  );
+
+  const { experiment_id: searchExperimentId } = await client.post('/experiments/create', { name: 'bench-search' });
+  const seed = await withRssPeak(server.pid, () => seedRuns(server.port, searchExperimentId));
+  console.log(
+    `seeded ${fmt(RUNS)} runs (20 params, 10 metrics, 5 tags each; runs/create + log-batch, ${SEED_CLIENTS} clients) ` +
+      `in ${(seed.result / 1000).toFixed(1)} s · peak RSS ${mb(seed.peakKb)}`,
+  );
+  const search = await withRssPeak(server.pid, () => benchSearch(client, searchExperimentId));
+  console.log(
+    `search-runs over ${fmt(RUNS)} runs (metrics.m0 > 0.5, order by metrics.m1 DESC, page of 100): ` +
+      `p50 ${search.result.p50.toFixed(2)} ms, p95 ${search.result.p95.toFixed(2)} ms (${SEARCHES} searches) · peak RSS ${mb(search.peakKb)}`,
+  );
+  client.close();
+
+  const peakKb = Math.max(lm.peakKb, b1.peakKb, b8.peakKb, seed.peakKb, search.peakKb);
+  await new Promise((r) => setTimeout(r, 1000));
+  console.log(`RSS: idle ${mb(idleKb)} (target ≤ 120 MB), peak under load ${mb(peakKb)}, after load ${mb(rssKb(server.pid))}`);
+} finally {
+  await server.stop();
+}

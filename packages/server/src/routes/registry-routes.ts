@@ -1,0 +1,369 @@
+/**
+ * The model registry routes of MLflow's REST API 2.0 (model_registry.proto), each as: method,
+ * path below `/api/2.0` (and `/ajax-api/2.0`), and a handler from the request's fields to the
+ * response object in MLflow's JSON form. Registered inside the same scope as the tracking routes,
+ * so they share its JSON parsing, Content-Type check and `--artifacts-only` refusal.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  LIMITS,
+  MODEL_STAGES,
+  OrreryError,
+  type ModelRegistryStore,
+  type ModelStage,
+  type ModelVersionStatus,
+  type ModelVersionTag,
+  type TrackingStore,
+} from '@orrery/core';
+import { modelVersionToWire, registeredModelToWire } from '../wire/registry-wire.js';
+import { RequestReader, type EnumValues } from '../wire/request-reader.js';
+import { checkModelVersionSource } from './model-version-source.js';
+
+/** What the registry handlers work with. */
+export interface RegistryRouteContext {
+  /** The registry store; throws NOT_IMPLEMENTED (with the reason) when the server has none. */
+  registryStore(): ModelRegistryStore;
+  /** The tracking store, to check a local model version source against its run's artifact folder. */
+  trackingStore?: TrackingStore;
+  /** Whether new versions' sources are checked as MLflow's server checks them (default true). */
+  checkSources?: boolean;
+}
+
+export type RegistryHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RegistryRoute {
+  method: RegistryHttpMethod;
+  /** Path below the API prefix, e.g. `/mlflow/registered-models/get`. */
+  path: string;
+  handle(request: RequestReader, context: RegistryRouteContext): Promise<Record<string, unknown>>;
+}
+
+const EMPTY = {};
+
+/** model_registry.proto's `ModelVersionStatus` enum. */
+const MODEL_VERSION_STATUS_VALUES: EnumValues = { PENDING_REGISTRATION: 1, FAILED_REGISTRATION: 2, READY: 3 };
+
+/**
+ * A stage name as MLflow takes it: case-insensitive, answered in its canonical spelling
+ * (`production` → `Production`).
+ */
+export function canonicalStage(stage: string): ModelStage {
+  const found = MODEL_STAGES.find((known) => known.toLowerCase() === stage.toLowerCase());
+  if (found === undefined) {
+    throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid Model Version stage: ${stage}. Value must be one of ${MODEL_STAGES.join(', ')}.`);
+  }
+  return found;
+}
+
+function readTag(item: RequestReader): ModelVersionTag {
+  return { key: item.string('key', { required: true }), value: item.string('value') ?? '' };
+}
+
+function nameOf(request: RequestReader): string {
+  return request.string('name', { required: true });
+}
+
+/** A version number; MLflow's clients send a string, some send a JSON integer. */
+function versionOf(request: RequestReader): string {
+  return request.id('version', { required: true });
+}
+
+function searchInput(request: RequestReader, limit: number): { filter?: string; maxResults?: number; orderBy?: string[]; pageToken?: string } {
+  const filter = request.string('filter');
+  const maxResults = request.integer('max_results', {
+    min: 1,
+    max: limit,
+    rule: `Hint: max_results must be between 1 and ${limit}.`,
+  });
+  const orderBy = request.stringList('order_by');
+  const pageToken = request.string('page_token');
+  return {
+    ...(filter ? { filter } : {}),
+    ...(maxResults !== undefined ? { maxResults } : {}),
+    ...(orderBy.length > 0 ? { orderBy } : {}),
+    ...(pageToken ? { pageToken } : {}),
+  };
+}
+
+async function getLatestVersions(request: RequestReader, context: RegistryRouteContext): Promise<Record<string, unknown>> {
+  const name = nameOf(request);
+  const stages = request.stringList('stages').map(canonicalStage);
+  const versions = await context.registryStore().getLatestVersions(name, stages.length > 0 ? stages : undefined);
+  return versions.length > 0 ? { model_versions: versions.map(modelVersionToWire) } : {};
+}
+
+export const REGISTRY_ROUTES: RegistryRoute[] = [
+  // ---- registered models ----
+  {
+    method: 'POST',
+    path: '/mlflow/registered-models/create',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const tags = request.messageList('tags', readTag);
+      const description = request.string('description');
+      const model = await context.registryStore().createRegisteredModel(name, {
+        ...(description !== undefined ? { description } : {}),
+        ...(tags.length > 0 ? { tags } : {}),
+      });
+      return { registered_model: registeredModelToWire(model) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/registered-models/get',
+    async handle(request, context) {
+      return { registered_model: registeredModelToWire(await context.registryStore().getRegisteredModel(nameOf(request))) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/registered-models/rename',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const newName = request.string('new_name', { required: true });
+      return { registered_model: registeredModelToWire(await context.registryStore().renameRegisteredModel(name, newName)) };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/mlflow/registered-models/update',
+    async handle(request, context) {
+      const name = nameOf(request);
+      // An absent description clears it, as MLflow's proto default (the empty string) does.
+      const description = request.string('description') ?? '';
+      return { registered_model: registeredModelToWire(await context.registryStore().updateRegisteredModel(name, description)) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/mlflow/registered-models/delete',
+    async handle(request, context) {
+      await context.registryStore().deleteRegisteredModel(nameOf(request));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/registered-models/search',
+    async handle(request, context) {
+      const page = await context.registryStore().searchRegisteredModels(searchInput(request, LIMITS.searchRegisteredModels.maxResults));
+      const response: Record<string, unknown> = {};
+      if (page.items.length > 0) response.registered_models = page.items.map(registeredModelToWire);
+      if (page.nextPageToken) response.next_page_token = page.nextPageToken;
+      return response;
+    },
+  },
+  { method: 'GET', path: '/mlflow/registered-models/get-latest-versions', handle: getLatestVersions },
+  { method: 'POST', path: '/mlflow/registered-models/get-latest-versions', handle: getLatestVersions },
+  {
+    method: 'POST',
+    path: '/mlflow/registered-models/set-tag',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const key = request.string('key', { required: true });
+      await context.registryStore().setRegisteredModelTag(name, { key, value: request.string('value') ?? '' });
+      return EMPTY;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/mlflow/registered-models/delete-tag',
+    async handle(request, context) {
+      const name = nameOf(request);
+      await context.registryStore().deleteRegisteredModelTag(name, request.string('key', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/registered-models/alias',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const alias = request.string('alias', { required: true });
+      const version = versionOf(request);
+      await context.registryStore().setRegisteredModelAlias(name, alias, version);
+      return EMPTY;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/mlflow/registered-models/alias',
+    async handle(request, context) {
+      const name = nameOf(request);
+      await context.registryStore().deleteRegisteredModelAlias(name, request.string('alias', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/registered-models/alias',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const version = await context.registryStore().getModelVersionByAlias(name, request.string('alias', { required: true }));
+      return { model_version: modelVersionToWire(version) };
+    },
+  },
+
+  // ---- model versions ----
+  {
+    method: 'POST',
+    path: '/mlflow/model-versions/create',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const source = request.string('source', { required: true });
+      const runId = request.string('run_id');
+      const runLink = request.string('run_link');
+      const description = request.string('description');
+      const tags = request.messageList('tags', readTag);
+      if (context.checkSources ?? true) await checkModelVersionSource(source, runId, context.trackingStore);
+      const version = await context.registryStore().createModelVersion({
+        name,
+        source,
+        ...(runId ? { runId } : {}),
+        ...(runLink ? { runLink } : {}),
+        ...(description !== undefined ? { description } : {}),
+        ...(tags.length > 0 ? { tags } : {}),
+      });
+      return { model_version: modelVersionToWire(version) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/model-versions/get',
+    async handle(request, context) {
+      const name = nameOf(request);
+      return { model_version: modelVersionToWire(await context.registryStore().getModelVersion(name, versionOf(request))) };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/mlflow/model-versions/update',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const version = versionOf(request);
+      const description = request.string('description');
+      // Orrery extension: the registration status, for stores that register asynchronously.
+      const status = request.enumName('status', MODEL_VERSION_STATUS_VALUES) as ModelVersionStatus | undefined;
+      const statusMessage = request.string('status_message');
+      const updated = await context.registryStore().updateModelVersion(name, version, {
+        ...(description !== undefined ? { description } : {}),
+        ...(status !== undefined ? { status } : {}),
+        ...(statusMessage !== undefined ? { statusMessage } : {}),
+      });
+      return { model_version: modelVersionToWire(updated) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/mlflow/model-versions/delete',
+    async handle(request, context) {
+      const name = nameOf(request);
+      await context.registryStore().deleteModelVersion(name, versionOf(request));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/model-versions/search',
+    async handle(request, context) {
+      const page = await context.registryStore().searchModelVersions(searchInput(request, LIMITS.searchModelVersions.maxResults));
+      const response: Record<string, unknown> = {};
+      if (page.items.length > 0) response.model_versions = page.items.map(modelVersionToWire);
+      if (page.nextPageToken) response.next_page_token = page.nextPageToken;
+      return response;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/model-versions/set-tag',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const version = versionOf(request);
+      const key = request.string('key', { required: true });
+      await context.registryStore().setModelVersionTag(name, version, { key, value: request.string('value') ?? '' });
+      return EMPTY;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/mlflow/model-versions/delete-tag',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const version = versionOf(request);
+      await context.registryStore().deleteModelVersionTag(name, version, request.string('key', { required: true }));
+      return EMPTY;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/mlflow/model-versions/get-download-uri',
+    async handle(request, context) {
+      const name = nameOf(request);
+      return { artifact_uri: await context.registryStore().getModelVersionDownloadUri(name, versionOf(request)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/model-versions/transition-stage',
+    async handle(request, context) {
+      const name = nameOf(request);
+      const version = versionOf(request);
+      const stage = canonicalStage(request.string('stage', { required: true }));
+      const archiveExisting = request.bool('archive_existing_versions') ?? false;
+      const updated = await context.registryStore().transitionModelVersionStage(name, version, stage, archiveExisting);
+      return { model_version: modelVersionToWire(updated) };
+    },
+  },
+];
+
+/**
+ * Where a request's fields are: the query for GET; for DELETE the JSON body when one was sent
+ * (MLflow's Python client) and the query otherwise (clients that send no body with DELETE).
+ */
+function readerFor(request: FastifyRequest): RequestReader {
+  const query = request.query as Record<string, string[]>;
+  if (request.method === 'GET') return RequestReader.fromQuery(query);
+  const body = request.body as Record<string, unknown> | undefined;
+  if (request.method === 'DELETE' && (body === undefined || Object.keys(body).length === 0)) return RequestReader.fromQuery(query);
+  return RequestReader.fromJson(body ?? {});
+}
+
+/** The server options the registry routes read (a subset of `CreateServerOptions`). */
+export interface RegistryServerOptions {
+  trackingStore?: TrackingStore;
+  modelRegistryStore?: ModelRegistryStore;
+  modelRegistryUnavailable?: string;
+  checkModelVersionSources?: boolean;
+}
+
+/** Builds the registry routes' context from the server's options. */
+export function registryRouteContext(options: RegistryServerOptions): RegistryRouteContext {
+  const store = options.modelRegistryStore;
+  return {
+    registryStore() {
+      if (store === undefined) {
+        throw new OrreryError(
+          'NOT_IMPLEMENTED',
+          options.modelRegistryUnavailable ?? 'This server has no model registry store: start it with --registry-store-uri.',
+        );
+      }
+      return store;
+    },
+    ...(options.trackingStore !== undefined ? { trackingStore: options.trackingStore } : {}),
+    checkSources: options.checkModelVersionSources ?? true,
+  };
+}
+
+/** Adds every registry route under `prefix` to a scope that already parses JSON bodies. */
+export function registerRegistryRoutes(scope: FastifyInstance, prefix: string, context: RegistryRouteContext): void {
+  for (const route of REGISTRY_ROUTES) {
+    scope.route({
+      method: route.method,
+      url: `${prefix}${route.path}`,
+      handler: async (request, reply) => {
+        const response = await route.handle(readerFor(request), context);
+        return reply.type('application/json').send(JSON.stringify(response));
+      },
+    });
+  }
+}
