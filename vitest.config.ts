@@ -19,6 +19,11 @@ export default defineConfig({
       { find: /^@orrery\/cli$/, replacement: here('./packages/cli/src/index.ts') },
       { find: /^@orrery\/plugin-sqlite$/, replacement: here('./plugins/sqlite/src/index.ts') },
       { find: /^@orrery\/plugin-local$/, replacement: here('./plugins/local/src/index.ts') },
+      { find: /^@orrery\/plugin-postgres$/, replacement: here('./plugins/postgres/src/index.ts') },
+      { find: /^@orrery\/plugin-redis$/, replacement: here('./plugins/redis/src/index.ts') },
+      { find: /^@orrery\/plugin-azure-blob$/, replacement: here('./plugins/azure-blob/src/index.ts') },
+      { find: /^@orrery\/plugin-ftp$/, replacement: here('./plugins/ftp/src/index.ts') },
+      { find: /^@orrery\/plugin-sftp$/, replacement: here('./plugins/sftp/src/index.ts') },
     ],
   },
   test: {
