@@ -8,6 +8,8 @@ import { createOutput, type Output } from './output.js';
 /** Options every command accepts (declared on the program). */
 export interface GlobalOptions {
   trackingUri?: string;
+  /** Model registry URI (program-wide, or on `models` and `artifacts download`). */
+  registryUri?: string;
   json?: boolean;
 }
 
@@ -42,7 +44,12 @@ export function createCliContext(options: GlobalOptions): CliContext {
     registry: getRegistry,
     client: () =>
       (client ??= getRegistry().then((r) =>
-        OrreryClient.create({ registry: r, logger, ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}) }),
+        OrreryClient.create({
+          registry: r,
+          logger,
+          ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
+          ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
+        }),
       )),
     async close() {
       if (client) await (await client.catch(() => undefined))?.close();

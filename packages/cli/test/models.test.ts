@@ -149,7 +149,7 @@ describe('orrery models', () => {
     await fails(['models', 'versions', 'describe', 'safe', '7'], 1, /RESOURCE_DOES_NOT_EXIST|not found|does not exist|no version/i);
     await fails(['models', 'alias', 'set', 'safe', 'champion', '9'], 1, /9/);
     await fails(['models', 'versions', 'describe', 'safe', 'one'], 1, /'one'/);
-    await fails(['models', 'versions', 'stage', 'safe', '1', 'Live'], 1, /Invalid stage 'Live': it must be one of None, Staging, Production, Archived/);
+    await fails(['models', 'versions', 'stage', 'safe', '1', 'Live'], 1, /Invalid model version stage 'Live' for parameter 'stage': it must be one of None, Staging, Production, Archived/);
     await fails(['models', 'tag', 'safe', `k=${'v'.repeat(5001)}`], 1, /5000/);
     await fails(['artifacts', 'download', '--uri', 'models:/safe/Prod'], 1, /Invalid model URI 'models:\/safe\/Prod'/);
     await fails(['artifacts', 'download', '--uri', 'models:/safe/1', '--run-id', runId], 2, /exactly one of --run-id or --uri/);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  canonicalModelStage,
   type ArtifactFileInfo,
   type ArtifactRepository,
   createLogger,
@@ -32,7 +33,7 @@ import {
 } from '@orrery/core';
 import { discoverDefaultRegistry } from './default-registry.js';
 import { toYamlText } from './yaml-text.js';
-import { canonicalModelStage, isModelsUri, isRunsUri, parseModelUri, type ModelsModelUri } from './registry/model-uri.js';
+import { isModelsUri, isRunsUri, parseModelUri, type ModelsModelUri } from './registry/model-uri.js';
 import { resolveArtifactLocation, resolveModelVersion, runsUriToArtifactUri } from './registry/model-uri-resolution.js';
 import { lineageOf, runsBehind, type ModelVersionLineage, type RunsBehindSelector } from './registry/model-lineage.js';
 
@@ -534,7 +535,7 @@ export class OrreryClient {
 
   /** The newest version in each of the given stages (every stage when omitted). */
   async getLatestVersions(name: string, stages?: Array<ModelStage | string>): Promise<ModelVersion[]> {
-    return (await this.modelRegistry()).getLatestVersions(name, stages?.map(canonicalModelStage));
+    return (await this.modelRegistry()).getLatestVersions(name, stages?.map((stage) => canonicalModelStage(stage, 'stages')));
   }
 
   /** Points an alias at a version, moving it atomically if it pointed elsewhere. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isOrreryError } from '@orrery/core';
-import { canonicalModelStage, parseModelUri } from '../src/registry/model-uri.js';
+import { canonicalModelStage } from '@orrery/core';
+import { parseModelUri } from '../src/registry/model-uri.js';
 
 function refusal(uri: string): string {
   try {
@@ -57,6 +58,6 @@ describe('canonicalModelStage', () => {
   it('takes any letter case and refuses unknown stages', () => {
     expect(canonicalModelStage('archived')).toBe('Archived');
     expect(canonicalModelStage('NONE')).toBe('None');
-    expect(() => canonicalModelStage('live')).toThrow(/Invalid stage 'live': it must be one of None, Staging, Production, Archived/);
+    expect(() => canonicalModelStage('live')).toThrow(/Invalid model version stage 'live' for parameter 'stage': it must be one of None, Staging, Production, Archived/);
   });
 });

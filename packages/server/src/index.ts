@@ -17,7 +17,6 @@ export { SERVER_VERSION } from './server-version.js';
 export { closeOnSignals, DEFAULT_SHUTDOWN_GRACE_MS, type ShutdownOptions } from './operations/graceful-shutdown.js';
 export {
   REGISTRY_ROUTES,
-  canonicalStage,
   registerRegistryRoutes,
   registryRouteContext,
   type RegistryRoute,

@@ -1,41 +1,20 @@
 import { Command } from 'commander';
-import { OrreryClient, type ModelVersionLineage } from '@orrery/client';
+import type { OrreryClient} from '@orrery/client';
+import { type ModelVersionLineage } from '@orrery/client';
 import type { ModelVersion, Page, RegisteredModel } from '@orrery/core';
-import { createCliContext, type CliContext, type GlobalOptions } from '../cli-context.js';
+import { action, type CliContext } from '../cli-context.js';
 import { UsageError } from '../cli-errors.js';
 import { collect, collectTag, parsePositiveInt } from '../option-parsers.js';
 import { formatTime } from '../output.js';
 
-/** Global options plus the registry URI (a program-wide or `models`-wide option). */
-interface RegistryGlobalOptions extends GlobalOptions {
-  registryUri?: string;
-}
-
 /**
- * Like `action`, but hands the command a client opened with `--registry-uri` (default
- * `ORRERY_REGISTRY_URI`, `MLFLOW_REGISTRY_URI`, then the tracking URI). Both are closed after.
+ * Like `action`, but also hands the command the client, opened with `--registry-uri` (default
+ * `ORRERY_REGISTRY_URI`, `MLFLOW_REGISTRY_URI`, then the tracking URI) and closed after.
  */
 export function registryAction<A extends unknown[]>(
   run: (context: CliContext, client: OrreryClient, ...args: A) => Promise<void>,
 ): (...args: [...A, unknown, Command]) => Promise<void> {
-  return async (...args) => {
-    const command = args[args.length - 1] as Command;
-    const globals = command.optsWithGlobals<RegistryGlobalOptions>();
-    const context = createCliContext(globals);
-    let client: OrreryClient | undefined;
-    try {
-      client = await OrreryClient.create({
-        registry: await context.registry(),
-        logger: context.logger,
-        ...(globals.trackingUri !== undefined ? { trackingUri: globals.trackingUri } : {}),
-        ...(globals.registryUri !== undefined ? { registryUri: globals.registryUri } : {}),
-      });
-      await run(context, client, ...(args.slice(0, -1) as unknown as A));
-    } finally {
-      await client?.close();
-      await context.close();
-    }
-  };
+  return action(async (context: CliContext, ...args: A) => run(context, await context.client(), ...args));
 }
 
 interface SearchOptions {

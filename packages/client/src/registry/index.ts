@@ -1,5 +1,4 @@
 export {
-  canonicalModelStage,
   isModelsUri,
   isRunsUri,
   modelVersionUri,

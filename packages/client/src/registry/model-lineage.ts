@@ -3,6 +3,7 @@
  * metrics and experiment), and the runs behind what an alias or a stage serves now.
  */
 import {
+  canonicalModelStage,
   isOrreryError,
   type ModelRegistryStore,
   type ModelStage,
@@ -10,7 +11,6 @@ import {
   type RunStatus,
   type TrackingStore,
 } from '@orrery/core';
-import { canonicalModelStage } from './model-uri.js';
 
 /** The run that produced a model version, as lineage shows it. */
 export interface LineageRun {

@@ -48,18 +48,6 @@ export function isModelsUri(uri: string): boolean {
   return /^models:/i.test(uri);
 }
 
-/**
- * A stage name in its canonical spelling (`production` → `Production`); INVALID_PARAMETER_VALUE
- * naming the allowed stages otherwise.
- */
-export function canonicalModelStage(stage: string): ModelStage {
-  const found = MODEL_STAGES.find((known) => known.toLowerCase() === stage.trim().toLowerCase());
-  if (found === undefined) {
-    throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid stage '${stage}': it must be one of ${MODEL_STAGES.join(', ')}.`);
-  }
-  return found;
-}
-
 /** The part after `scheme:/`, refusing `scheme://authority` forms (profiles of other registries). */
 function body(uri: string, scheme: string): string {
   const rest = uri.slice(scheme.length + 1);

@@ -6,11 +6,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  canonicalModelStage,
   LIMITS,
-  MODEL_STAGES,
   OrreryError,
   type ModelRegistryStore,
-  type ModelStage,
   type ModelVersionStatus,
   type ModelVersionTag,
   type TrackingStore,
@@ -42,18 +41,6 @@ const EMPTY = {};
 
 /** model_registry.proto's `ModelVersionStatus` enum. */
 const MODEL_VERSION_STATUS_VALUES: EnumValues = { PENDING_REGISTRATION: 1, FAILED_REGISTRATION: 2, READY: 3 };
-
-/**
- * A stage name as MLflow takes it: case-insensitive, answered in its canonical spelling
- * (`production` → `Production`).
- */
-export function canonicalStage(stage: string): ModelStage {
-  const found = MODEL_STAGES.find((known) => known.toLowerCase() === stage.toLowerCase());
-  if (found === undefined) {
-    throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid Model Version stage: ${stage}. Value must be one of ${MODEL_STAGES.join(', ')}.`);
-  }
-  return found;
-}
 
 function readTag(item: RequestReader): ModelVersionTag {
   return { key: item.string('key', { required: true }), value: item.string('value') ?? '' };
@@ -87,7 +74,7 @@ function searchInput(request: RequestReader, limit: number): { filter?: string; 
 
 async function getLatestVersions(request: RequestReader, context: RegistryRouteContext): Promise<Record<string, unknown>> {
   const name = nameOf(request);
-  const stages = request.stringList('stages').map(canonicalStage);
+  const stages = request.stringList('stages').map((stage) => canonicalModelStage(stage, 'stages'));
   const versions = await context.registryStore().getLatestVersions(name, stages.length > 0 ? stages : undefined);
   return versions.length > 0 ? { model_versions: versions.map(modelVersionToWire) } : {};
 }
@@ -308,7 +295,7 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
     async handle(request, context) {
       const name = nameOf(request);
       const version = versionOf(request);
-      const stage = canonicalStage(request.string('stage', { required: true }));
+      const stage = canonicalModelStage(request.string('stage', { required: true }));
       const archiveExisting = request.bool('archive_existing_versions') ?? false;
       const updated = await context.registryStore().transitionModelVersionStage(name, version, stage, archiveExisting);
       return { model_version: modelVersionToWire(updated) };
