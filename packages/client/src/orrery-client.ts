@@ -595,7 +595,7 @@ export class OrreryClient {
   async artifactRepository(artifactUri: string): Promise<ArtifactRepository> {
     let repo = this.repositories.get(artifactUri);
     if (repo === undefined) {
-      repo = this.registry.openArtifactRepository(artifactUri);
+      repo = this.registry.openArtifactRepository(artifactUri, { trackingUri: this.trackingUri });
       // A failed open is not cached, so a later call can retry.
       repo.catch(() => this.repositories.delete(artifactUri));
       this.repositories.set(artifactUri, repo);

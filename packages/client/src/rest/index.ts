@@ -2,7 +2,6 @@ export { RestTrackingStore } from './rest-tracking-store.js';
 export {
   RestArtifactRepository,
   resolveProxiedArtifactUri,
-  setDefaultArtifactServer,
   ARTIFACTS_ROUTE,
 } from './rest-artifact-repository.js';
 export {

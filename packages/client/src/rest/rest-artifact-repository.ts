@@ -23,20 +23,13 @@ import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } fro
 /** Where the proxy's routes are anchored below a server's base URL. */
 export const ARTIFACTS_ROUTE = '/api/2.0/mlflow-artifacts/artifacts';
 
-/** The tracking server `mlflow-artifacts:/` URIs resolve against when their URI names no host. */
-let defaultArtifactServer: string | undefined;
-
 /**
- * Sets the server that host-less `mlflow-artifacts:/...` URIs resolve against in this process.
- * The REST tracking plugin calls it with the tracking URI it opens; otherwise the tracking URI
- * from the environment (`ORRERY_TRACKING_URI`, `MLFLOW_TRACKING_URI`) is used.
+ * The server a host-less `mlflow-artifacts:/...` URI is served by: the tracking URI of whoever
+ * opens the repository (passed through the plugin context), else the tracking URI from the
+ * environment (`ORRERY_TRACKING_URI`, `MLFLOW_TRACKING_URI`).
  */
-export function setDefaultArtifactServer(trackingUri: string | undefined): void {
-  defaultArtifactServer = trackingUri;
-}
-
-function serverForHostlessUri(uri: string): string {
-  const server = defaultArtifactServer ?? resolveTrackingUri();
+function serverForHostlessUri(uri: string, trackingUri: string | undefined): string {
+  const server = trackingUri ?? resolveTrackingUri();
   if (!/^https?:\/\//i.test(server)) {
     throw new OrreryError(
       'INVALID_PARAMETER_VALUE',
@@ -48,7 +41,7 @@ function serverForHostlessUri(uri: string): string {
 }
 
 /** Splits a proxied artifact URI into the server base URL and the root path inside the proxy. */
-export function resolveProxiedArtifactUri(uri: string): { server: string; root: string } {
+export function resolveProxiedArtifactUri(uri: string, trackingUri?: string): { server: string; root: string } {
   let url: URL;
   try {
     url = new URL(uri);
@@ -65,7 +58,7 @@ export function resolveProxiedArtifactUri(uri: string): { server: string; root: 
   };
   if (url.protocol === 'mlflow-artifacts:') {
     // `mlflow-artifacts://host:port/path` names its server; `mlflow-artifacts:/path` uses the tracking server.
-    const server = url.host !== '' ? `http://${url.host}` : serverForHostlessUri(uri);
+    const server = url.host !== '' ? `http://${url.host}` : serverForHostlessUri(uri, trackingUri);
     return { server, root: decodePath(url.pathname) };
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
@@ -118,11 +111,21 @@ export class RestArtifactRepository implements ArtifactRepository {
   /** The root's path inside the proxy (`''` for the proxy's own root). */
   private readonly root: string;
 
-  constructor(rootUri: string, options: Omit<RestTransportOptions, 'baseUrl'> = transportOptionsFromEnv()) {
-    const { server, root } = resolveProxiedArtifactUri(rootUri);
+  /**
+   * @param rootUri `mlflow-artifacts:/...`, `mlflow-artifacts://host:port/...` or an http(s) URL of a
+   *   server's proxy route.
+   * @param options transport options, plus the tracking URI that host-less `mlflow-artifacts:/` URIs
+   *   resolve against.
+   */
+  constructor(
+    rootUri: string,
+    options: Omit<RestTransportOptions, 'baseUrl'> & { trackingUri?: string } = transportOptionsFromEnv(),
+  ) {
+    const { trackingUri, ...transportOptions } = options;
+    const { server, root } = resolveProxiedArtifactUri(rootUri, trackingUri);
     this.rootUri = rootUri;
     this.root = root;
-    this.transport = new RestTransport({ ...options, baseUrl: server });
+    this.transport = new RestTransport({ ...transportOptions, baseUrl: server });
   }
 
   /** The path inside the proxy of an artifact path of this repository (validated). */

@@ -60,7 +60,9 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
   registerInstance(child, OrreryTokens.logger, logger);
   registerInstance(child, OrreryTokens.config, config);
   registerInstance(child, OrreryTokens.pluginRegistry, registry);
-  registerInstance(child, OrreryTokens.artifactRepositoryFactory, (uri: string) => registry.openArtifactRepository(uri));
+  registerInstance(child, OrreryTokens.artifactRepositoryFactory, (uri: string) =>
+    registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
+  );
 
   try {
     const trackingStore = await registry.openTrackingStore(config.trackingUri, { defaultArtifactRoot: config.defaultArtifactRoot });

@@ -39,6 +39,11 @@ export interface ModelRegistryStoreContext extends PluginContext {
 export interface ArtifactRepositoryContext extends PluginContext {
   /** The root URI of the repository, e.g. `file:///data/artifacts/1/abc/artifacts`. */
   uri: string;
+  /**
+   * The tracking URI of the client or server opening the repository, when it has one: URIs that
+   * name no host of their own (`mlflow-artifacts:/1/abc/artifacts`) resolve against it.
+   */
+  trackingUri?: string;
 }
 
 interface DefinitionBase<K extends PluginKind> {

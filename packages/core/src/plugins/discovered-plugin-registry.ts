@@ -255,12 +255,16 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     );
   }
 
-  async openArtifactRepository(uri: string): Promise<ArtifactRepository> {
+  async openArtifactRepository(uri: string, options: { trackingUri?: string } = {}): Promise<ArtifactRepository> {
     const shown = redactUri(uri);
     const candidate = this.candidateFor('artifactRepository', uriScheme(uri), `artifact location ${shown}`);
     const definition = await this.loadDefinition<'artifactRepository'>(candidate);
     return this.create(candidate, shown, () =>
-      (definition as ArtifactRepositoryDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
+      (definition as ArtifactRepositoryDefinition).create({
+        uri,
+        ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
+        logger: this.logger.child({ plugin: candidate.packageName }),
+      }),
     );
   }
 

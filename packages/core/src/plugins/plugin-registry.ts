@@ -55,7 +55,7 @@ export interface PluginRegistry {
   /** Opens the registry store for a URI. */
   openModelRegistryStore(uri: string): Promise<ModelRegistryStore>;
   /** Opens an artifact repository rooted at a URI (plain paths are `file`). */
-  openArtifactRepository(uri: string): Promise<ArtifactRepository>;
+  openArtifactRepository(uri: string, options?: { trackingUri?: string }): Promise<ArtifactRepository>;
   /** Every discovered run-context provider, in a stable order, with the package that provides it. */
   runContextProviders(): Promise<LoadedRunContextProvider[]>;
   /** Creates the project backend registered under a name. */
@@ -89,6 +89,11 @@ export interface DiscoverOptions {
    * as built-ins (their run-context providers run first).
    */
   builtinPackages?: BuiltinPackages | readonly BuiltinPackages[];
+  /**
+   * Also scan the folders Node searches from core's own install location (default true). Turn it
+   * off for a registry that sees only `cwd` and the built-ins, e.g. in hermetic tests.
+   */
+  scanCoreLocation?: boolean;
   /** Default `process.env` (for `ORRERY_PLUGINS`). */
   env?: NodeJS.ProcessEnv;
   /** Receives plugin loggers and discovery warnings; default the process logger. */
@@ -111,7 +116,9 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
   for (const dir of nodeModulesChain(cwd)) collector.scanNodeModules(dir);
   const builtins = options.builtinPackages === undefined ? [] : Array.isArray(options.builtinPackages) ? options.builtinPackages : [options.builtinPackages as BuiltinPackages];
   for (const b of builtins) collector.addBuiltins(b);
-  for (const dir of resolutionDirs(import.meta.url)) collector.scanNodeModules(dir);
+  if (options.scanCoreLocation !== false) {
+    for (const dir of resolutionDirs(import.meta.url)) collector.scanNodeModules(dir);
+  }
 
   const fromEnv = explicitFromEnv(env);
   const explicit = [

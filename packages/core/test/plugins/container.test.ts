@@ -49,7 +49,7 @@ describe('createOrreryContainer', () => {
   });
 
   it('resolves URIs through the environment chain and uses a given registry', async () => {
-    const registry = await discoverPlugins({ cwd: tmp.dir, env: {} });
+    const registry = await discoverPlugins({ cwd: tmp.dir, env: {}, scanCoreLocation: false });
     const c = await createOrreryContainer({
       cwd: tmp.dir,
       env: { ORRERY_TRACKING_URI: 'box://from-env', ORRERY_REGISTRY_URI: 'box://registry' },

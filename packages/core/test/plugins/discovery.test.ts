@@ -21,7 +21,8 @@ afterEach(() => tmp.cleanup());
 
 /** Discovery with an empty environment, so the developer's ORRERY_PLUGINS never leaks in. */
 function discover(options: DiscoverOptions = {}) {
-  return discoverPlugins({ cwd: tmp.dir, env: {}, ...options });
+  // Hermetic: the workspace's own packages (reachable from core's location) stay out of view.
+  return discoverPlugins({ cwd: tmp.dir, env: {}, scanCoreLocation: false, ...options });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
