@@ -3,11 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   canonicalModelStage,
+  createOrreryContainer,
+  disposeContainer,
+  OrreryTokens,
+  resolve,
+  type ArtifactRepositoryFactory,
+  type DependencyContainer,
+  type ModelRegistryStoreProvider,
   type ArtifactFileInfo,
   type ArtifactRepository,
   createLogger,
   type DatasetInput,
-  defaultArtifactRoot,
   errors,
   type Experiment,
   type LogBatchInput,
@@ -17,7 +23,6 @@ import {
   type PluginRegistry,
   isOrreryError,
   redactUri,
-  resolveRegistryUri,
   resolveTrackingUri,
   type Run,
   type RunInfo,
@@ -165,29 +170,39 @@ export class OrreryClient {
   /** The resolved model registry URI (opened on the first registry call). */
   readonly registryUri: string;
   private readonly logger: Logger;
-  private registryStore: Promise<ModelRegistryStore> | undefined;
-  private readonly repositories = new Map<string, Promise<ArtifactRepository>>();
+  /** The DI container holding the stores; it opens the registry store and repositories on demand and closes them. */
+  private readonly container: DependencyContainer;
+  private readonly openRegistryStore: ModelRegistryStoreProvider;
+  private readonly openRepository: ArtifactRepositoryFactory;
   private closed = false;
 
-  private constructor(trackingUri: string, store: TrackingStore, registry: PluginRegistry, logger: Logger, registryUri: string) {
-    this.trackingUri = trackingUri;
-    this.registryUri = registryUri;
-    this.store = store;
-    this.registry = registry;
-    this.logger = logger;
+  private constructor(container: DependencyContainer) {
+    const config = resolve(container, OrreryTokens.config);
+    this.container = container;
+    this.trackingUri = config.trackingUri;
+    this.registryUri = config.registryUri;
+    this.store = resolve(container, OrreryTokens.trackingStore);
+    this.registry = resolve(container, OrreryTokens.pluginRegistry);
+    this.logger = resolve(container, OrreryTokens.logger);
+    this.openRegistryStore = resolve(container, OrreryTokens.modelRegistryStore);
+    this.openRepository = resolve(container, OrreryTokens.artifactRepositoryFactory);
   }
 
-  /** Resolves the tracking URI, discovers plugins unless a registry is given, and opens the store. */
+  /**
+   * Resolves the tracking and registry URIs, discovers plugins unless a registry is given, and
+   * opens the tracking store, in a DI container of its own (see `createOrreryContainer`).
+   */
   static async create(options: OrreryClientOptions = {}): Promise<OrreryClient> {
-    const trackingUri = resolveTrackingUri({ explicit: options.trackingUri });
-    const registry = options.registry ?? (await discoverDefaultRegistry());
-    const logger = options.logger ?? createLogger({ name: 'orrery-client' });
-    const store = await registry.openTrackingStore(trackingUri, {
-      defaultArtifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(),
+    const container = await createOrreryContainer({
+      trackingUri: resolveTrackingUri({ explicit: options.trackingUri }),
+      ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
+      ...(options.defaultArtifactRoot !== undefined ? { defaultArtifactRoot: options.defaultArtifactRoot } : {}),
+      registry: options.registry ?? (await discoverDefaultRegistry()),
+      logger: options.logger ?? createLogger({ name: 'orrery-client' }),
     });
-    logger.debug({ trackingUri: redactUri(trackingUri) }, 'opened tracking store');
-    const registryUri = resolveRegistryUri({ explicit: options.registryUri, trackingUri });
-    return new OrreryClient(trackingUri, store, registry, logger, registryUri);
+    const client = new OrreryClient(container);
+    client.logger.debug({ trackingUri: redactUri(client.trackingUri) }, 'opened tracking store');
+    return client;
   }
 
   // ---- experiments ----
@@ -379,16 +394,7 @@ export class OrreryClient {
 
   /** The model registry store at `registryUri`, opened on first use through the plugin registry. */
   async modelRegistry(): Promise<ModelRegistryStore> {
-    if (this.registryStore === undefined) {
-      const opening = this.registry.openModelRegistryStore(this.registryUri);
-      // A failed open is not kept, so a later call can retry.
-      opening.catch(() => {
-        if (this.registryStore === opening) this.registryStore = undefined;
-      });
-      this.registryStore = opening;
-      this.logger.debug({ registryUri: redactUri(this.registryUri) }, 'opening model registry store');
-    }
-    return this.registryStore;
+    return this.openRegistryStore();
   }
 
   /** Creates a registered model with no versions; RESOURCE_ALREADY_EXISTS if the name is taken. */
@@ -574,33 +580,12 @@ export class OrreryClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const repos = [...this.repositories.values()];
-    this.repositories.clear();
-    for (const pending of repos) {
-      try {
-        const repo = await pending;
-        await repo.close?.();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'closing an artifact repository failed');
-      }
-    }
-    if (this.registryStore !== undefined) {
-      const registryStore = await this.registryStore.catch(() => undefined);
-      await registryStore?.close();
-    }
-    await this.store.close();
+    await disposeContainer(this.container);
   }
 
   /** Opens (once per URI) the artifact repository rooted at a run's artifact URI. */
   async artifactRepository(artifactUri: string): Promise<ArtifactRepository> {
-    let repo = this.repositories.get(artifactUri);
-    if (repo === undefined) {
-      repo = this.registry.openArtifactRepository(artifactUri, { trackingUri: this.trackingUri });
-      // A failed open is not cached, so a later call can retry.
-      repo.catch(() => this.repositories.delete(artifactUri));
-      this.repositories.set(artifactUri, repo);
-    }
-    return repo;
+    return this.openRepository(artifactUri);
   }
 
   private async repositoryForRun(runId: string): Promise<ArtifactRepository> {

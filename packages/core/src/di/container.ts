@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../plugins/plugin-registry.js';
 import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
 import { OrreryTokens, type OrreryConfig } from './orrery-tokens.js';
-import { registerFactory, registerInstance } from './tokens.js';
+import { registerInstance } from './tokens.js';
 
 export interface OrreryContainerOptions {
   /** Explicit tracking URI; otherwise the resolution chain (`ORRERY_TRACKING_URI`, ..., `orrery.db`). */
@@ -32,14 +32,38 @@ export interface OrreryContainerOptions {
   parent?: DependencyContainer;
 }
 
+/**
+ * Memoizes an async opener per key: one open per key while it succeeds, none kept when it fails
+ * (so a later call retries), and every opened thing's `close` added to `closers`.
+ */
+function onceEach<T extends { close?(): Promise<void> }>(
+  closers: Array<{ what: string; close: () => Promise<void> }>,
+  what: string,
+  open: (key: string) => Promise<T>,
+): (key: string) => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return (key) => {
+    let pending = cache.get(key);
+    if (pending === undefined) {
+      pending = open(key).then((value) => {
+        closers.push({ what, close: async () => value.close?.() });
+        return value;
+      });
+      cache.set(key, pending);
+      pending.catch(() => cache.delete(key));
+    }
+    return pending;
+  };
+}
+
 /** What each container opened, closed in reverse order on dispose. */
 const opened = new WeakMap<DependencyContainer, Array<{ what: string; close: () => Promise<void> }>>();
 
 /**
- * Creates a child container and registers the logger, the configuration, the plugin registry, an
- * artifact repository factory and the opened tracking store. The registry store is opened too
- * when a plugin serves its scheme; otherwise resolving it throws an error naming the known schemes.
- * If opening anything fails, what was already opened is closed before the error propagates.
+ * Creates a child container and registers the logger, the configuration, the plugin registry, the
+ * opened tracking store, and openers for the model registry store and artifact repositories
+ * (opened on first use, kept, and closed by `disposeContainer`). If opening the tracking store
+ * fails, what was already opened is closed before the error propagates.
  */
 export async function createOrreryContainer(options: OrreryContainerOptions = {}): Promise<DependencyContainer> {
   const cwd = options.cwd ?? process.cwd();
@@ -60,30 +84,27 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
   registerInstance(child, OrreryTokens.logger, logger);
   registerInstance(child, OrreryTokens.config, config);
   registerInstance(child, OrreryTokens.pluginRegistry, registry);
-  registerInstance(child, OrreryTokens.artifactRepositoryFactory, (uri: string) =>
+  registerInstance(child, OrreryTokens.artifactRepositoryFactory, onceEach(closers, 'artifact repository', (uri: string) =>
     registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
-  );
+  ));
+  const registryScheme = uriScheme(config.registryUri);
+  const openRegistryStore = onceEach(closers, 'model registry store', async (uri: string) => {
+    if (!registry.findPlugin('modelRegistryStore', registryScheme)) {
+      // Not every tracking backend has a registry; only a caller that needs one fails.
+      const known = registry.knownKeys('modelRegistryStore');
+      throw new OrreryError(
+        'INVALID_PARAMETER_VALUE',
+        `No model registry store plugin is installed for scheme "${registryScheme}". Known schemes: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+      );
+    }
+    return registry.openModelRegistryStore(uri);
+  });
+  registerInstance(child, OrreryTokens.modelRegistryStore, () => openRegistryStore(config.registryUri));
 
   try {
     const trackingStore = await registry.openTrackingStore(config.trackingUri, { defaultArtifactRoot: config.defaultArtifactRoot });
     closers.push({ what: 'tracking store', close: () => trackingStore.close() });
     registerInstance(child, OrreryTokens.trackingStore, trackingStore);
-
-    const registryScheme = uriScheme(config.registryUri);
-    if (registry.findPlugin('modelRegistryStore', registryScheme)) {
-      const registryStore = await registry.openModelRegistryStore(config.registryUri);
-      closers.push({ what: 'model registry store', close: () => registryStore.close() });
-      registerInstance(child, OrreryTokens.modelRegistryStore, registryStore);
-    } else {
-      // Not every tracking backend has a registry; only a caller that needs one should fail.
-      registerFactory(child, OrreryTokens.modelRegistryStore, () => {
-        const known = registry.knownKeys('modelRegistryStore');
-        throw new OrreryError(
-          'INVALID_PARAMETER_VALUE',
-          `No model registry store plugin is installed for scheme "${registryScheme}". Known schemes: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
-        );
-      });
-    }
   } catch (error) {
     await disposeContainer(child).catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing after a failed start-up failed'));
     throw error;

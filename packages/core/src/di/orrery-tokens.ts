@@ -15,8 +15,18 @@ export interface OrreryConfig {
   cwd: string;
 }
 
-/** Opens an artifact repository rooted at a URI, through the plugin registry. */
+/**
+ * Opens the artifact repository rooted at a URI through the plugin registry, once per URI for the
+ * life of the container (a failed open is not kept); the container closes them on dispose.
+ */
 export type ArtifactRepositoryFactory = (uri: string) => Promise<ArtifactRepository>;
+
+/**
+ * The model registry store, opened on first call and kept (a failed open is not kept, so a later
+ * call retries); the container closes it on dispose. Throws INVALID_PARAMETER_VALUE naming the
+ * known schemes when no installed plugin serves the registry URI.
+ */
+export type ModelRegistryStoreProvider = () => Promise<ModelRegistryStore>;
 
 /** The typed tokens of the services every Orrery container holds. */
 export const OrreryTokens = {
@@ -24,6 +34,6 @@ export const OrreryTokens = {
   config: createToken<OrreryConfig>('orrery.config'),
   pluginRegistry: createToken<PluginRegistry>('orrery.pluginRegistry'),
   trackingStore: createToken<TrackingStore>('orrery.trackingStore'),
-  modelRegistryStore: createToken<ModelRegistryStore>('orrery.modelRegistryStore'),
+  modelRegistryStore: createToken<ModelRegistryStoreProvider>('orrery.modelRegistryStore'),
   artifactRepositoryFactory: createToken<ArtifactRepositoryFactory>('orrery.artifactRepositoryFactory'),
 } as const;

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
 
+export type { DependencyContainer };
+
 /**
  * A typed DI token. The id is a registered symbol (`Symbol.for`) so two copies of core agree on
  * it; the type parameter makes `resolve` return the right type without casts at call sites.

@@ -39,7 +39,9 @@ describe('createOrreryContainer', () => {
       cwd: tmp.dir,
     });
     expect(resolve(c, OrreryTokens.trackingStore)).toMatchObject({ uri: 'box://main', defaultArtifactRoot: config.defaultArtifactRoot });
-    expect(resolve(c, OrreryTokens.modelRegistryStore)).toMatchObject({ uri: 'box://main' });
+    const registryStore = await resolve(c, OrreryTokens.modelRegistryStore)();
+    expect(registryStore).toMatchObject({ uri: 'box://main' });
+    expect(await resolve(c, OrreryTokens.modelRegistryStore)()).toBe(registryStore);
     expect(resolve(c, OrreryTokens.pluginRegistry).list().map((e) => e.packageName)).toContain('orrery-plugin-box');
     expect(typeof resolve(c, OrreryTokens.logger).info).toBe('function');
     expect(typeof resolve(c, OrreryTokens.artifactRepositoryFactory)).toBe('function');
@@ -58,23 +60,30 @@ describe('createOrreryContainer', () => {
     });
     expect(resolve(c, OrreryTokens.pluginRegistry)).toBe(registry);
     expect(resolve(c, OrreryTokens.trackingStore)).toMatchObject({ uri: 'box://from-env', defaultArtifactRoot: 's3://bucket/root' });
-    expect(resolve(c, OrreryTokens.modelRegistryStore)).toMatchObject({ uri: 'box://registry' });
+    await expect(resolve(c, OrreryTokens.modelRegistryStore)()).resolves.toMatchObject({ uri: 'box://registry' });
     await disposeContainer(c);
   });
 
-  it('without a registry plugin for the scheme, only resolving the registry store fails, with the known schemes', async () => {
+  it('without a registry plugin for the scheme, only opening the registry store fails, with the known schemes', async () => {
     const c = await createOrreryContainer({ cwd: tmp.dir, env: {}, trackingUri: 'nobox://x' });
     expect(resolve(c, OrreryTokens.trackingStore)).toMatchObject({ uri: 'nobox://x' });
-    expect(() => resolve(c, OrreryTokens.modelRegistryStore)).toThrow(/No model registry store plugin is installed for scheme "nobox". Known schemes: box/);
+    await expect(resolve(c, OrreryTokens.modelRegistryStore)()).rejects.toThrow(/No model registry store plugin is installed for scheme "nobox". Known schemes: box/);
     await disposeContainer(c);
     expect(closed()).toEqual(['tracking:nobox://x']);
   });
 
-  it('a store that fails to open fails the creation, and what was opened is closed', async () => {
+  it('a tracking store that fails to open fails the creation; a registry store that fails to open fails its opener and is retried', async () => {
     await expect(createOrreryContainer({ cwd: tmp.dir, env: {}, trackingUri: 'down://x' })).rejects.toThrow(/orrery-plugin-down failed to open down:\/\/x/);
-    await expect(
-      createOrreryContainer({ cwd: tmp.dir, env: {}, trackingUri: 'box://ok', registryUri: 'down://r', plugins: { explicit: { modelRegistryStore: { down: './node_modules/orrery-plugin-down/tracking.js' } } } }),
-    ).rejects.toThrow(/declared as a modelRegistryStore/);
+    const c = await createOrreryContainer({
+      cwd: tmp.dir,
+      env: {},
+      trackingUri: 'box://ok',
+      registryUri: 'down://r',
+      plugins: { explicit: { modelRegistryStore: { down: './node_modules/orrery-plugin-down/tracking.js' } } },
+    });
+    await expect(resolve(c, OrreryTokens.modelRegistryStore)()).rejects.toThrow(/declared as a modelRegistryStore/);
+    await expect(resolve(c, OrreryTokens.modelRegistryStore)()).rejects.toThrow(/declared as a modelRegistryStore/);
+    await disposeContainer(c);
     expect(closed()).toEqual(['tracking:box://ok']);
   });
 });
