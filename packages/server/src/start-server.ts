@@ -7,6 +7,12 @@ import cluster from 'node:cluster';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
   createLogger,
+  createOrreryContainer,
+  disposeContainer,
+  OrreryTokens,
+  resolve,
+  type DependencyContainer,
+  type Logger,
   defaultArtifactRoot as defaultLocalArtifactRoot,
   defaultTrackingUri,
   discoverPlugins,
@@ -111,11 +117,12 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
  * says so in its log, and the registry routes answer NOT_IMPLEMENTED with the reason.
  */
 async function openRegistryStore(
-  registry: PluginRegistry,
-  uri: string,
+  container: DependencyContainer,
   explicit: boolean,
   logger: FastifyBaseLogger,
 ): Promise<{ store?: ModelRegistryStore; unavailable?: string }> {
+  const registry = resolve(container, OrreryTokens.pluginRegistry);
+  const uri = resolve(container, OrreryTokens.config).registryUri;
   const scheme = uriScheme(uri);
   if (!explicit && registry.findPlugin('modelRegistryStore', scheme) === undefined) {
     const known = registry.knownKeys('modelRegistryStore');
@@ -125,7 +132,7 @@ async function openRegistryStore(
     logger.warn({ registryStoreUri: redactUri(uri) }, unavailable);
     return { unavailable };
   }
-  return { store: await registry.openModelRegistryStore(uri) };
+  return { store: await resolve(container, OrreryTokens.modelRegistryStore)() };
 }
 
 function urlOf(host: string, port: number): string {
@@ -144,27 +151,40 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       builtinPackages: { from: import.meta.url, names: DEFAULT_PLUGIN_PACKAGES },
     }));
 
-  if (settings.workers > 1 && cluster.isPrimary) {
-    // Open (and so create or migrate) the store once here, so the workers do not race to do it.
-    if (!settings.artifactsOnly) {
-      await (await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot })).close();
-      await (await openRegistryStore(registry, settings.registryStoreUri, options.registryStoreUri !== undefined, logger)).store?.close();
+  /** The stores, in a DI container of this server process's own; disposing it closes them. */
+  const openStores = async (): Promise<{ container: DependencyContainer; store: TrackingStore; registryStore?: ModelRegistryStore; registryUnavailable?: string }> => {
+    const container = await createOrreryContainer({
+      trackingUri: settings.backendStoreUri,
+      registryUri: settings.registryStoreUri,
+      defaultArtifactRoot: settings.defaultArtifactRoot,
+      registry,
+      logger: logger as unknown as Logger,
+    });
+    try {
+      const { store: registryStore, unavailable: registryUnavailable } = await openRegistryStore(container, options.registryStoreUri !== undefined, logger);
+      return {
+        container,
+        store: resolve(container, OrreryTokens.trackingStore),
+        ...(registryStore !== undefined ? { registryStore } : {}),
+        ...(registryUnavailable !== undefined ? { registryUnavailable } : {}),
+      };
+    } catch (error) {
+      await disposeContainer(container);
+      throw error;
     }
+  };
+
+  if (settings.workers > 1 && cluster.isPrimary) {
+    // Open (and so create or migrate) the stores once here, so the workers do not race to do it.
+    if (!settings.artifactsOnly) await disposeContainer((await openStores()).container);
     return startCluster(settings, logger);
   }
 
+  let container: DependencyContainer | undefined;
   let store: TrackingStore | undefined;
   let registryStore: ModelRegistryStore | undefined;
   let registryUnavailable: string | undefined;
-  if (!settings.artifactsOnly) {
-    store = await registry.openTrackingStore(settings.backendStoreUri, { defaultArtifactRoot: settings.defaultArtifactRoot });
-    try {
-      ({ store: registryStore, unavailable: registryUnavailable } = await openRegistryStore(registry, settings.registryStoreUri, options.registryStoreUri !== undefined, logger));
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
+  if (!settings.artifactsOnly) ({ container, store, registryStore, registryUnavailable } = await openStores());
   const app = createServer({
     ...(store !== undefined ? { trackingStore: store } : {}),
     ...(registryStore !== undefined ? { modelRegistryStore: registryStore } : {}),
@@ -177,8 +197,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     logger,
   });
   app.addHook('onClose', async () => {
-    await registryStore?.close();
-    await store?.close();
+    if (container !== undefined) await disposeContainer(container);
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });
