@@ -17,26 +17,13 @@ import type {
   SearchRegisteredModelsInput,
   UpdateModelVersionInput,
 } from '@orrery/core';
-import { RestTransport, transportOptionsFromEnv, type RestRequest, type RestTransportOptions } from './rest-transport.js';
+import { MlflowRestApi, pageOf, type Json } from './mlflow-rest-api.js';
+import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
 import { modelVersionFromWire, registeredModelFromWire } from './registry-wire-decoding.js';
-
-type Json = Record<string, unknown>;
-
-const API = '/api/2.0/mlflow';
-
-/** Drops undefined fields so that the JSON carries only what was given. */
-function defined(fields: Json): Json {
-  const result: Json = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) result[key] = value;
-  return result;
-}
-
-function page<T>(items: T[], token: unknown): Page<T> {
-  return typeof token === 'string' && token !== '' ? { items, nextPageToken: token } : { items };
-}
 
 export class RestModelRegistryStore implements ModelRegistryStore {
   readonly transport: RestTransport;
+  private readonly api: MlflowRestApi;
 
   /**
    * @param registryUri `http(s)://host[:port][/prefix]`.
@@ -45,64 +32,57 @@ export class RestModelRegistryStore implements ModelRegistryStore {
    */
   constructor(registryUri: string, options: Omit<RestTransportOptions, 'baseUrl'> = transportOptionsFromEnv()) {
     this.transport = new RestTransport({ ...options, baseUrl: registryUri });
-  }
-
-  private get(endpoint: string, query: RestRequest['query']): Promise<Json> {
-    return this.transport.json({ method: 'GET', path: `${API}/${endpoint}`, query, idempotent: true });
-  }
-
-  private call(method: 'POST' | 'PATCH' | 'DELETE', endpoint: string, json: Json, idempotent: boolean): Promise<Json> {
-    return this.transport.json({ method, path: `${API}/${endpoint}`, json: defined(json), idempotent });
+    this.api = new MlflowRestApi(this.transport);
   }
 
   // ---- registered models ----
 
   async createRegisteredModel(name: string, input: { description?: string; tags?: RegisteredModelTag[] } = {}): Promise<RegisteredModel> {
-    const response = await this.call('POST', 'registered-models/create', { name, tags: input.tags, description: input.description }, false);
+    const response = await this.api.send('POST', 'registered-models/create', { name, tags: input.tags, description: input.description }, false);
     return registeredModelFromWire(response.registered_model as Json);
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    const response = await this.get('registered-models/get', { name });
+    const response = await this.api.get('registered-models/get', { name });
     return registeredModelFromWire(response.registered_model as Json);
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    const response = await this.call('POST', 'registered-models/rename', { name, new_name: newName }, false);
+    const response = await this.api.send('POST', 'registered-models/rename', { name, new_name: newName }, false);
     return registeredModelFromWire(response.registered_model as Json);
   }
 
   async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    const response = await this.call('PATCH', 'registered-models/update', { name, description }, true);
+    const response = await this.api.send('PATCH', 'registered-models/update', { name, description }, true);
     return registeredModelFromWire(response.registered_model as Json);
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
-    await this.call('DELETE', 'registered-models/delete', { name }, false);
+    await this.api.send('DELETE', 'registered-models/delete', { name }, false);
   }
 
   async searchRegisteredModels(input: SearchRegisteredModelsInput): Promise<Page<RegisteredModel>> {
-    const response = await this.get('registered-models/search', {
+    const response = await this.api.get('registered-models/search', {
       filter: input.filter,
       max_results: input.maxResults,
       order_by: input.orderBy,
       page_token: input.pageToken,
     });
-    return page(((response.registered_models as Json[] | undefined) ?? []).map(registeredModelFromWire), response.next_page_token);
+    return pageOf(((response.registered_models as Json[] | undefined) ?? []).map(registeredModelFromWire), response.next_page_token);
   }
 
   async setRegisteredModelTag(name: string, tag: RegisteredModelTag): Promise<void> {
-    await this.call('POST', 'registered-models/set-tag', { name, key: tag.key, value: tag.value }, true);
+    await this.api.send('POST', 'registered-models/set-tag', { name, key: tag.key, value: tag.value }, true);
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    await this.call('DELETE', 'registered-models/delete-tag', { name, key }, false);
+    await this.api.send('DELETE', 'registered-models/delete-tag', { name, key }, false);
   }
 
   // ---- model versions ----
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
-    const response = await this.call(
+    const response = await this.api.send(
       'POST',
       'model-versions/create',
       {
@@ -119,7 +99,7 @@ export class RestModelRegistryStore implements ModelRegistryStore {
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    const response = await this.get('model-versions/get', { name, version });
+    const response = await this.api.get('model-versions/get', { name, version });
     return modelVersionFromWire(response.model_version as Json);
   }
 
@@ -128,7 +108,7 @@ export class RestModelRegistryStore implements ModelRegistryStore {
    * extension of it (an MLflow server ignores them).
    */
   async updateModelVersion(name: string, version: string, input: UpdateModelVersionInput): Promise<ModelVersion> {
-    const response = await this.call(
+    const response = await this.api.send(
       'PATCH',
       'model-versions/update',
       { name, version, description: input.description, status: input.status, status_message: input.statusMessage },
@@ -138,36 +118,36 @@ export class RestModelRegistryStore implements ModelRegistryStore {
   }
 
   async deleteModelVersion(name: string, version: string): Promise<void> {
-    await this.call('DELETE', 'model-versions/delete', { name, version }, false);
+    await this.api.send('DELETE', 'model-versions/delete', { name, version }, false);
   }
 
   async searchModelVersions(input: SearchModelVersionsInput): Promise<Page<ModelVersion>> {
-    const response = await this.get('model-versions/search', {
+    const response = await this.api.get('model-versions/search', {
       filter: input.filter,
       max_results: input.maxResults,
       order_by: input.orderBy,
       page_token: input.pageToken,
     });
-    return page(((response.model_versions as Json[] | undefined) ?? []).map(modelVersionFromWire), response.next_page_token);
+    return pageOf(((response.model_versions as Json[] | undefined) ?? []).map(modelVersionFromWire), response.next_page_token);
   }
 
   async setModelVersionTag(name: string, version: string, tag: ModelVersionTag): Promise<void> {
-    await this.call('POST', 'model-versions/set-tag', { name, version, key: tag.key, value: tag.value }, true);
+    await this.api.send('POST', 'model-versions/set-tag', { name, version, key: tag.key, value: tag.value }, true);
   }
 
   async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
-    await this.call('DELETE', 'model-versions/delete-tag', { name, version, key }, false);
+    await this.api.send('DELETE', 'model-versions/delete-tag', { name, version, key }, false);
   }
 
   async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
-    const response = await this.get('model-versions/get-download-uri', { name, version });
+    const response = await this.api.get('model-versions/get-download-uri', { name, version });
     return String(response.artifact_uri ?? '');
   }
 
   // ---- stages and aliases ----
 
   async transitionModelVersionStage(name: string, version: string, stage: ModelStage, archiveExistingVersions: boolean): Promise<ModelVersion> {
-    const response = await this.call(
+    const response = await this.api.send(
       'POST',
       'model-versions/transition-stage',
       { name, version, stage, archive_existing_versions: archiveExistingVersions },
@@ -177,20 +157,20 @@ export class RestModelRegistryStore implements ModelRegistryStore {
   }
 
   async getLatestVersions(name: string, stages?: ModelStage[]): Promise<ModelVersion[]> {
-    const response = await this.call('POST', 'registered-models/get-latest-versions', { name, stages }, true);
+    const response = await this.api.send('POST', 'registered-models/get-latest-versions', { name, stages }, true);
     return ((response.model_versions as Json[] | undefined) ?? []).map(modelVersionFromWire);
   }
 
   async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
-    await this.call('POST', 'registered-models/alias', { name, alias, version }, true);
+    await this.api.send('POST', 'registered-models/alias', { name, alias, version }, true);
   }
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    await this.call('DELETE', 'registered-models/alias', { name, alias }, false);
+    await this.api.send('DELETE', 'registered-models/alias', { name, alias }, false);
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const response = await this.get('registered-models/alias', { name, alias });
+    const response = await this.api.get('registered-models/alias', { name, alias });
     return modelVersionFromWire(response.model_version as Json);
   }
 

@@ -26,7 +26,8 @@ import {
   type TrackingStore,
   type UpdateRunInput,
 } from '@orrery/core';
-import { RestTransport, transportOptionsFromEnv, type RestRequest, type RestTransportOptions } from './rest-transport.js';
+import { MlflowRestApi, pageOf, type Json } from './mlflow-rest-api.js';
+import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
 import {
   datasetInputToWire,
   experimentFromWire,
@@ -36,17 +37,6 @@ import {
   runInfoFromWire,
   runMetricFromWire,
 } from './tracking-wire-decoding.js';
-
-type Json = Record<string, unknown>;
-
-const API = '/api/2.0/mlflow';
-
-/** Drops undefined fields so that the JSON carries only what was given. */
-function defined(fields: Json): Json {
-  const result: Json = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) result[key] = value;
-  return result;
-}
 
 /**
  * Checks the JavaScript types of a metric before it goes on the wire: the JSON mapping would
@@ -65,12 +55,9 @@ function checkedMetric(metric: Metric): Metric {
   return metric;
 }
 
-function page<T>(items: T[], token: unknown): Page<T> {
-  return typeof token === 'string' && token !== '' ? { items, nextPageToken: token } : { items };
-}
-
 export class RestTrackingStore implements TrackingStore {
   readonly transport: RestTransport;
+  private readonly api: MlflowRestApi;
 
   /**
    * @param trackingUri `http(s)://host[:port][/prefix]`.
@@ -79,20 +66,14 @@ export class RestTrackingStore implements TrackingStore {
    */
   constructor(trackingUri: string, options: Omit<RestTransportOptions, 'baseUrl'> = transportOptionsFromEnv()) {
     this.transport = new RestTransport({ ...options, baseUrl: trackingUri });
-  }
-
-  private get(endpoint: string, query: RestRequest['query']): Promise<Json> {
-    return this.transport.json({ method: 'GET', path: `${API}/${endpoint}`, query, idempotent: true });
-  }
-
-  private post(endpoint: string, json: Json, idempotent: boolean): Promise<Json> {
-    return this.transport.json({ method: 'POST', path: `${API}/${endpoint}`, json: defined(json), idempotent });
+    this.api = new MlflowRestApi(this.transport);
   }
 
   // ---- experiments ----
 
   async createExperiment(input: CreateExperimentInput): Promise<string> {
-    const response = await this.post(
+    const response = await this.api.send(
+      'POST',
       'experiments/create',
       { name: input.name, artifact_location: input.artifactLocation, tags: input.tags },
       false,
@@ -101,13 +82,13 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
-    const response = await this.get('experiments/get', { experiment_id: experimentId });
+    const response = await this.api.get('experiments/get', { experiment_id: experimentId });
     return experimentFromWire(response.experiment as Json);
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
     try {
-      const response = await this.get('experiments/get-by-name', { experiment_name: name });
+      const response = await this.api.get('experiments/get-by-name', { experiment_name: name });
       return experimentFromWire(response.experiment as Json);
     } catch (error) {
       if (isOrreryError(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') return null;
@@ -116,7 +97,8 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
-    const response = await this.post(
+    const response = await this.api.send(
+      'POST',
       'experiments/search',
       {
         max_results: input.maxResults,
@@ -127,33 +109,34 @@ export class RestTrackingStore implements TrackingStore {
       },
       true,
     );
-    return page(((response.experiments as Json[] | undefined) ?? []).map(experimentFromWire), response.next_page_token);
+    return pageOf(((response.experiments as Json[] | undefined) ?? []).map(experimentFromWire), response.next_page_token);
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
-    await this.post('experiments/update', { experiment_id: experimentId, new_name: newName }, true);
+    await this.api.send('POST', 'experiments/update', { experiment_id: experimentId, new_name: newName }, true);
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
-    await this.post('experiments/delete', { experiment_id: experimentId }, false);
+    await this.api.send('POST', 'experiments/delete', { experiment_id: experimentId }, false);
   }
 
   async restoreExperiment(experimentId: string): Promise<void> {
-    await this.post('experiments/restore', { experiment_id: experimentId }, false);
+    await this.api.send('POST', 'experiments/restore', { experiment_id: experimentId }, false);
   }
 
   async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
-    await this.post('experiments/set-experiment-tag', { experiment_id: experimentId, key: tag.key, value: tag.value }, true);
+    await this.api.send('POST', 'experiments/set-experiment-tag', { experiment_id: experimentId, key: tag.key, value: tag.value }, true);
   }
 
   async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
-    await this.post('experiments/delete-experiment-tag', { experiment_id: experimentId, key }, false);
+    await this.api.send('POST', 'experiments/delete-experiment-tag', { experiment_id: experimentId, key }, false);
   }
 
   // ---- runs ----
 
   async createRun(input: CreateRunInput): Promise<Run> {
-    const response = await this.post(
+    const response = await this.api.send(
+      'POST',
       'runs/create',
       {
         experiment_id: input.experimentId,
@@ -168,7 +151,8 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
-    const response = await this.post(
+    const response = await this.api.send(
+      'POST',
       'runs/update',
       { run_id: runId, run_uuid: runId, status: input.status, end_time: input.endTime, run_name: input.runName },
       true,
@@ -177,20 +161,21 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async deleteRun(runId: string): Promise<void> {
-    await this.post('runs/delete', { run_id: runId }, false);
+    await this.api.send('POST', 'runs/delete', { run_id: runId }, false);
   }
 
   async restoreRun(runId: string): Promise<void> {
-    await this.post('runs/restore', { run_id: runId }, false);
+    await this.api.send('POST', 'runs/restore', { run_id: runId }, false);
   }
 
   async getRun(runId: string): Promise<Run> {
-    const response = await this.get('runs/get', { run_id: runId });
+    const response = await this.api.get('runs/get', { run_id: runId });
     return runFromWire(response.run as Json);
   }
 
   async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
-    const response = await this.post(
+    const response = await this.api.send(
+      'POST',
       'runs/search',
       {
         experiment_ids: input.experimentIds,
@@ -202,29 +187,30 @@ export class RestTrackingStore implements TrackingStore {
       },
       true,
     );
-    return page(((response.runs as Json[] | undefined) ?? []).map(runFromWire), response.next_page_token);
+    return pageOf(((response.runs as Json[] | undefined) ?? []).map(runFromWire), response.next_page_token);
   }
 
   // ---- logging ----
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
-    await this.post('runs/log-metric', { run_id: runId, run_uuid: runId, ...metricToWire(checkedMetric(metric)) }, false);
+    await this.api.send('POST', 'runs/log-metric', { run_id: runId, run_uuid: runId, ...metricToWire(checkedMetric(metric)) }, false);
   }
 
   async logParam(runId: string, param: Param): Promise<void> {
-    await this.post('runs/log-parameter', { run_id: runId, run_uuid: runId, key: param.key, value: param.value }, true);
+    await this.api.send('POST', 'runs/log-parameter', { run_id: runId, run_uuid: runId, key: param.key, value: param.value }, true);
   }
 
   async setTag(runId: string, tag: RunTag): Promise<void> {
-    await this.post('runs/set-tag', { run_id: runId, run_uuid: runId, key: tag.key, value: tag.value }, true);
+    await this.api.send('POST', 'runs/set-tag', { run_id: runId, run_uuid: runId, key: tag.key, value: tag.value }, true);
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
-    await this.post('runs/delete-tag', { run_id: runId, key }, false);
+    await this.api.send('POST', 'runs/delete-tag', { run_id: runId, key }, false);
   }
 
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    await this.post(
+    await this.api.send(
+      'POST',
       'runs/log-batch',
       {
         run_id: runId,
@@ -237,23 +223,23 @@ export class RestTrackingStore implements TrackingStore {
   }
 
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
-    await this.post('runs/log-inputs', { run_id: runId, datasets: datasets.map(datasetInputToWire) }, false);
+    await this.api.send('POST', 'runs/log-inputs', { run_id: runId, datasets: datasets.map(datasetInputToWire) }, false);
   }
 
   // ---- reading ----
 
   async getMetricHistory(runId: string, metricKey: string, input: MetricHistoryInput = {}): Promise<Page<Metric>> {
-    const response = await this.get('metrics/get-history', {
+    const response = await this.api.get('metrics/get-history', {
       run_id: runId,
       metric_key: metricKey,
       max_results: input.maxResults ?? LIMITS.metricHistory.defaultMaxResults,
       page_token: input.pageToken,
     });
-    return page(((response.metrics as Json[] | undefined) ?? []).map(metricFromWire), response.next_page_token);
+    return pageOf(((response.metrics as Json[] | undefined) ?? []).map(metricFromWire), response.next_page_token);
   }
 
   async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
-    const response = await this.get('metrics/get-history-bulk-interval', {
+    const response = await this.api.get('metrics/get-history-bulk-interval', {
       run_ids: input.runIds,
       metric_key: input.metricKey,
       start_step: input.startStep,
