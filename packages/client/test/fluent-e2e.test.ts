@@ -7,8 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { discoverPlugins, isOrreryError, type Logger, type Run } from '@orrery/core';
+import { discoverPlugins, isOrreryError, type Run } from '@orrery/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recordingLogger } from '@orrery/testkit';
 import {
   activeRun,
   BUILTIN_PLUGIN_PACKAGES,
@@ -40,19 +41,6 @@ let tmp: string;
 let trackingUri: string;
 let artifactRoot: string;
 let reader: OrreryClient;
-
-function recordingLogger(): Logger & { records: Array<{ level: string; obj: unknown; msg?: string }> } {
-  const records: Array<{ level: string; obj: unknown; msg?: string }> = [];
-  const make = (): Logger & { records: typeof records } => ({
-    records,
-    debug: (obj, msg) => void records.push({ level: 'debug', obj, msg }),
-    info: (obj, msg) => void records.push({ level: 'info', obj, msg }),
-    warn: (obj, msg) => void records.push({ level: 'warn', obj, msg }),
-    error: (obj, msg) => void records.push({ level: 'error', obj, msg }),
-    child: () => make(),
-  });
-  return make();
-}
 
 function tagsOf(run: Run): Record<string, string> {
   return Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));

@@ -1,5 +1,6 @@
 import { isOrreryError, type LogBatchInput, type Logger, type Metric } from '@orrery/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordingLogger } from '@orrery/testkit';
 import { MetricBuffer, type MetricSink } from '../src/metric-buffer.js';
 
 /**
@@ -23,19 +24,6 @@ class RecordingSink implements MetricSink {
   metricsOf(runId: string): Metric[] {
     return this.calls.filter((c) => c.runId === runId).flatMap((c) => c.metrics);
   }
-}
-
-function recordingLogger(): Logger & { records: Array<{ level: string; obj: unknown; msg?: string }> } {
-  const records: Array<{ level: string; obj: unknown; msg?: string }> = [];
-  const make = (): Logger & { records: typeof records } => ({
-    records,
-    debug: (obj, msg) => void records.push({ level: 'debug', obj, msg }),
-    info: (obj, msg) => void records.push({ level: 'info', obj, msg }),
-    warn: (obj, msg) => void records.push({ level: 'warn', obj, msg }),
-    error: (obj, msg) => void records.push({ level: 'error', obj, msg }),
-    child: () => make(),
-  });
-  return make();
 }
 
 const buffers: MetricBuffer[] = [];

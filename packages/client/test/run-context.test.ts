@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger, RunContextProvider } from '@orrery/core';
+import type { RunContextProvider } from '@orrery/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingLogger } from '@orrery/testkit';
 import { createGitRunContextProvider, entryScriptDir, withoutCredentials } from '../src/context/git-provider.js';
 import { createHostRunContextProvider } from '../src/context/host-provider.js';
 import { resolveRunContextTags } from '../src/context/run-context-tags.js';
@@ -11,19 +12,6 @@ import { createSourceRunContextProvider, entryScript } from '../src/context/sour
 import { createUserRunContextProvider, currentUser } from '../src/context/user-provider.js';
 import gitDefinition from '../src/context/git-provider.js';
 import userDefinition from '../src/context/user-provider.js';
-
-function recordingLogger(): Logger & { records: Array<{ level: string; obj: unknown; msg?: string }> } {
-  const records: Array<{ level: string; obj: unknown; msg?: string }> = [];
-  const make = (): Logger & { records: typeof records } => ({
-    records,
-    debug: (obj, msg) => void records.push({ level: 'debug', obj, msg }),
-    info: (obj, msg) => void records.push({ level: 'info', obj, msg }),
-    warn: (obj, msg) => void records.push({ level: 'warn', obj, msg }),
-    error: (obj, msg) => void records.push({ level: 'error', obj, msg }),
-    child: () => make(),
-  });
-  return make();
-}
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {

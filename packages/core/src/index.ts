@@ -28,3 +28,4 @@ export * from './plugins/plugin-registry.js';
 export * from './artifacts/index.js';
 export * from './di/orrery-tokens.js';
 export * from './di/container.js';
+export * from './concurrency/for-each-bounded.js';

@@ -9,6 +9,7 @@ import {
   errors,
   isErrorCode,
   isOrreryError,
+  redactUri,
   type ArtifactRepository,
   type ErrorCode,
   type ModelRegistryStore,
@@ -310,8 +311,9 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
       {
         artifactsOnly,
         serveArtifacts,
-        defaultArtifactRoot: options.defaultArtifactRoot,
-        artifactsDestination: options.artifactsDestination,
+        // Artifact URIs may carry credentials (ftp://user:password@...): never log them as given.
+        ...(options.defaultArtifactRoot !== undefined ? { defaultArtifactRoot: redactUri(options.defaultArtifactRoot) } : {}),
+        ...(options.artifactsDestination !== undefined ? { artifactsDestination: redactUri(options.artifactsDestination) } : {}),
       },
       'orrery server ready',
     );

@@ -155,7 +155,42 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'model registry',
     statements: registrySchema,
   },
+  {
+    version: 3,
+    name: 'byte-order collation for tracking strings',
+    statements: trackingByteOrder,
+  },
 ];
+
+/**
+ * Migration 3: on PostgreSQL, the tracking tables' strings that are compared, sorted or matched
+ * with LIKE take the "C" collation, so ordering and paging agree with SQLite (byte order, which is
+ * code-point order for UTF-8) whatever the database's default collation, and `LIKE 'prefix%'` can
+ * range-scan the `(key, value, run_uuid)` indexes. SQLite already compares bytes: nothing to do
+ * there (the version is still recorded). `runs.run_uuid` stays as it is: it is lowercase hex,
+ * ordered the same in every collation, and foreign keys point at it.
+ */
+function trackingByteOrder(d: Dialect): string[] {
+  if (d === 'sqlite') return [];
+  const c = (column: string, type: string): string => `ALTER COLUMN ${column} TYPE ${type} COLLATE "C"`;
+  return [
+    `ALTER TABLE experiments ${[c('name', 'VARCHAR(500)'), c('artifact_location', 'TEXT'), c('lifecycle_stage', 'VARCHAR(32)')].join(', ')}`,
+    `ALTER TABLE experiment_tags ${[c('key', 'VARCHAR(250)'), c('value', 'TEXT')].join(', ')}`,
+    `ALTER TABLE runs ${[
+      c('name', 'VARCHAR(250)'),
+      c('user_id', 'VARCHAR(256)'),
+      c('status', 'VARCHAR(20)'),
+      c('artifact_uri', 'TEXT'),
+      c('lifecycle_stage', 'VARCHAR(20)'),
+    ].join(', ')}`,
+    `ALTER TABLE params ${[c('key', 'VARCHAR(250)'), c('value', 'TEXT')].join(', ')}`,
+    `ALTER TABLE tags ${[c('key', 'VARCHAR(250)'), c('value', 'TEXT')].join(', ')}`,
+    `ALTER TABLE metrics ${c('key', 'VARCHAR(250)')}`,
+    `ALTER TABLE latest_metrics ${c('key', 'VARCHAR(250)')}`,
+    `ALTER TABLE datasets ${[c('name', 'VARCHAR(500)'), c('digest', 'VARCHAR(36)')].join(', ')}`,
+    `ALTER TABLE input_tags ${c('value', 'VARCHAR(500)')}`,
+  ];
+}
 
 /**
  * The model registry (migration 2). Registered models are keyed by name; versions, tags and

@@ -163,6 +163,12 @@ const RUN_ORDER_ATTRIBUTES: Record<string, string> = {
 export interface CompiledOrder {
   joins: SqlFragment;
   keys: SortKey[];
+  /**
+   * Set when the first term orders by a metric (its keys are `keys[0]`, the rank, and `keys[1]`,
+   * the value): the metric, the direction, and the joins of the other terms. Lets a dialect read
+   * the runs that have a numeric value in index order (see `SqlTrackingStore.searchRuns`).
+   */
+  leadingMetric?: { key: string; ascending: boolean; otherJoins: SqlFragment };
 }
 
 /**
@@ -206,7 +212,14 @@ export function compileRunOrder(terms: readonly OrderByTerm[]): CompiledOrder {
   });
   if (!hasStartTime) keys.push({ expr: trustedSql('r.start_time'), ascending: false });
   keys.push({ expr: trustedSql('r.run_uuid'), ascending: true });
-  return { joins: joinSql(joins, ''), keys };
+  const first = terms[0];
+  return {
+    joins: joinSql(joins, ''),
+    keys,
+    ...(first?.type === 'metric'
+      ? { leadingMetric: { key: first.key, ascending: first.ascending, otherJoins: joinSql(joins.slice(1), '') } }
+      : {}),
+  };
 }
 
 // ---- experiments ----

@@ -81,9 +81,13 @@ export function identifier(name: string, allowed: ReadonlySet<string> | readonly
 }
 
 /**
- * A list for `expr IN <list>`, bound as ONE parameter whatever its length, so the statement text
- * stays the same (and its prepared statement is reused) for any number of values. Renders as
- * `(SELECT value FROM json_each(?))` in SQLite and `(SELECT unnest(CAST($n AS text[])))` in PostgreSQL.
+ * A list for `expr IN <list>` (or `expr NOT IN <list>`), bound as ONE parameter whatever its
+ * length, so the statement text stays the same (and its prepared statement is reused) for any
+ * number of values. Renders as `(SELECT value FROM json_each(?))` in SQLite. In PostgreSQL,
+ * `IN <list>` renders as `= ANY(CAST($n AS text[]))` and `NOT IN <list>` as `<> ALL(...)` (same
+ * meaning, NULLs included): the planner turns those into index scans for the listed keys, where it
+ * often hash-joins a whole table against `IN (SELECT unnest(...))`. Anywhere else a list renders as
+ * `(SELECT unnest(CAST($n AS text[])))`.
  */
 export function sqlList(values: readonly (string | number)[], elementType: 'text' | 'bigint' = 'text'): SqlFragment {
   return new SqlFragment([{ kind: 'list', values, elementType }]);
@@ -115,7 +119,12 @@ export function renderQuery(fragment: SqlFragment, dialect: Dialect): RenderedQu
             text += `(SELECT value FROM json_each(${placeholder()}))`;
           } else {
             values.push(chunk.values);
-            text += `(SELECT unnest(CAST(${placeholder()} AS ${chunk.elementType}[])))`;
+            const array = `CAST(${placeholder()} AS ${chunk.elementType}[])`;
+            const notIn = /\sNOT\s+IN\s*$/i.exec(text);
+            const isIn = notIn ? null : /\sIN\s*$/i.exec(text);
+            if (notIn) text = `${text.slice(0, notIn.index)} <> ALL(${array})`;
+            else if (isIn) text = `${text.slice(0, isIn.index)} = ANY(${array})`;
+            else text += `(SELECT unnest(${array}))`;
           }
           break;
         case 'dialect':

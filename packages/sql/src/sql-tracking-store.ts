@@ -43,6 +43,7 @@ import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { migrate } from './migrations.js';
 import { generateRunName } from './run-names.js';
+import type { CompiledOrder } from './search-compiler.js';
 import {
   compileExperimentFilter,
   compileExperimentOrder,
@@ -110,7 +111,8 @@ function isLater(a: Metric, b: Metric): boolean {
 /** Aggregates a group's `key, value` columns into one JSON array of pairs. */
 const keyValuePairs = byDialect({
   sqlite: sql`json_group_array(json_array(key, value))`,
-  postgres: sql`json_agg(json_build_array(key, value))`,
+  // Ordered by key, as SQLite returns them (its tables are clustered by primary key).
+  postgres: sql`json_agg(json_build_array(key, value) ORDER BY key)`,
 });
 
 /**
@@ -120,7 +122,7 @@ const keyValuePairs = byDialect({
  */
 const metricTuples = byDialect({
   sqlite: sql`json_group_array(json_array(key, printf('%!.17g', value), timestamp, step, is_nan))`,
-  postgres: sql`json_agg(json_build_array(key, CAST(value AS TEXT), timestamp, step, is_nan))`,
+  postgres: sql`json_agg(json_build_array(key, CAST(value AS TEXT), timestamp, step, is_nan) ORDER BY key)`,
 });
 type MetricTuple = [string, string, number, number, number];
 
@@ -430,24 +432,70 @@ export class SqlTrackingStore implements TrackingStore {
     });
     const filter = parseSearchFilter(input.filter, 'run');
     const order = compileRunOrder(parseOrderBy(input.orderBy, 'run'));
-    if (experimentIds.length === 0) return { items: [] };
     const fingerprint = queryFingerprint(['runs', [...experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], viewType]);
-    const after = input.pageToken
-      ? keysetAfter(order.keys, readKeysetToken(input.pageToken, fingerprint, order.keys.length))
-      : sql`1 = 1`;
-    const rows = await this.db.all<RunRow & Record<string, unknown>>(
-      sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
-          WHERE r.experiment_id IN ${sqlList(experimentIds, 'bigint')}
+    // The token is checked even when there is nothing to search, so a bad token is always refused.
+    const cursor = input.pageToken ? readKeysetToken(input.pageToken, fingerprint, order.keys.length) : undefined;
+    const after = cursor ? keysetAfter(order.keys, cursor) : sql`1 = 1`;
+    if (experimentIds.length === 0) return { items: [] };
+    // One experiment (the usual case) compares with `=`, so the (experiment_id, lifecycle_stage,
+    // start_time) index can also deliver the default start_time order and stop after one page.
+    const inExperiments =
+      experimentIds.length === 1 ? sql`r.experiment_id = ${experimentIds[0]}` : sql`r.experiment_id IN ${sqlList(experimentIds, 'bigint')}`;
+    const where = sql`${inExperiments}
             AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}
-            AND ${compileRunFilter(filter)} AND ${after}
-          ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
-    );
+            AND ${compileRunFilter(filter)}`;
+    const rows =
+      this.db.dialect === 'postgres' && order.leadingMetric
+        ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
+        : await this.db.all<RunRow & Record<string, unknown>>(
+            sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
+                WHERE ${where} AND ${after}
+                ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
+          );
     const pageRows = rows.slice(0, maxResults);
     const items = await this.loadRuns(this.db, pageRows);
     const last = pageRows[pageRows.length - 1];
     return rows.length > maxResults && last
       ? { items, nextPageToken: makeKeysetToken(fingerprint, cursorOf(last, order.keys.length)) }
       : { items };
+  }
+
+  /**
+   * PostgreSQL fast path for searches ordered first by a metric. The generic query sorts every
+   * matching run by `(rank, value, ...)`, where the rank (value, NaN, missing) is a CASE over a
+   * LEFT JOIN: no index can deliver that order, so a page of 100 out of 100k runs sorts them all.
+   * Here the three ranks are read one after another, each in an order an index can deliver: runs
+   * with a numeric value by `latest_metrics (key, value)` (walked in order, stopping after the
+   * page), then runs whose value is NaN, then runs without the metric, until the page is full. The
+   * rows, their sort keys and page tokens are exactly those of the generic query.
+   */
+  private async searchRunsByMetricRank(
+    order: CompiledOrder,
+    where: SqlFragment,
+    cursor: Array<string | number | null> | undefined,
+    limit: number,
+  ): Promise<Array<RunRow & Record<string, unknown>>> {
+    const metric = order.leadingMetric!;
+    const rest = order.keys.slice(2);
+    const rows: Array<RunRow & Record<string, unknown>> = [];
+    const firstRank = cursor ? Number(cursor[0]) : 0;
+    for (let rank = firstRank; rank <= 2 && rows.length < limit; rank++) {
+      const join =
+        rank === 2
+          ? sql` LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key}`
+          : sql` JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key} AND o0.is_nan = ${rank}`;
+      const segment = rank === 2 ? sql`o0.run_uuid IS NULL` : sql`1 = 1`;
+      const keys: SortKey[] = rank === 0 ? [{ expr: sql`o0.value`, ascending: metric.ascending }, ...rest] : rest;
+      const after =
+        cursor && rank === firstRank ? keysetAfter(keys, rank === 0 ? [cursor[1] ?? null, ...cursor.slice(2)] : cursor.slice(2)) : sql`1 = 1`;
+      const found = await this.db.all<RunRow & Record<string, unknown>>(
+        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${join}${metric.otherJoins}
+            WHERE ${where} AND ${segment} AND ${after}
+            ORDER BY ${orderByKeys(keys)} LIMIT ${limit - rows.length}`,
+      );
+      rows.push(...found);
+    }
+    return rows;
   }
 
   // ---- logging ----
@@ -550,9 +598,20 @@ export class SqlTrackingStore implements TrackingStore {
     const cursor = input.pageToken ? readKeysetToken(input.pageToken, fingerprint, keys.length) : undefined;
     // The redundant `step >=` bound lets the index range-scan from the cursor on.
     const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(keys, cursor)}` : sql`1 = 1`;
+    // PostgreSQL fast path: an upper step bound, so a page reads about one page of rows however
+    // long the history is. The planner misjudges how many rows one (run, key) has in a large
+    // table and would otherwise sort the whole rest of the history for every page. The bound is
+    // the step of the (maxResults + 1)-th observation after the cursor's step: every row of the
+    // page, which also includes the cursor step's remaining rows, has a step at or below it.
+    const upperStep = byDialect({
+      sqlite: sql``,
+      postgres: sql` AND step <= COALESCE((SELECT b.step FROM metrics b WHERE b.run_uuid = ${runId} AND b.key = ${metricKey}${
+        cursor ? sql` AND b.step > ${cursor[0]}` : sql``
+      } ORDER BY b.step OFFSET ${maxResults} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
+    });
     const rows = await this.db.all<MetricRow & { id: number | string }>(
       sql`SELECT key, value, timestamp, step, is_nan, id FROM metrics
-          WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}
+          WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}${upperStep}
           ORDER BY step, timestamp, is_nan, value, id LIMIT ${maxResults + 1}`,
     );
     const pageRows = rows.slice(0, maxResults);
@@ -710,6 +769,21 @@ export class SqlTrackingStore implements TrackingStore {
     const fresh = [...wanted].filter(([k]) => !known.has(k)).map(([k, v]) => [runId, k, v]);
     if (fresh.length > 0) {
       await db.insertMany('params', ['run_uuid', 'key', 'value'], fresh, 'ON CONFLICT (run_uuid, key) DO NOTHING');
+      // PostgreSQL runs transactions concurrently (SQLite serialises them at BEGIN): another one
+      // may have inserted one of these keys with another value after the check above, and
+      // DO NOTHING kept its value. Reading again (a fresh snapshot once that one committed) catches
+      // it, and throwing rolls this call back.
+      if (db.dialect === 'postgres') {
+        const stored = await db.all<{ key: string; value: string }>(
+          sql`SELECT key, value FROM params WHERE run_uuid = ${runId} AND key IN ${sqlList(fresh.map((row) => row[1] as string))}`,
+        );
+        const changed = stored.find((row) => wanted.get(row.key) !== row.value);
+        if (changed) {
+          throw errors.invalidParameter(
+            `Changing param values is not allowed. Run '${runId}' already has different values for key '${changed.key}': logged value '${changed.value}', new value '${wanted.get(changed.key)}'.`,
+          );
+        }
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import {
   readLocalTree,
   writeLocalTree,
 } from './artifact-conformance/artifact-fixtures.js';
+import { describeScaleCases } from './artifact-conformance/scale-cases.js';
 
 /** What a conformance suite's `open` hands back: a repository rooted at a fresh, empty location. */
 export interface OpenedArtifactRepository {
@@ -28,6 +29,20 @@ export interface ArtifactRepositoryConformanceOptions {
   open: () => Promise<OpenedArtifactRepository>;
   /** Size of the streamed file in the streaming tests; default 4 MiB. */
   streamBytes?: number;
+  /**
+   * Runs the large-file round trip (500 MiB, sha256 checked, process RSS growth < 100 MiB); default
+   * true, as every storage backend must pass it. The size is scaled only by the env var
+   * `ORRERY_CONFORMANCE_LARGE_FILE_MB`, never per backend. A second suite run over the same
+   * implementation (another URI spelling of it) may turn it off.
+   */
+  largeFile?: boolean;
+  /**
+   * Runs the 10k-file directory case (create with bounded concurrency, list, delete); default true.
+   * The count is scaled only by the env var `ORRERY_CONFORMANCE_MANY_FILES`. Same rule as `largeFile`.
+   */
+  manyFiles?: boolean;
+  /** How many uploads the 10k-file case keeps in flight; default 16. */
+  manyFilesConcurrency?: number;
 }
 
 /**
@@ -61,6 +76,9 @@ const byPath = (a: ArtifactFileInfo, b: ArtifactFileInfo): number => (a.path < b
  */
 export function runArtifactRepositoryConformance(options: ArtifactRepositoryConformanceOptions): void {
   const streamBytes = options.streamBytes ?? 4 * 1024 * 1024;
+  const largeFile = options.largeFile ?? true;
+  const manyFiles = options.manyFiles ?? true;
+  const manyFilesConcurrency = options.manyFilesConcurrency ?? 16;
 
   describe(`ArtifactRepository conformance: ${options.name}`, () => {
     let repo: ArtifactRepository;
@@ -293,6 +311,31 @@ export function runArtifactRepositoryConformance(options: ArtifactRepositoryConf
         expect(await readLocalTree(path.join(dst, 'résultats'))).toEqual(asBytes(files));
       });
 
+      it('keeps names with spaces and unicode together, in directories and files, through every operation', async () => {
+        await repo.logArtifact(await localFile('my model – final ✓.txt', 'final'), 'run outputs/étape 1');
+        await write('run outputs/étape 1/two  spaces 二.bin', 'two');
+        await repo.logArtifacts(await localTree('spaced', { 'sub dir ü/leaf 葉 x.json': '{}', 'top level é.txt': 'top' }), 'run outputs/dir ü 2');
+        expect(await repo.listArtifacts('run outputs')).toEqual([
+          { path: 'run outputs/dir ü 2', isDir: true },
+          { path: 'run outputs/étape 1', isDir: true },
+        ]);
+        expect(await repo.listArtifacts('run outputs/étape 1/')).toEqual([
+          { path: 'run outputs/étape 1/my model – final ✓.txt', isDir: false, fileSize: 5 },
+          { path: 'run outputs/étape 1/two  spaces 二.bin', isDir: false, fileSize: 3 },
+        ]);
+        expect(await read('run outputs/dir ü 2/sub dir ü/leaf 葉 x.json')).toBe('{}');
+        const dst = await freshDownloadDir();
+        const downloaded = await repo.downloadArtifacts('run outputs/dir ü 2', dst);
+        expect(path.resolve(downloaded)).toBe(path.resolve(dst, 'run outputs', 'dir ü 2'));
+        expect(await readLocalTree(downloaded)).toEqual(asBytes({ 'sub dir ü/leaf 葉 x.json': '{}', 'top level é.txt': 'top' }));
+        await repo.deleteArtifacts('run outputs/étape 1/two  spaces 二.bin');
+        await repo.deleteArtifacts('run outputs/dir ü 2');
+        expect(await repo.listArtifacts('run outputs')).toEqual([{ path: 'run outputs/étape 1', isDir: true }]);
+        expect(await repo.listArtifacts('run outputs/étape 1')).toEqual([
+          { path: 'run outputs/étape 1/my model – final ✓.txt', isDir: false, fileSize: 5 },
+        ]);
+      });
+
       it('takes percent signs, spaces and other punctuation literally (paths are never percent-decoded)', async () => {
         const names = ['100% done.txt', 'a%20b.txt', 'a%2Fb.txt', "it's (final) [v2] #1 & more+.txt", 'semi;colon=eq,comma.txt'];
         for (const name of names) await write(`odd/${name}`, name);
@@ -407,6 +450,30 @@ export function runArtifactRepositoryConformance(options: ArtifactRepositoryConf
         expect(await read('again.txt')).toBe('again');
       });
 
+      it('deletes a deep, wide tree and nothing that merely shares its name as a prefix', async () => {
+        const tree: Record<string, string> = {};
+        for (let a = 0; a < 4; a += 1) {
+          for (let b = 0; b < 5; b += 1) {
+            tree[`tree/level-${a}/sub-${b}/leaf.txt`] = `${a}${b}`;
+            tree[`tree/level-${a}/sub-${b}/deeper/still/more-${b}.txt`] = `${b}`;
+          }
+          tree[`tree/level-${a}/file-${a}.txt`] = `${a}`;
+        }
+        tree['tree/top.txt'] = 'top';
+        const neighbours = { 'tree-2/x.txt': 'x', 'tree.txt': 't', 'treehouse/y.txt': 'y', 'dir/tree/z.txt': 'z' };
+        await repo.logArtifacts(await localTree('deep', { ...tree, ...neighbours }));
+        await repo.deleteArtifacts('tree');
+        expect(await repo.listArtifacts('tree')).toEqual([]);
+        await expectOrreryError(repo.readArtifactStream('tree/level-3/sub-4/deeper/still/more-4.txt'), 'RESOURCE_DOES_NOT_EXIST');
+        const dst = await freshDownloadDir();
+        await expectOrreryError(repo.downloadArtifacts('tree', dst), 'RESOURCE_DOES_NOT_EXIST');
+        expect(await readLocalTree(dst)).toEqual({});
+        await repo.downloadArtifacts('', dst);
+        expect(await readLocalTree(dst)).toEqual(
+          asBytes({ ...neighbours, 'keep.txt': 'k', 'gone.txt': 'g', 'dir/a.txt': 'a', 'dir/sub/b.txt': 'b' }),
+        );
+      });
+
       it('does nothing for a missing artifact', async () => {
         await repo.deleteArtifacts('no-such-file.txt');
         await repo.deleteArtifacts('no/such/dir');
@@ -440,5 +507,10 @@ export function runArtifactRepositoryConformance(options: ArtifactRepositoryConf
         expect(await readLocalTree(dst)).toEqual({});
       });
     });
+
+    describeScaleCases(
+      { repo: () => repo, freshDownloadDir },
+      { largeFile, manyFiles, manyFilesConcurrency },
+    );
   });
 }

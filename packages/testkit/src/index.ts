@@ -21,6 +21,7 @@ export type { DockerEngine, DockerEngineResult } from './services/docker-engine.
 export { probeConnection } from './services/tcp-probe.js';
 export type { ProbeResult } from './services/tcp-probe.js';
 export { uniqueNamespace } from './services/namespaces.js';
+export * from './services/postgres-service.js';
 export { tempDir, tempDirsPerTest, withTempDir } from './services/temp-dirs.js';
 export type { TempDir } from './services/temp-dirs.js';
 
@@ -34,8 +35,26 @@ export type {
   OpenedArtifactRepository,
 } from './artifact-repository-conformance.js';
 export { generateBytes, hashStream } from './artifact-conformance/artifact-fixtures.js';
+export {
+  largeFileBytes,
+  manyFilesCount,
+  MAX_RSS_GROWTH_BYTES,
+} from './artifact-conformance/scale-cases.js';
 export type { GeneratedBytes, GeneratedBytesOptions } from './artifact-conformance/artifact-fixtures.js';
+export {
+  AZURITE_ACCOUNT,
+  AZURITE_CONNECTION_STRING_ENV,
+  AZURITE_SERVICE,
+  azuriteConnectionString,
+  getAzuriteConnectionString,
+  startAzurite,
+} from './services/azurite-service.js';
+export type { AzuriteConnection, StartAzuriteOptions, StartedAzurite } from './services/azurite-service.js';
 
 // ---- ModelRegistryStore conformance suite (section of the registry-store helper) ----
 export { runModelRegistryStoreConformance } from './registry-store-conformance.js';
 export type { ModelRegistryStoreConformanceOptions, OpenedModelRegistryStore } from './registry-store-conformance.js';
+export { recordingLogger, type LogRecord } from './recording-logger.js';
+export * from './services/redis-service.js';
+export * from './services/sshd-service.js';
+export * from './services/ftp-service.js';

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   getTestService,
+  POSTGRES_SERVICE,
+  REDIS_SERVICE,
   registerTestService,
   registeredTestServices,
   tempDir,
@@ -12,9 +14,14 @@ import {
   TestServiceUnavailableError,
   uniqueNamespace,
   withTempDir,
+  type TestServiceDefinition,
 } from '@orrery/testkit';
 
 const NO_DOCKER = { found: false as const, reason: 'no Docker engine found (test)' };
+
+function registerOnce(definition: TestServiceDefinition): void {
+  if (!registeredTestServices().includes(definition.name)) registerTestService(definition);
+}
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -66,17 +73,21 @@ describe('getTestService', () => {
   });
 
   it('falls through a closed port to a failure that names the env var and what to install', async () => {
+    // The real definitions can start a private server from an installed binary; copies without
+    // that hook show the path to the failure message.
+    registerOnce({ ...POSTGRES_SERVICE, name: 'postgres-without-binary', startBinary: undefined });
+    registerOnce({ ...REDIS_SERVICE, name: 'redis-without-binary', startBinary: undefined });
     const port = await closedPort();
-    const failure = getTestService('postgres', { env: {}, port, docker: NO_DOCKER });
+    const failure = getTestService('postgres-without-binary', { env: {}, port, docker: NO_DOCKER });
     await expect(failure).rejects.toBeInstanceOf(TestServiceUnavailableError);
     const message = await failure.catch((error: Error) => error.message);
     expect(message).toContain('ORRERY_TEST_POSTGRES_URL');
     expect(message).toContain(`127.0.0.1:${port}: connection refused`);
     expect(message).toContain('apt-get install postgresql');
     expect(message).toContain('no Docker engine found');
-    expect(message).toContain("none is registered for 'postgres'");
+    expect(message).toContain("none is registered for 'postgres-without-binary'");
 
-    const redisMessage = await getTestService('redis', { env: {}, port, docker: NO_DOCKER }).catch(
+    const redisMessage = await getTestService('redis-without-binary', { env: {}, port, docker: NO_DOCKER }).catch(
       (error: Error) => error.message,
     );
     expect(redisMessage).toContain('ORRERY_TEST_REDIS_URL');
@@ -84,8 +95,9 @@ describe('getTestService', () => {
   });
 
   it('fails, explaining the missing hook, when Docker is reachable but containers are not wired in', async () => {
+    registerOnce({ ...REDIS_SERVICE, name: 'redis-without-binary', startBinary: undefined });
     const port = await closedPort();
-    const message = await getTestService('redis', {
+    const message = await getTestService('redis-without-binary', {
       env: {},
       port,
       docker: { found: true, engine: { endpoint: 'unix:///var/run/docker.sock' } },

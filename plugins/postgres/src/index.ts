@@ -1,1 +1,7 @@
-export {};
+export { default as postgresTrackingStorePlugin } from './postgres-plugin.js';
+export { default as postgresModelRegistryStorePlugin } from './postgres-registry-plugin.js';
+export * from './postgres-uri.js';
+export * from './postgres-errors.js';
+export * from './postgres-executor.js';
+export * from './postgres-migrations.js';
+export * from './open-postgres-store.js';

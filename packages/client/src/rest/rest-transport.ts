@@ -1,10 +1,13 @@
 /**
- * HTTP calls to an MLflow-compatible server over Node's global fetch: credentials, a timeout on
- * each attempt, retries with exponential backoff (connection failures, 429 and 503, for idempotent
- * calls only), and `{error_code, message}` answers turned back into OrreryError.
+ * HTTP calls to an MLflow-compatible server over Node's global fetch (streamed uploads over
+ * undici's `request`): credentials, a timeout on each attempt, retries with exponential backoff
+ * (connection failures, 429 and 503, for idempotent calls only), and `{error_code, message}`
+ * answers turned back into OrreryError.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { OrreryError, isErrorCode, type ErrorCode } from '@orrery/core';
 
 /**
@@ -39,7 +42,7 @@ export interface RestTransportOptions {
   maxBackoffMs?: number;
   /** TLS settings for https servers; default: verify against the system's CAs. */
   tls?: RestTlsOptions;
-  /** Replaces the global fetch (tests). */
+  /** Replaces the global fetch (tests); streamed request bodies are sent with undici's `request` regardless. */
   fetch?: typeof fetch;
 }
 
@@ -163,6 +166,18 @@ function describeCause(error: unknown): string {
   return `${(error as Error).message}${detail !== undefined ? ` (${String(detail)})` : ''}`;
 }
 
+/** Statuses whose responses carry no body (a Response built with one throws). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** A streamed body as the Node stream undici's `request` pipes with backpressure, or undefined if not streamed. */
+function streamedBody(body: RequestBody | undefined): Readable | undefined {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer) return undefined;
+  if (body instanceof Readable) return body;
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+  if (Symbol.asyncIterator in body) return Readable.from(body, { objectMode: false });
+  return undefined;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function readPem(what: string, file: string): Buffer {
@@ -270,6 +285,44 @@ export class RestTransport {
   }
 
   /**
+   * Sends a streamed body with undici's `request` rather than fetch: fetch keeps every chunk of a
+   * streamed request body until the request ends (a 500 MB upload grew the process by 500 MB),
+   * `request` pipes it with backpressure. Returns the answer as a fetch Response.
+   */
+  private async sendStreamed(url: string, method: RestRequest['method'], headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<Response> {
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await undiciRequest(url, {
+        method,
+        headers,
+        body,
+        signal,
+        // The same pool, hence the same TLS settings, as the fetch calls.
+        ...(this.dispatcher !== undefined ? { dispatcher: this.dispatcher } : {}),
+      });
+    } catch (error) {
+      body.destroy();
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name === 'AbortError' || name === 'TimeoutError') throw error;
+      // Shaped as fetch's failures (a TypeError with the cause), so one classification serves both paths.
+      throw new TypeError('request failed', { cause: error });
+    }
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
+      else if (value !== undefined) responseHeaders.set(name, value);
+    }
+    if (NULL_BODY_STATUSES.has(answer.statusCode)) {
+      await answer.body.dump();
+      return new Response(null, { status: answer.statusCode, headers: responseHeaders });
+    }
+    // The answer to an upload is small (empty, or an error document), so it is read whole; this
+    // also avoids Readable.toWeb, whose stream throws when cancelled while the source still ends.
+    const responseBody = new Uint8Array(await answer.body.arrayBuffer());
+    return new Response(responseBody, { status: answer.statusCode, headers: responseHeaders });
+  }
+
+  /**
    * Sends the request and returns the successful response (body unread). Throws the server's
    * error as OrreryError, or TEMPORARILY_UNAVAILABLE when the server cannot be reached.
    */
@@ -290,9 +343,10 @@ export class RestTransport {
       // The timeout covers waiting for the response headers, not streaming a long body afterwards.
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new DOMException(`no response within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+      const streamed = streamedBody(body);
       let response: Response;
       try {
-        response = await this.fetchImpl(url, {
+        response = streamed !== undefined ? await this.sendStreamed(url, request.method, headers, streamed, controller.signal) : await this.fetchImpl(url, {
           method: request.method,
           headers,
           body: body as RequestInit['body'],

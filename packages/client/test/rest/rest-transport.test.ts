@@ -124,4 +124,44 @@ describe('REST transport', () => {
     expect(isOrreryError(slow) && slow.code).toBe('TEMPORARILY_UNAVAILABLE');
     expect(seen).toHaveLength(2);
   });
+
+  it('streams upload bodies whole with credentials, retries only reopenable ones, and maps their failures', async () => {
+    const received: string[] = [];
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(`${request.headers.authorization} ${Buffer.concat(chunks).toString()}`);
+        if (received.length === 1) return json(response, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
+        if (request.url === '/denied') return json(response, 403, { error_code: 'PERMISSION_DENIED', message: 'no writes here' });
+        response.writeHead(204);
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const transport = new RestTransport({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'tok', backoffMs: 1 });
+    async function* parts(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('hello ');
+      yield Buffer.from('world');
+    }
+
+    // A reopenable body is sent again after a 503; the answer is the server's.
+    const response = await transport.send({ method: 'PUT', path: '/file', body: () => parts(), idempotent: true });
+    expect(response.status).toBe(204);
+    expect(received).toEqual(['Bearer tok hello world', 'Bearer tok hello world']);
+
+    const denied = await caught(transport.send({ method: 'PUT', path: '/denied', body: () => parts(), idempotent: false }));
+    expect(isOrreryError(denied) && [denied.code, denied.message]).toEqual(['PERMISSION_DENIED', 'no writes here']);
+    expect(received).toHaveLength(3);
+
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = new RestTransport({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1, backoffMs: 1 });
+    const refused = await caught(unreachable.send({ method: 'PUT', path: '/file', body: () => parts(), idempotent: true }));
+    expect(isOrreryError(refused) && refused.code).toBe('TEMPORARILY_UNAVAILABLE');
+    expect((refused as Error).message).toContain('ECONNREFUSED');
+  });
 });

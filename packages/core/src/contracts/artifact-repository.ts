@@ -9,6 +9,35 @@ export interface ArtifactFileInfo {
 }
 
 /**
+ * Where the client sends one part of a multipart upload: a URL it PUTs the part's bytes to
+ * (typically pre-signed, straight to the storage service), with any headers it must send.
+ */
+export interface MultipartUploadCredential {
+  /** 1-based. */
+  partNumber: number;
+  /** Carries a short-lived, narrowly scoped signature: hand it to the uploading client only, never log it. */
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What `createMultipartUpload` hands back. */
+export interface CreateMultipartUploadResult {
+  /** Identifies the upload in the complete and abort calls; absent when the storage needs none. */
+  uploadId?: string;
+  /** One per part, in part order. */
+  credentials: MultipartUploadCredential[];
+}
+
+/** A part the client uploaded, as it reports it when completing. */
+export interface MultipartUploadPart {
+  partNumber: number;
+  /** The ETag the storage answered the part's PUT with ('' when it answers none). */
+  etag: string;
+  /** The URL the part was sent to, as handed out. */
+  url?: string;
+}
+
+/**
  * Stores a run's (or a model's) files under one root URI. Artifact paths are relative,
  * `/`-separated, and never escape the root: an absolute path, a `..` segment, a backslash or a NUL
  * byte is refused with INVALID_PARAMETER_VALUE before anything is read or written.
@@ -44,4 +73,19 @@ export interface ArtifactRepository {
   writeArtifactStream(artifactPath: string, body: Readable | AsyncIterable<Uint8Array>): Promise<void>;
   /** Releases connections. Optional for repositories that hold none. */
   close?(): Promise<void>;
+
+  /**
+   * Optional capability: multipart uploads, for the artifact proxy's `mpu/*` routes (absent: those
+   * routes answer NOT_IMPLEMENTED and clients upload in one PUT). Starts an upload of
+   * `numParts` (>= 1) parts to the file `artifactPath` and returns where each part goes. Nothing
+   * is visible at `artifactPath` until `completeMultipartUpload`. Path rules as everywhere.
+   */
+  createMultipartUpload?(artifactPath: string, numParts: number): Promise<CreateMultipartUploadResult>;
+  /**
+   * Publishes the file from the uploaded `parts`, in part-number order, replacing any file at
+   * `artifactPath` atomically. An unknown upload or a missing part is INVALID_PARAMETER_VALUE.
+   */
+  completeMultipartUpload?(artifactPath: string, uploadId: string | undefined, parts: MultipartUploadPart[]): Promise<void>;
+  /** Abandons an upload; the file at `artifactPath`, if any, is unchanged. Aborting an unknown upload is a no-op. */
+  abortMultipartUpload?(artifactPath: string, uploadId: string | undefined): Promise<void>;
 }

@@ -200,31 +200,61 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
             ? { path: stringField(), upload_id: stringField(), parts: listOf(messageObject('MultipartUploadPart', { part_number: requestInt64(), etag: stringField(), url: stringField() })) }
             : { path: stringField(), upload_id: stringField() };
       const documentation = {
-        summary: `Multipart upload, ${action} (answers 501 NOT_IMPLEMENTED: no repository supports it yet).`,
+        summary: `Multipart upload, ${action} (answers 501 NOT_IMPLEMENTED when the destination repository does not support it).`,
         tag: TAG,
         request: requestObject(`${action[0]!.toUpperCase()}${action.slice(1)}MultipartUpload`, fields, ['path']),
         requestIn: 'body' as const,
       };
-      scope.post(`${marker}*`, { config: { openapi: documentation } }, async (request) => {
-        requireFilePath(artifactPathFromUrl(request.url, marker));
+      scope.post(`${marker}*`, { config: { openapi: documentation } }, async (request, reply) => {
+        const artifactPath = requireFilePath(artifactPathFromUrl(request.url, marker));
         const reader = RequestReader.fromJson(await readSmallJsonBody(request));
         // Every field is checked before the answer, so a bad request is told what is wrong with it.
         // `path` is the client's local file path (MLflow's Python client sends it as given to
         // log_artifact); the artifact path comes from the URL, so this is only a required string.
         reader.string('path', { required: true });
-        if (action === 'create') reader.integer('num_parts', { min: 1 });
-        else reader.string('upload_id');
-        if (action === 'complete') {
-          reader.messageList('parts', (part) => {
-            part.integer('part_number', { min: 1 });
-            part.string('etag');
-            part.string('url');
+        const numParts = action === 'create' ? reader.integer('num_parts', { min: 1 }) : undefined;
+        const uploadId = action === 'create' ? undefined : reader.string('upload_id');
+        const parts =
+          action === 'complete'
+            ? reader.messageList('parts', (part) => ({
+                partNumber: part.integer('part_number', { min: 1 }),
+                etag: part.string('etag'),
+                url: part.string('url'),
+              }))
+            : undefined;
+        const destination = await context.artifactDestination();
+        // Multipart upload is an optional capability of a repository (e.g. Azure Blob's staged
+        // blocks). Without it MLflow answers the same (e.g. for local folders), and its clients
+        // then upload in one PUT.
+        const unsupported = new OrreryError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
+        if (action === 'create') {
+          if (!destination.createMultipartUpload) throw unsupported;
+          const created = await destination.createMultipartUpload(artifactPath, Number(numParts ?? 1));
+          return sendJson(reply, {
+            ...(created.uploadId !== undefined ? { upload_id: created.uploadId } : {}),
+            credentials: created.credentials.map((credential) => ({
+              url: credential.url,
+              part_number: credential.partNumber,
+              headers: credential.headers,
+            })),
           });
         }
-        await context.artifactDestination();
-        // The ArtifactRepository contract has no multipart upload yet; MLflow answers the same
-        // for destinations without it (e.g. local folders), and its clients then upload in one PUT.
-        throw new OrreryError('NOT_IMPLEMENTED', 'Multipart upload is not supported for the current artifact repository');
+        if (action === 'complete') {
+          if (!destination.completeMultipartUpload) throw unsupported;
+          await destination.completeMultipartUpload(
+            artifactPath,
+            uploadId,
+            (parts ?? []).map((part) => ({
+              partNumber: Number(part.partNumber ?? 0),
+              etag: part.etag ?? '',
+              ...(part.url !== undefined ? { url: part.url } : {}),
+            })),
+          );
+          return sendJson(reply, {});
+        }
+        if (!destination.abortMultipartUpload) throw unsupported;
+        await destination.abortMultipartUpload(artifactPath, uploadId);
+        return sendJson(reply, {});
       });
     }
   });

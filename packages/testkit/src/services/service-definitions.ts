@@ -1,4 +1,9 @@
+import { startHarnessPostgres } from './postgres-service.js';
 import type { TestServiceDefinition } from './test-services.js';
+import { startRedisBinary } from './redis-service.js';
+export { AZURITE_SERVICE } from './azurite-service.js';
+export { SSHD_SERVICE } from './sshd-service.js';
+export { FTP_SERVICE } from './ftp-service.js';
 
 /**
  * The services tests can ask for. Each later backend adds its own definition here (azurite, ftp,
@@ -16,7 +21,7 @@ export const POSTGRES_SERVICE: TestServiceDefinition = {
   // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `postgres:16-alpine`
   // here (POSTGRES_HOST_AUTH_METHOD=trust) and return its URL and a stop function.
   startContainer: undefined,
-  startBinary: undefined,
+  startBinary: startHarnessPostgres,
 };
 
 export const REDIS_SERVICE: TestServiceDefinition = {
@@ -29,5 +34,5 @@ export const REDIS_SERVICE: TestServiceDefinition = {
   installHint: 'install Redis (Debian/Ubuntu: `apt-get install redis-server`) and run it on 127.0.0.1:6379',
   // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `redis:7-alpine` here.
   startContainer: undefined,
-  startBinary: undefined,
+  startBinary: startRedisBinary,
 };

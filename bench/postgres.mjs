@@ -1,0 +1,399 @@
+#!/usr/bin/env node
+// PostgreSQL backend benchmark: `node bench/postgres.mjs` (after `pnpm tsc -b`). Prints figures;
+// asserts nothing. It creates a fresh database on the server at ORRERY_BENCH_POSTGRES_URL (default
+// postgres://postgres@127.0.0.1:5432/postgres) and drops it at the end (BENCH_KEEP=1 keeps it).
+//
+//   0. seeding: BENCH_RUNS runs (default 100000) in one experiment, each with 20 params,
+//      10 metrics x 100 steps (full history + latest values) and 5 tags. Rows are generated inside
+//      PostgreSQL (INSERT ... SELECT FROM generate_series): no client round trips; the metrics
+//      history index is built once after loading, as for any bulk load.
+//   1. search_runs p50/p95, page of 100, through the store (one SQL query + 4 bulk loads) and
+//      through the HTTP server, for: a metric filter ordered by a metric; a param LIKE filter; tag
+//      equality plus attribute status. The EXPLAIN ANALYZE of each search query is printed.
+//   2. log-batch ingest through `orrery server` (built CLI, BENCH_WORKERS worker processes,
+//      default 2 = the cores here): 8 clients, 1000 metrics per request.
+//   3. the history of one metric with 1M points, streamed by paging get-metric-history
+//      (keyset pages of 25000, the API maximum) through the store, and through the HTTP server.
+// Targets (issue 5): search p50 <= 30 ms; ingest >= 200k metrics/s; 1M points in <= 2 s.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { URLSearchParams, fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
+const pgPlugin = await import(path.join(repo, 'plugins/postgres/dist/index.js'));
+const sqlLayer = await import(path.join(repo, 'packages/sql/dist/index.js'));
+const cliBin = path.join(repo, 'packages/cli/dist/bin.js');
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
+const INGEST_CLIENTS = 8;
+const INGEST_BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 60);
+const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (n) => `${n.toFixed(1)} ms`;
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const log = (...args) => console.log(...args);
+
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin(url, statement) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---- seeding ----
+
+async function seed(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const step = async (label, text) => {
+    const t0 = performance.now();
+    const result = await client.query(text);
+    log(`  ${label.padEnd(44)} ${fmt(result.rowCount ?? 0).padStart(12)} rows  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  // Run ids are md5 hex (32 chars) like real ones; values vary per run so filters select fractions.
+  await client.query(`SET synchronous_commit = off`);
+  await client.query(`SET maintenance_work_mem = '512MB'`);
+  await client.query(`SET work_mem = '256MB'`);
+  await client.query(`INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+                      VALUES (1, 'bench', 'file:///tmp/orrery-bench/1', 'active', 0, 0)`);
+  await client.query(`SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), 1)`);
+  await step(
+    'runs',
+    `INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
+     SELECT md5('run' || i), 'run-' || i, 1, 'user' || (i % 50),
+            (ARRAY['FINISHED', 'FAILED', 'RUNNING', 'FINISHED'])[1 + i % 4], 1700000000000 + i * 1000, 1700000000000 + i * 1000 + 60000,
+            'file:///tmp/orrery-bench/1/' || md5('run' || i) || '/artifacts', 'active'
+     FROM generate_series(1, ${RUNS}) i`,
+  );
+  // Secondary indexes are built once after their table is loaded (much faster than row by row).
+  await client.query(`DROP INDEX params_key_value; DROP INDEX tags_key_value; DROP INDEX latest_metrics_key_value`);
+  await step(
+    'params (20 per run)',
+    `INSERT INTO params (run_uuid, key, value)
+     SELECT md5('run' || i), 'param_' || p, CASE p WHEN 0 THEN 'model-' || (i % 100) ELSE ((i * 31 + p * 7) % 1000)::text END
+     FROM generate_series(1, ${RUNS}) i, generate_series(0, 19) p`,
+  );
+  await step(
+    'tags (5 per run)',
+    `INSERT INTO tags (run_uuid, key, value)
+     SELECT md5('run' || i), k, CASE k WHEN 'mlflow.runName' THEN 'run-' || i WHEN 'team' THEN 'team-' || (i % 7)
+                                       WHEN 'env' THEN (ARRAY['prod', 'dev'])[1 + i % 2] WHEN 'dataset' THEN 'ds-' || (i % 20)
+                                       ELSE 'owner-' || (i % 30) END
+     FROM generate_series(1, ${RUNS}) i, unnest(ARRAY['mlflow.runName', 'team', 'env', 'dataset', 'owner']) k`,
+  );
+  const value = (i, k, s) => `((${i} * 7919 + ${k} * 104729 + ${s} * 31) % 10000) / 10000.0`;
+  await step(
+    'latest_metrics (10 per run)',
+    `INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
+     SELECT md5('run' || i), 'metric_' || k, ${value('i', 'k', 99)}, 1700000000000 + i * 1000 + 99, 99, 0
+     FROM generate_series(1, ${RUNS}) i, generate_series(0, 9) k`,
+  );
+  await step('params/tags/latest_metrics (key, value) indexes', `CREATE INDEX params_key_value ON params (key, value, run_uuid);
+     CREATE INDEX tags_key_value ON tags (key, value, run_uuid); CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value, run_uuid)`);
+  await client.query(`DROP INDEX metrics_run_key_step`);
+  // The history is most of the data: load it in slices over two connections (the cores here).
+  const t0 = performance.now();
+  const slices = [];
+  const sliceSize = Math.ceil(RUNS / 16);
+  for (let lo = 1; lo <= RUNS; lo += sliceSize) slices.push([lo, Math.min(RUNS, lo + sliceSize - 1)]);
+  let loaded = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`SET synchronous_commit = off`);
+      for (let slice = slices.shift(); slice; slice = slices.shift()) {
+        const result = await c.query(
+          `INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
+           SELECT r.run_uuid, k.key, ((r.i * 7919 + k.k * 104729 + s * 31) % 10000) / 10000.0, r.t + s, s, 0
+           FROM (SELECT md5('run' || i) AS run_uuid, i, 1700000000000 + i * 1000 AS t FROM generate_series(${slice[0]}, ${slice[1]}) i) r,
+                (SELECT k, 'metric_' || k AS key FROM generate_series(0, 9) k) k, generate_series(0, 99) s`,
+        );
+        loaded += result.rowCount ?? 0;
+      }
+      await c.end();
+    }),
+  );
+  log(`  ${'metrics history (10 x 100 per run)'.padEnd(44)} ${fmt(loaded).padStart(12)} rows  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await step('metrics index (built once, after the load)', `CREATE INDEX metrics_run_key_step ON metrics (run_uuid, key, step)`);
+  await step(
+    `one metric with ${fmt(HISTORY_POINTS)} points`,
+    `INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
+     SELECT md5('run1'), 'long', s / 1000.0, 1700000000000 + s, s, 0 FROM generate_series(0, ${HISTORY_POINTS - 1}) s`,
+  );
+  await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
+  await client.end();
+}
+
+// ---- search ----
+
+/** Records the statements the store sends, so the search query can be EXPLAINed. */
+function recording(executor) {
+  const statements = [];
+  const wrap = (name) => (q, ...rest) => {
+    statements.push(q);
+    return executor[name](q, ...rest);
+  };
+  return {
+    statements,
+    executor: {
+      dialect: executor.dialect,
+      all: wrap('all'),
+      get: wrap('get'),
+      run: wrap('run'),
+      insertMany: (...args) => executor.insertMany(...args),
+      transaction: (fn) => executor.transaction(fn),
+      isUniqueViolation: (e) => executor.isUniqueViolation(e),
+      close: () => executor.close(),
+    },
+  };
+}
+
+const SHAPES = [
+  { name: 'metric filter + order_by metric', filter: (i) => `metrics.metric_0 > ${(0.3 + (i % 5) * 0.1).toFixed(1)}`, orderBy: ['metrics.metric_1 DESC'] },
+  { name: 'param LIKE filter', filter: (i) => `params.param_0 LIKE 'model-${1 + (i % 9)}%'`, orderBy: [] },
+  { name: 'tag equality + attribute status', filter: (i) => `tags.team = 'team-${i % 7}' AND attributes.status = 'FINISHED'`, orderBy: [] },
+];
+
+async function benchSearch(url, server) {
+  const parsed = pgPlugin.parsePostgresUri(url);
+  const inner = new pgPlugin.PostgresExecutor(parsed.poolConfig);
+  const { executor, statements } = recording(inner);
+  const store = new sqlLayer.SqlTrackingStore(executor, { defaultArtifactRoot: 'file:///tmp/orrery-bench' });
+  const results = [];
+  for (const shape of SHAPES) {
+    for (let i = 0; i < 5; i++) await store.searchRuns({ experimentIds: ['1'], filter: shape.filter(i), orderBy: shape.orderBy, maxResults: 100 });
+    const storeTimes = [];
+    let count = 0;
+    for (let i = 0; i < ITERATIONS; i++) {
+      const t0 = performance.now();
+      const page = await store.searchRuns({ experimentIds: ['1'], filter: shape.filter(i), orderBy: shape.orderBy, maxResults: 100 });
+      storeTimes.push(performance.now() - t0);
+      count = page.items.length;
+    }
+    const httpTimes = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const body = JSON.stringify({ experiment_ids: ['1'], filter: shape.filter(i), order_by: shape.orderBy, max_results: 100 });
+      const t0 = performance.now();
+      await server.post('/runs/search', body);
+      httpTimes.push(performance.now() - t0);
+    }
+    statements.length = 0;
+    await store.searchRuns({ experimentIds: ['1'], filter: shape.filter(0), orderBy: shape.orderBy, maxResults: 100 });
+    const perCall = statements.length;
+    const plan = await inner.all(sqlLayer.sql`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${statements[0]}`);
+    storeTimes.sort((a, b) => a - b);
+    httpTimes.sort((a, b) => a - b);
+    results.push({ shape, count, perCall, storeTimes, httpTimes, plan: plan.map((r) => r['QUERY PLAN']).join('\n') });
+  }
+  await store.close();
+  return results;
+}
+
+// ---- server ----
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpClient(port, sockets) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const request = (method, urlPath, body) =>
+    new Promise((resolve, reject) => {
+      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
+          else resolve(text === '' ? {} : JSON.parse(text));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    post: (p, json) => request('POST', `/api/2.0/mlflow${p}`, json),
+    get: (p) => request('GET', `/api/2.0/mlflow${p}`),
+    close: () => agent.destroy(),
+  };
+}
+
+async function startServer(url) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-pg-server-'));
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [cliBin, 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', String(WORKERS),
+      '--backend-store-uri', `${url}?pool_size=8`, '--artifacts-destination', `file://${path.join(dir, 'artifacts')}`],
+    { cwd: dir, env: { ...process.env, ORRERY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('server did not answer /health within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function benchIngest(port) {
+  const setup = httpClient(port, 1);
+  const runIds = [];
+  for (let c = 0; c < INGEST_CLIENTS; c++) {
+    const created = await setup.post('/runs/create', JSON.stringify({ experiment_id: '1', run_name: `ingest-${c}` }));
+    runIds.push(created.run.info.run_id);
+  }
+  setup.close();
+  // Bodies are built before the clock starts: the figure is the server's, not the generator's.
+  const bodies = runIds.map((runId, c) =>
+    Array.from({ length: INGEST_BATCHES }, (_, b) =>
+      JSON.stringify({
+        run_id: runId,
+        metrics: Array.from({ length: 1000 }, (_, i) => ({ key: `m${i % 10}`, value: Math.sin(b * 1000 + i + c), timestamp: 1700000000000 + b, step: b * 100 + Math.floor(i / 10) })),
+      }),
+    ),
+  );
+  const clients = runIds.map(() => httpClient(port, 1));
+  // Warm-up: one batch per client.
+  await Promise.all(clients.map((cl, c) => cl.post('/runs/log-batch', bodies[c][0])));
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (cl, c) => {
+      for (let b = 1; b < INGEST_BATCHES; b++) await cl.post('/runs/log-batch', bodies[c][b]);
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  clients.forEach((cl) => cl.close());
+  return { metrics: INGEST_CLIENTS * (INGEST_BATCHES - 1) * 1000, seconds };
+}
+
+async function benchHistory(url, port) {
+  const parsed = pgPlugin.parsePostgresUri(url);
+  const store = new sqlLayer.SqlTrackingStore(new pgPlugin.PostgresExecutor(parsed.poolConfig), { defaultArtifactRoot: 'file:///tmp/orrery-bench' });
+  const row = await admin(url, `SELECT md5('run1') AS id`);
+  const runId = row.rows[0].id;
+  const viaStore = async () => {
+    let points = 0;
+    let pageToken;
+    const t0 = performance.now();
+    do {
+      const page = await store.getMetricHistory(runId, 'long', { maxResults: 25_000, ...(pageToken ? { pageToken } : {}) });
+      points += page.items.length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return { points, seconds: (performance.now() - t0) / 1000 };
+  };
+  const client = httpClient(port, 1);
+  const viaHttp = async () => {
+    let points = 0;
+    let pageToken;
+    const t0 = performance.now();
+    do {
+      const query = new URLSearchParams({ run_id: runId, metric_key: 'long', max_results: '25000', ...(pageToken ? { page_token: pageToken } : {}) });
+      const page = await client.get(`/metrics/get-history?${query}`);
+      points += (page.metrics ?? []).length;
+      pageToken = page.next_page_token;
+    } while (pageToken);
+    return { points, seconds: (performance.now() - t0) / 1000 };
+  };
+  await viaStore();
+  const store1 = await viaStore();
+  await viaHttp();
+  const http1 = await viaHttp();
+  client.close();
+  await store.close();
+  return { store: store1, http: http1 };
+}
+
+// ---- main ----
+
+// BENCH_DB names a database seeded by an earlier run with BENCH_KEEP=1: no seeding, no drop.
+const reuse = process.env.BENCH_DB;
+const dbName = reuse ?? `orrery_bench_${Date.now().toString(36)}`;
+if (!reuse) await admin(SERVER_URL, `CREATE DATABASE "${dbName}"`);
+const url = withDatabase(SERVER_URL, dbName);
+let server;
+try {
+  log(`PostgreSQL benchmark on ${dbName} (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}; PostgreSQL ${(await admin(url, 'SHOW server_version')).rows[0].server_version})`);
+  await pgPlugin.migratePostgresUri(url);
+  if (!reuse) {
+    log(`\nSeeding ${fmt(RUNS)} runs (20 params, 10 metrics x 100 steps, 5 tags each):`);
+    const tSeed = performance.now();
+    await seed(url);
+    log(`  total ${((performance.now() - tSeed) / 1000).toFixed(1)} s`);
+  }
+
+  server = await startServer(url);
+  const api = httpClient(server.port, 1);
+
+  log(`\n1. search_runs over ${fmt(RUNS)} runs, page of 100 (${ITERATIONS} calls each; target p50 <= 30 ms)`);
+  const search = await benchSearch(url, api);
+  for (const r of search) {
+    log(
+      `  ${r.shape.name.padEnd(34)} store p50 ${ms(percentile(r.storeTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.storeTimes, 95)).padStart(9)}   ` +
+        `HTTP p50 ${ms(percentile(r.httpTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.httpTimes, 95)).padStart(9)}   ` +
+        `(${r.count} runs/page, ${r.perCall} statements/call) ${percentile(r.storeTimes, 50) <= 30 ? 'OK' : 'MISSES TARGET'}`,
+    );
+  }
+  for (const r of search) log(`\n  EXPLAIN ANALYZE, ${r.shape.name} (${r.shape.filter(0)}${r.shape.orderBy.length ? `, order_by ${r.shape.orderBy}` : ''}):\n${r.plan.replace(/^/gm, '    ')}`);
+  api.close();
+
+  log(`\n2. log-batch ingest through orrery server (${WORKERS} worker processes), ${INGEST_CLIENTS} clients x 1000 metrics/request (target >= 200,000 metrics/s)`);
+  const ingest = await benchIngest(server.port);
+  const rate = ingest.metrics / ingest.seconds;
+  log(`  ${fmt(ingest.metrics)} metrics in ${ingest.seconds.toFixed(2)} s = ${fmt(rate)} metrics/s ${rate >= 200_000 ? 'OK' : 'MISSES TARGET'}`);
+
+  log(`\n3. history of one metric with ${fmt(HISTORY_POINTS)} points, paged by keyset through get-metric-history (25,000 per page; target <= 2 s)`);
+  const history = await benchHistory(url, server.port);
+  log(`  through the store:       ${fmt(history.store.points)} points in ${history.store.seconds.toFixed(2)} s ${history.store.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
+  log(`  through the HTTP server: ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s ${history.http.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
+} finally {
+  await server?.stop();
+  if (process.env.BENCH_KEEP === '1' || reuse) log(`\nKept database ${dbName}.`);
+  else await admin(SERVER_URL, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+}

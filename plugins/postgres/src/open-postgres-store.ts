@@ -1,0 +1,69 @@
+import type { Logger, MigrationResult } from '@orrery/core';
+import { SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
+import { PostgresExecutor } from './postgres-executor.js';
+import { ensureSchema, migratePostgres, requireCurrentSchema } from './postgres-migrations.js';
+import type { ParsedPostgresUri } from './postgres-uri.js';
+import { parsePostgresUri } from './postgres-uri.js';
+
+export interface OpenPostgresOptions {
+  logger?: Logger;
+  /** Overrides the URI's `migrate` parameter. */
+  migrate?: boolean;
+}
+
+/**
+ * Opens a pool for `uri` and prepares its schema: creates the URI's schema if it names one,
+ * then applies pending migrations under the advisory lock (or, with `migrate=false`, checks that
+ * the schema is current). Closes the pool when preparation fails.
+ */
+export async function openPostgresExecutor(uri: string, options: OpenPostgresOptions = {}): Promise<{ executor: PostgresExecutor; parsed: ParsedPostgresUri }> {
+  const parsed = parsePostgresUri(uri);
+  const executor = new PostgresExecutor(parsed.poolConfig, options.logger ? { logger: options.logger } : {});
+  try {
+    await ensureSchema(executor, parsed.settings.schema);
+    if (options.migrate ?? parsed.settings.migrate) {
+      const result = await migratePostgres(executor);
+      if (result.applied.length > 0) options.logger?.info({ uri: parsed.redacted, ...result }, 'PostgreSQL schema migrated');
+    } else {
+      await requireCurrentSchema(executor, parsed.redacted);
+    }
+    return { executor, parsed };
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+}
+
+/** Opens the PostgreSQL tracking store at `uri` (see `parsePostgresUri` for the URI's settings). */
+export async function openPostgresTrackingStore(
+  uri: string,
+  options: OpenPostgresOptions & { defaultArtifactRoot: string },
+): Promise<SqlTrackingStore> {
+  const { executor } = await openPostgresExecutor(uri, options);
+  try {
+    const store = new SqlTrackingStore(executor, { defaultArtifactRoot: options.defaultArtifactRoot });
+    await store.ensureDefaultExperiment();
+    return store;
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+}
+
+/** Opens the PostgreSQL model registry store at `uri` (the same database may hold tracking data). */
+export async function openPostgresModelRegistryStore(uri: string, options: OpenPostgresOptions = {}): Promise<SqlModelRegistryStore> {
+  const { executor } = await openPostgresExecutor(uri, options);
+  return new SqlModelRegistryStore(executor);
+}
+
+/** `orrery db upgrade <uri>`: applies pending migrations (whatever the URI's `migrate` says) and reports them. */
+export async function migratePostgresUri(uri: string, options: { logger?: Logger } = {}): Promise<MigrationResult> {
+  const parsed = parsePostgresUri(uri);
+  const executor = new PostgresExecutor(parsed.poolConfig, options.logger ? { logger: options.logger } : {});
+  try {
+    await ensureSchema(executor, parsed.settings.schema);
+    return await migratePostgres(executor);
+  } finally {
+    await executor.close();
+  }
+}

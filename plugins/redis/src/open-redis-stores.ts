@@ -1,0 +1,50 @@
+import type { Logger } from '@orrery/core';
+import { RedisConnection } from './redis-connection.js';
+import { RedisModelRegistryStore } from './redis-registry-store.js';
+import { RedisTrackingStore } from './redis-tracking-store.js';
+
+export interface OpenRedisStoreOptions {
+  logger?: Logger;
+  /** Environment for secrets kept out of the URI (ORRERY_REDIS_SENTINEL_PASSWORD); default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Opens the tracking store of a `redis://` or `rediss://` URI: connects, refuses an evicting
+ * server, and creates the Default experiment under the URI's key prefix if it is new.
+ */
+export async function openRedisTrackingStore(
+  uri: string,
+  options: OpenRedisStoreOptions & { defaultArtifactRoot: string },
+): Promise<RedisTrackingStore & { prefix: string }> {
+  const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
+  try {
+    const store = await RedisTrackingStore.open(connection, { defaultArtifactRoot: options.defaultArtifactRoot });
+    return Object.assign(store, { prefix: connection.keys.prefix });
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
+
+/** Opens the model registry store of a `redis://` or `rediss://` URI. */
+export async function openRedisModelRegistryStore(
+  uri: string,
+  options: OpenRedisStoreOptions = {},
+): Promise<RedisModelRegistryStore & { prefix: string }> {
+  const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
+  return Object.assign(new RedisModelRegistryStore(connection), { prefix: connection.keys.prefix });
+}
+
+/**
+ * Deletes every key under the URI's prefix (SCAN + UNLINK). For tests and for tearing down an
+ * instance; the stores never call it.
+ */
+export async function deleteRedisPrefix(uri: string): Promise<number> {
+  const connection = await RedisConnection.open(uri);
+  try {
+    return await connection.deleteAllKeys();
+  } finally {
+    await connection.close();
+  }
+}

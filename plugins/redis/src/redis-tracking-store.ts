@@ -1,0 +1,855 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Comparison,
+  CreateExperimentInput,
+  CreateRunInput,
+  DatasetInput,
+  Experiment,
+  ExperimentTag,
+  InputTag,
+  LogBatchInput,
+  Metric,
+  MetricHistoryInput,
+  MetricHistoryIntervalInput,
+  OrderByTerm,
+  Page,
+  Param,
+  Run,
+  RunInfo,
+  RunMetric,
+  RunStatus,
+  RunTag,
+  SearchExperimentsInput,
+  SearchRunsInput,
+  TrackingStore,
+  UpdateRunInput,
+} from '@orrery/core';
+import {
+  DATASET_CONTEXT_TAG,
+  LIMITS,
+  compareLike,
+  errors,
+  parseOrderBy,
+  parseSearchFilter,
+  validateDatasetInputs,
+  validateEntityKey,
+  validateExperimentName,
+  validateExperimentTag,
+  validateLogBatch,
+  validateMaxResults,
+  validateMetric,
+  validateParam,
+  validateRunStatus,
+  validateRunTag,
+  validateViewType,
+} from '@orrery/core';
+import { generateRunName } from '@orrery/sql';
+import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
+import { LOG_RUN_DATA } from './lua/write-scripts.js';
+import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
+import type { RedisConnection } from './redis-connection.js';
+import { lexMember } from './redis-keys.js';
+import { RunSearch, viewSources, type PlanExperiment } from './redis-run-search.js';
+
+/** The reserved tag that mirrors a run's name. */
+export const RUN_NAME_TAG = 'mlflow.runName';
+const DEFAULT_EXPERIMENT_ID = '0';
+const DEFAULT_EXPERIMENT_NAME = 'Default';
+const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+const EXPERIMENT_ID_PATTERN = /^\d{1,18}$/;
+/** Data-model version written to the schema key (docs/redis.md). */
+export const REDIS_SCHEMA_VERSION = '1';
+
+export interface RedisTrackingStoreOptions {
+  /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
+  defaultArtifactRoot: string;
+}
+
+type Hash = Record<string, string>;
+
+function checkInteger(field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be an integer.`);
+  }
+}
+
+function datasetField(name: string, digest: string): string {
+  return `${name}\u0000${digest}`;
+}
+
+function toExperiment(id: string, hash: Hash, tags: Hash): Experiment {
+  return {
+    experimentId: id,
+    name: hash.name!,
+    artifactLocation: hash.artifact_location!,
+    lifecycleStage: hash.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    creationTime: Number(hash.creation_time),
+    lastUpdateTime: Number(hash.last_update_time),
+    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+  };
+}
+
+function toRunInfo(runId: string, hash: Hash, experimentDeleted: boolean): RunInfo {
+  return {
+    runId,
+    runName: hash.name ?? '',
+    experimentId: hash.experiment_id!,
+    userId: hash.user_id ?? '',
+    status: (hash.status ?? 'RUNNING') as RunStatus,
+    startTime: Number(hash.start_time),
+    endTime: hash.end_time !== undefined ? Number(hash.end_time) : null,
+    artifactUri: hash.artifact_uri ?? '',
+    lifecycleStage: hash.deleted === '1' || experimentDeleted ? 'deleted' : 'active',
+  };
+}
+
+/** Experiment filter semantics, as core's evaluator states them for runs. */
+function experimentMatches(clause: Comparison, experiment: Experiment): boolean {
+  let value: string | number | undefined;
+  if (clause.type === 'tag') value = experiment.tags.find((t) => t.key === clause.key)?.value;
+  else if (clause.key === 'name') value = experiment.name;
+  else if (clause.key === 'creation_time') value = experiment.creationTime;
+  else if (clause.key === 'last_update_time') value = experiment.lastUpdateTime;
+  else throw errors.invalidParameter(`Invalid ${clause.type} key '${clause.key}' in an experiment search filter.`);
+  if (value === undefined) return false;
+  if (clause.kind === 'numeric') {
+    if (typeof value !== 'number') return false;
+    switch (clause.comparator) {
+      case '=':
+        return value === clause.value;
+      case '!=':
+        return value !== clause.value;
+      case '>':
+        return value > clause.value;
+      case '>=':
+        return value >= clause.value;
+      case '<':
+        return value < clause.value;
+      case '<=':
+        return value <= clause.value;
+    }
+  }
+  if (typeof value !== 'string') return false;
+  if (clause.kind === 'set') return clause.comparator === 'IN' ? clause.values.includes(value) : !clause.values.includes(value);
+  switch (clause.comparator) {
+    case '=':
+      return value === clause.value;
+    case '!=':
+      return value !== clause.value;
+    case 'LIKE':
+      return compareLike(value, clause.value, false);
+    case 'ILIKE':
+      return compareLike(value, clause.value, true);
+  }
+  return false;
+}
+
+function compareExperiments(terms: readonly OrderByTerm[]): (a: Experiment, b: Experiment) => number {
+  const keyOf = (e: Experiment, key: string): string | number => {
+    switch (key) {
+      case 'name':
+        return e.name;
+      case 'creation_time':
+        return e.creationTime;
+      case 'last_update_time':
+        return e.lastUpdateTime;
+      case 'experiment_id':
+        return Number(e.experimentId);
+      default:
+        throw errors.invalidParameter(`Invalid order_by key '${key}' for experiments.`);
+    }
+  };
+  for (const term of terms) {
+    if (term.type !== 'attribute') {
+      throw errors.invalidParameter(`Invalid order_by key '${term.type}.${term.key}' for experiments: only attributes can be ordered by.`);
+    }
+  }
+  const effective = terms.length > 0 ? [...terms] : [{ type: 'attribute' as const, key: 'creation_time', ascending: false }];
+  if (!effective.some((t) => t.key === 'experiment_id')) effective.push({ type: 'attribute', key: 'experiment_id', ascending: true });
+  return (a, b) => {
+    for (const term of effective) {
+      const x = keyOf(a, term.key);
+      const y = keyOf(b, term.key);
+      if (x === y) continue;
+      const c = x < y ? -1 : 1;
+      return term.ascending ? c : -c;
+    }
+    return 0;
+  };
+}
+
+/**
+ * The TrackingStore on Redis: one hash per experiment and run, hashes for params, tags and latest
+ * metric values, one sorted set per metric history, and per-experiment indexes for search (the
+ * data model is in docs/redis.md). Writes that touch several keys run as one Lua script, so a
+ * rejected call has written nothing and a log-batch lands whole.
+ */
+export class RedisTrackingStore implements TrackingStore {
+  private readonly artifactRoot: string;
+  private readonly runSearch: RunSearch;
+
+  private constructor(
+    private readonly connection: RedisConnection,
+    options: RedisTrackingStoreOptions,
+  ) {
+    this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
+    this.runSearch = new RunSearch(connection);
+  }
+
+  /** Makes sure the Default experiment exists and returns the store. Takes ownership of the connection. */
+  static async open(connection: RedisConnection, options: RedisTrackingStoreOptions): Promise<RedisTrackingStore> {
+    const store = new RedisTrackingStore(connection, options);
+    await store.ensureDefaultExperiment();
+    return store;
+  }
+
+  private get keys() {
+    return this.connection.keys;
+  }
+
+  private async ensureDefaultExperiment(): Promise<void> {
+    const k = this.keys;
+    const now = Date.now();
+    const writes = new WriteSet()
+      .guard({ kind: 'habsent', key: k.experiment(DEFAULT_EXPERIMENT_ID), field: 'name' })
+      .guard({ kind: 'habsent', key: k.experimentNames(), field: DEFAULT_EXPERIMENT_NAME })
+      .run('SET', k.schema(), REDIS_SCHEMA_VERSION)
+      .run('HSET', k.experimentNames(), DEFAULT_EXPERIMENT_NAME, DEFAULT_EXPERIMENT_ID)
+      .run(
+        'HSET', k.experiment(DEFAULT_EXPERIMENT_ID),
+        'name', DEFAULT_EXPERIMENT_NAME,
+        'artifact_location', `${this.artifactRoot}/${DEFAULT_EXPERIMENT_ID}`,
+        'lifecycle_stage', 'active',
+        'creation_time', now,
+        'last_update_time', now,
+        'rev', 1,
+      )
+      .run('ZADD', k.experiments(), now, DEFAULT_EXPERIMENT_ID);
+    await writeWithRetry(this.connection, async () => ({ writes, result: undefined, onGuard: () => new Error('exists') })).catch(
+      (error: unknown) => {
+        if (error instanceof Error && error.message === 'exists') return;
+        throw error;
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  // ---- experiments ----
+
+  async createExperiment(input: CreateExperimentInput): Promise<string> {
+    validateExperimentName(input.name);
+    const tags = input.tags ?? [];
+    tags.forEach(validateExperimentTag);
+    if (input.artifactLocation !== undefined && typeof input.artifactLocation !== 'string') {
+      throw errors.invalidParameter(`Invalid artifact_location ${String(input.artifactLocation)}: it must be a string.`);
+    }
+    const k = this.keys;
+    const name = input.name;
+    if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {
+      throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+    }
+    const id = String(await this.connection.command('INCR', k.experimentSequence()));
+    const now = Date.now();
+    const writes = new WriteSet()
+      .guard({ kind: 'habsent', key: k.experimentNames(), field: name })
+      .run('HSET', k.experimentNames(), name, id)
+      .run(
+        'HSET', k.experiment(id),
+        'name', name,
+        'artifact_location', input.artifactLocation || `${this.artifactRoot}/${id}`,
+        'lifecycle_stage', 'active',
+        'creation_time', now,
+        'last_update_time', now,
+        'rev', 1,
+      )
+      .run('ZADD', k.experiments(), now, id);
+    const latest = new Map(tags.map((t) => [t.key, t.value]));
+    if (latest.size > 0) writes.run('HSET', k.experimentTags(id), ...[...latest].flat());
+    return writeWithRetry(this.connection, async () => ({
+      writes,
+      result: id,
+      onGuard: () => errors.alreadyExists(`Experiment '${name}' already exists.`),
+    }));
+  }
+
+  private async readExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash } | undefined> {
+    if (typeof experimentId !== 'string' || !EXPERIMENT_ID_PATTERN.test(experimentId)) return undefined;
+    const [hash, tags] = (await this.connection.batch([
+      ['HGETALL', this.keys.experiment(experimentId)],
+      ['HGETALL', this.keys.experimentTags(experimentId)],
+    ])) as [Hash, Hash];
+    if (!hash.name) return undefined;
+    return { hash, tags };
+  }
+
+  private async requireExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
+    const found = await this.readExperiment(experimentId);
+    if (!found) throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+    return found;
+  }
+
+  private async requireActiveExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
+    const found = await this.requireExperiment(experimentId);
+    if (found.hash.lifecycle_stage !== 'active') {
+      throw errors.invalidState(`Experiment ${experimentId} is deleted: it must be active to be changed. Restore it first.`);
+    }
+    return found;
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const { hash, tags } = await this.requireExperiment(experimentId);
+    return toExperiment(experimentId, hash, tags);
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
+    const id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    if (id === null) return null;
+    const found = await this.readExperiment(id);
+    return found ? toExperiment(id, found.hash, found.tags) : null;
+  }
+
+  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
+    const viewType = input.viewType ?? 'ACTIVE_ONLY';
+    validateViewType(viewType);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchExperiments);
+    const filter = parseSearchFilter(input.filter, 'experiment');
+    const compare = compareExperiments(parseOrderBy(input.orderBy, 'experiment'));
+    const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
+    const offset = readOffsetToken(input.pageToken, fingerprint);
+    // Experiments are few (thousands at most): read them all and filter here.
+    const ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    const replies = await this.connection.batch(
+      ids.flatMap((id) => [
+        ['HGETALL', this.keys.experiment(id)] as const,
+        ['HGETALL', this.keys.experimentTags(id)] as const,
+      ]),
+    );
+    const all: Experiment[] = [];
+    ids.forEach((id, i) => {
+      const hash = replies[2 * i] as Hash;
+      if (hash.name) all.push(toExperiment(id, hash, replies[2 * i + 1] as Hash));
+    });
+    const selected = all
+      .filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycleStage === 'active'))
+      .filter((e) => filter.clauses.every((clause) => experimentMatches(clause, e)))
+      .sort(compare);
+    const items = selected.slice(offset, offset + maxResults);
+    return selected.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    validateExperimentName(newName);
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireExperiment(experimentId);
+      if (hash.lifecycle_stage !== 'active') {
+        throw errors.invalidState(`Cannot rename experiment ${experimentId}: it is deleted. Restore it first.`);
+      }
+      if (hash.name === newName) return { done: undefined };
+      const writes = new WriteSet()
+        .guard({ kind: 'habsent', key: k.experimentNames(), field: newName })
+        .unchanged(k.experiment(experimentId), 'rev', hash.rev)
+        .run('HDEL', k.experimentNames(), hash.name!)
+        .run('HSET', k.experimentNames(), newName, experimentId)
+        .run('HSET', k.experiment(experimentId), 'name', newName, 'last_update_time', Date.now())
+        .run('HINCRBY', k.experiment(experimentId), 'rev', 1);
+      return {
+        writes,
+        result: undefined,
+        onGuard: (index) => (index === 0 ? errors.alreadyExists(`Experiment '${newName}' already exists.`) : undefined),
+      };
+    });
+  }
+
+  private async setExperimentLifecycle(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireExperiment(experimentId);
+      if (hash.lifecycle_stage === stage) return { done: undefined };
+      // Runs are not touched: a run counts as deleted while its experiment is, so restoring the
+      // experiment brings back exactly the runs deleted with it.
+      const writes = new WriteSet()
+        .unchanged(k.experiment(experimentId), 'rev', hash.rev)
+        .run('HSET', k.experiment(experimentId), 'lifecycle_stage', stage, 'last_update_time', Date.now())
+        .run('HINCRBY', k.experiment(experimentId), 'rev', 1);
+      return { writes, result: undefined };
+    });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    if (experimentId === DEFAULT_EXPERIMENT_ID) {
+      throw errors.invalidParameter(`The Default experiment (id ${DEFAULT_EXPERIMENT_ID}) cannot be deleted.`);
+    }
+    await this.setExperimentLifecycle(experimentId, 'deleted');
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.setExperimentLifecycle(experimentId, 'active');
+  }
+
+  async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
+    validateExperimentTag(tag);
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireActiveExperiment(experimentId);
+      const writes = new WriteSet()
+        .unchanged(k.experiment(experimentId), 'rev', hash.rev)
+        .run('HSET', k.experimentTags(experimentId), tag.key, tag.value);
+      return { writes, result: undefined };
+    });
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash, tags } = await this.requireActiveExperiment(experimentId);
+      if (typeof key !== 'string' || tags[key] === undefined) {
+        throw errors.notFound(`No tag with key '${String(key)}' on experiment ${experimentId}.`);
+      }
+      const writes = new WriteSet()
+        .unchanged(k.experiment(experimentId), 'rev', hash.rev)
+        .run('HDEL', k.experimentTags(experimentId), key);
+      return { writes, result: undefined };
+    });
+  }
+
+  // ---- runs ----
+
+  private async readRun(runId: string): Promise<{ hash: Hash; experimentDeleted: boolean; experimentRev: string } | undefined> {
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) return undefined;
+    const hash = (await this.connection.command('HGETALL', this.keys.run(runId))) as Hash;
+    if (!hash.experiment_id) return undefined;
+    const [stage, rev] = (await this.connection.command('HMGET', this.keys.experiment(hash.experiment_id), 'lifecycle_stage', 'rev')) as [
+      string | null,
+      string | null,
+    ];
+    return { hash, experimentDeleted: stage !== 'active', experimentRev: rev ?? '' };
+  }
+
+  private async requireRun(runId: string) {
+    const found = await this.readRun(runId);
+    if (!found) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    return found;
+  }
+
+  private async requireActiveRun(runId: string) {
+    const found = await this.requireRun(runId);
+    if (found.hash.deleted === '1' || found.experimentDeleted) {
+      throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+    }
+    return found;
+  }
+
+  async createRun(input: CreateRunInput): Promise<Run> {
+    const tags = input.tags ?? [];
+    tags.forEach(validateRunTag);
+    if (input.startTime !== undefined && input.startTime !== null) checkInteger('start_time', input.startTime);
+    if (input.userId !== undefined && input.userId !== null && typeof input.userId !== 'string') {
+      throw errors.invalidParameter(`Invalid user_id ${String(input.userId)}: it must be a string.`);
+    }
+    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
+      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
+    }
+    const nameTag = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG)?.value;
+    const givenName = input.runName ? input.runName : undefined;
+    if (givenName !== undefined && nameTag !== undefined && nameTag !== givenName) {
+      throw errors.invalidParameter(
+        `Both run_name '${givenName}' and the '${RUN_NAME_TAG}' tag '${nameTag}' were given with different values; give one, or the same value in both.`,
+      );
+    }
+    const runName = givenName ?? (nameTag ? nameTag : generateRunName());
+    const runId = randomUUID().replace(/-/g, '');
+    const startTime = input.startTime ?? Date.now();
+    const userId = input.userId ?? '';
+    const k = this.keys;
+    return writeWithRetry(this.connection, async () => {
+      const experiment = await this.readExperiment(input.experimentId);
+      if (!experiment) throw errors.notFound(`No experiment with id '${String(input.experimentId)}' exists.`);
+      if (experiment.hash.lifecycle_stage !== 'active') {
+        throw errors.invalidState(`Cannot create a run in experiment ${input.experimentId}: it is deleted. Restore it first.`);
+      }
+      const e = input.experimentId;
+      const artifactUri = `${experiment.hash.artifact_location!.replace(/\/+$/, '')}/${runId}/artifacts`;
+      const allTags = new Map(tags.filter((t) => t.key !== RUN_NAME_TAG).map((t) => [t.key, t.value]));
+      allTags.set(RUN_NAME_TAG, runName);
+      const writes = new WriteSet()
+        .unchanged(k.experiment(e), 'rev', experiment.hash.rev)
+        .run(
+          'HSET', k.run(runId),
+          'experiment_id', e,
+          'name', runName,
+          'user_id', userId,
+          'status', 'RUNNING',
+          'start_time', startTime,
+          'artifact_uri', artifactUri,
+          'deleted', '0',
+          'rev', 1,
+        )
+        .run('ZADD', k.activeRuns(e), startTime, runId)
+        .run('ZADD', k.attributeIndex(e, 'run_name'), 0, lexMember(runName, runId))
+        .run('ZADD', k.attributeIndex(e, 'user_id'), 0, lexMember(userId, runId))
+        .run('ZADD', k.attributeIndex(e, 'status'), 0, lexMember('RUNNING', runId))
+        .run('ZADD', k.attributeIndex(e, 'artifact_uri'), 0, lexMember(artifactUri, runId))
+        .run('HSET', k.runTags(runId), ...[...allTags].flat());
+      for (const [key, value] of allTags) writes.run('ZADD', k.tagIndex(e, key), 0, lexMember(value, runId));
+      const run: Run = {
+        info: {
+          runId,
+          runName,
+          experimentId: e,
+          userId,
+          status: 'RUNNING',
+          startTime,
+          endTime: null,
+          artifactUri,
+          lifecycleStage: 'active',
+        },
+        data: { metrics: [], params: [], tags: [...allTags].map(([key, value]) => ({ key, value })) },
+        inputs: { datasetInputs: [] },
+      };
+      return { writes, result: run };
+    });
+  }
+
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    if (input.status !== undefined && input.status !== null) validateRunStatus(input.status);
+    if (input.endTime !== undefined && input.endTime !== null) checkInteger('end_time', input.endTime);
+    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
+      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
+    }
+    const k = this.keys;
+    return writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireActiveRun(runId);
+      const e = hash.experiment_id!;
+      const oldNameTag = (await this.connection.command('HGET', k.runTags(runId), RUN_NAME_TAG)) as string | null;
+      const writes = new WriteSet()
+        .unchanged(k.run(runId), 'rev', hash.rev)
+        .unchanged(k.runTags(runId), RUN_NAME_TAG, oldNameTag ?? undefined)
+        .unchanged(k.experiment(e), 'lifecycle_stage', 'active');
+      const next: Hash = { ...hash };
+      if (input.status) {
+        writes
+          .run('HSET', k.run(runId), 'status', input.status)
+          .run('ZREM', k.attributeIndex(e, 'status'), lexMember(hash.status ?? '', runId))
+          .run('ZADD', k.attributeIndex(e, 'status'), 0, lexMember(input.status, runId));
+        next.status = input.status;
+      }
+      if (input.endTime !== undefined && input.endTime !== null) {
+        writes.run('HSET', k.run(runId), 'end_time', input.endTime).run('ZADD', k.endTimes(e), input.endTime, runId);
+        next.end_time = String(input.endTime);
+      }
+      if (input.runName) {
+        writes
+          .run('HSET', k.run(runId), 'name', input.runName)
+          .run('ZREM', k.attributeIndex(e, 'run_name'), lexMember(hash.name ?? '', runId))
+          .run('ZADD', k.attributeIndex(e, 'run_name'), 0, lexMember(input.runName, runId))
+          .run('HSET', k.runTags(runId), RUN_NAME_TAG, input.runName);
+        if (oldNameTag !== null) writes.run('ZREM', k.tagIndex(e, RUN_NAME_TAG), lexMember(oldNameTag, runId));
+        writes.run('ZADD', k.tagIndex(e, RUN_NAME_TAG), 0, lexMember(input.runName, runId));
+        next.name = input.runName;
+      }
+      writes.run('HINCRBY', k.run(runId), 'rev', 1);
+      return { writes, result: toRunInfo(runId, next, false) };
+    });
+  }
+
+  private async setRunDeleted(runId: string, deleted: boolean): Promise<void> {
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireRun(runId);
+      if ((hash.deleted === '1') === deleted) return { done: undefined };
+      const e = hash.experiment_id!;
+      const [from, to] = deleted ? [k.activeRuns(e), k.deletedRuns(e)] : [k.deletedRuns(e), k.activeRuns(e)];
+      const writes = new WriteSet()
+        .unchanged(k.run(runId), 'rev', hash.rev)
+        .run('HSET', k.run(runId), 'deleted', deleted ? '1' : '0')
+        .run('ZREM', from, runId)
+        .run('ZADD', to, hash.start_time!, runId)
+        .run('HINCRBY', k.run(runId), 'rev', 1);
+      return { writes, result: undefined };
+    });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.setRunDeleted(runId, true);
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    await this.setRunDeleted(runId, false);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const found = await this.requireRun(runId);
+    const [run] = await this.loadRuns([runId], new Map([[found.hash.experiment_id!, found.experimentDeleted]]));
+    if (!run) throw errors.notFound(`Run '${runId}' not found.`);
+    return run;
+  }
+
+  /** Reads whole runs with one pipeline (plus one for dataset descriptions when any run has inputs). */
+  private async loadRuns(runIds: readonly string[], experimentDeleted: Map<string, boolean>): Promise<Run[]> {
+    const k = this.keys;
+    const replies = await this.connection.batch(
+      runIds.flatMap((id) => [
+        ['HGETALL', k.run(id)] as const,
+        ['HGETALL', k.runParams(id)] as const,
+        ['HGETALL', k.runTags(id)] as const,
+        ['HGETALL', k.runLatestMetrics(id)] as const,
+        ['HGETALL', k.runInputs(id)] as const,
+      ]),
+    );
+    const runs: Run[] = [];
+    const wantedDatasets: Array<[Run, string, InputTag[]]> = [];
+    runIds.forEach((id, i) => {
+      const hash = replies[5 * i] as Hash;
+      if (!hash.experiment_id) return;
+      const params = replies[5 * i + 1] as Hash;
+      const tags = replies[5 * i + 2] as Hash;
+      const latest = replies[5 * i + 3] as Hash;
+      const inputs = replies[5 * i + 4] as Hash;
+      const run: Run = {
+        info: toRunInfo(id, hash, experimentDeleted.get(hash.experiment_id) ?? false),
+        data: {
+          metrics: Object.entries(latest).map(([key, text]) => readLatest(key, text)),
+          params: Object.entries(params).map(([key, value]) => ({ key, value })),
+          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        },
+        inputs: { datasetInputs: [] },
+      };
+      for (const [field, json] of Object.entries(inputs)) wantedDatasets.push([run, field, JSON.parse(json) as InputTag[]]);
+      runs.push(run);
+    });
+    if (wantedDatasets.length > 0) {
+      const descriptions = await this.connection.batch(
+        wantedDatasets.map(([run, field]) => ['HGET', k.datasets(run.info.experimentId), field] as const),
+      );
+      wantedDatasets.forEach(([run, , tags], i) => {
+        const json = descriptions[i] as string | null;
+        if (json) run.inputs.datasetInputs.push({ tags, dataset: JSON.parse(json) as DatasetInput['dataset'] });
+      });
+    }
+    return runs;
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const viewType = input.runViewType ?? 'ACTIVE_ONLY';
+    validateViewType(viewType);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRuns);
+    if (!Array.isArray(input.experimentIds)) {
+      throw errors.invalidParameter(`Invalid experiment_ids: it must be a list of experiment ids.`);
+    }
+    for (const id of input.experimentIds) {
+      if (typeof id !== 'string' || !EXPERIMENT_ID_PATTERN.test(id)) {
+        throw errors.invalidParameter(`Invalid experiment id '${String(id)}' in experiment_ids: ids are integers.`);
+      }
+    }
+    const filter = parseSearchFilter(input.filter, 'run');
+    const orderBy = parseOrderBy(input.orderBy, 'run');
+    const experimentIds = [...new Set(input.experimentIds)];
+    const fingerprint = queryFingerprint(['runs', [...experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], viewType]);
+    const offset = readOffsetToken(input.pageToken, fingerprint);
+    if (experimentIds.length === 0) return { items: [] };
+    const stages = (await this.connection.batch(
+      experimentIds.map((id) => ['HGET', this.keys.experiment(id), 'lifecycle_stage'] as const),
+    )) as Array<string | null>;
+    const exps: PlanExperiment[] = [];
+    const experimentDeleted = new Map<string, boolean>();
+    experimentIds.forEach((id, i) => {
+      const stage = stages[i];
+      if (stage === null || stage === undefined) return;
+      const deleted = stage !== 'active';
+      experimentDeleted.set(id, deleted);
+      exps.push({ id, sources: viewSources(viewType, deleted), deleted });
+    });
+    const { ids, more } = await this.runSearch.search(exps, filter, orderBy, offset, maxResults);
+    const items = await this.loadRuns(ids, experimentDeleted);
+    return more ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
+  }
+
+  // ---- logging ----
+
+  async logMetric(runId: string, metric: Metric): Promise<void> {
+    validateMetric(metric);
+    await this.logRunData(runId, [], [], [metric]);
+  }
+
+  async logParam(runId: string, param: Param): Promise<void> {
+    validateParam(param);
+    await this.logRunData(runId, [param], [], []);
+  }
+
+  async setTag(runId: string, tag: RunTag): Promise<void> {
+    validateRunTag(tag);
+    await this.logRunData(runId, [], [tag], []);
+  }
+
+  async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
+    validateLogBatch(batch);
+    await this.logRunData(runId, batch.params ?? [], batch.tags ?? [], batch.metrics ?? []);
+  }
+
+  /** One LOG_RUN_DATA script call: checks (run, lifecycle, param conflicts) and writes, atomically. */
+  private async logRunData(runId: string, params: readonly Param[], tags: readonly RunTag[], metrics: readonly Metric[]): Promise<void> {
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    const args: Array<string | number | Buffer> = [this.keys.head, runId];
+    const uniqueParams = new Map(params.map((p) => [p.key, p.value]));
+    args.push(uniqueParams.size, ...[...uniqueParams].flat());
+    const lastTags = new Map(tags.map((t) => [t.key, t.value]));
+    args.push(lastTags.size, ...[...lastTags].flat());
+    const latest = new Map<string, Metric>();
+    const groups = new Map<string, Metric[]>();
+    for (const m of metrics) {
+      const current = latest.get(m.key);
+      if (!current || isLaterMetric(m, current)) latest.set(m.key, m);
+      let group = groups.get(m.key);
+      if (!group) groups.set(m.key, (group = []));
+      group.push(m);
+    }
+    args.push(latest.size);
+    for (const m of latest.values()) {
+      args.push(m.key, m.step, m.timestamp, exactNumberText(m.value), indexScore(m.value) ?? 'nan');
+    }
+    args.push(groups.size);
+    for (const [key, group] of groups) args.push(key, packHistory(group));
+    const reply = (await this.connection.script(LOG_RUN_DATA, [this.keys.run(runId)], args)) as string[];
+    switch (reply[0]) {
+      case 'ok':
+        return;
+      case 'notfound':
+        throw errors.notFound(`Run '${runId}' not found.`);
+      case 'deleted':
+        throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+      case 'param':
+        throw errors.invalidParameter(
+          `Changing param values is not allowed. Run '${runId}' already has a different value for key '${reply[1]}': ` +
+            `logged value '${reply[2]}', new value '${reply[3]}'.`,
+        );
+      default:
+        throw errors.internal(`Unexpected reply from the log script: ${JSON.stringify(reply).slice(0, 200)}`);
+    }
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireActiveRun(runId);
+      const value = typeof key === 'string' ? ((await this.connection.command('HGET', k.runTags(runId), key)) as string | null) : null;
+      if (value === null) throw errors.notFound(`No tag with key '${String(key)}' on run '${runId}'.`);
+      const e = hash.experiment_id!;
+      const writes = new WriteSet()
+        .unchanged(k.runTags(runId), key, value)
+        .unchanged(k.run(runId), 'deleted', '0')
+        .unchanged(k.experiment(e), 'lifecycle_stage', 'active')
+        .run('HDEL', k.runTags(runId), key)
+        .run('ZREM', k.tagIndex(e, key), lexMember(value, runId));
+      return { writes, result: undefined };
+    });
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    if (!Array.isArray(datasets)) throw errors.invalidParameter(`Invalid datasets: it must be a list of dataset inputs.`);
+    validateDatasetInputs(datasets);
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireActiveRun(runId);
+      const e = hash.experiment_id!;
+      const writes = new WriteSet()
+        .unchanged(k.run(runId), 'deleted', '0')
+        .unchanged(k.experiment(e), 'lifecycle_stage', 'active');
+      const existing = (await this.connection.command('HKEYS', k.runInputs(runId))) as string[];
+      const seen = new Set(existing);
+      for (const input of datasets) {
+        const d = input.dataset;
+        const field = datasetField(d.name, d.digest);
+        const description: DatasetInput['dataset'] = {
+          name: d.name,
+          digest: d.digest,
+          sourceType: d.sourceType,
+          source: d.source,
+          ...(d.schema !== undefined && d.schema !== null ? { schema: d.schema } : {}),
+          ...(d.profile !== undefined && d.profile !== null ? { profile: d.profile } : {}),
+        };
+        writes.run('HSETNX', k.datasets(e), field, JSON.stringify(description));
+        if (seen.has(field)) continue;
+        seen.add(field);
+        const tags = [...new Map((input.tags ?? []).map((t) => [t.key, t.value]))].map(([key, value]) => ({ key, value }));
+        writes
+          .guard({ kind: 'habsent', key: k.runInputs(runId), field })
+          .run('HSET', k.runInputs(runId), field, JSON.stringify(tags))
+          .run('ZADD', k.datasetIndex(e, 'name'), 0, lexMember(d.name, runId))
+          .run('ZADD', k.datasetIndex(e, 'digest'), 0, lexMember(d.digest, runId));
+        for (const tag of tags) {
+          if (tag.key === DATASET_CONTEXT_TAG) writes.run('ZADD', k.datasetIndex(e, 'context'), 0, lexMember(tag.value, runId));
+        }
+      }
+      return { writes, result: undefined };
+    });
+  }
+
+  // ---- reading ----
+
+  async getMetricHistory(runId: string, metricKey: string, input: MetricHistoryInput = {}): Promise<Page<Metric>> {
+    validateEntityKey('metric', metricKey);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistory);
+    const fingerprint = queryFingerprint(['history', runId, metricKey]);
+    const offset = readOffsetToken(input.pageToken, fingerprint);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    const [exists, log] = (await this.connection.batchBuffers([
+      ['EXISTS', this.keys.run(runId)],
+      ['GET', this.keys.metricHistory(runId, metricKey)],
+    ])) as [number, Buffer | null];
+    if (!exists) throw errors.notFound(`Run '${runId}' not found.`);
+    const all = unpackHistory(metricKey, log);
+    const items = all.slice(offset, offset + maxResults);
+    return all.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
+  }
+
+  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
+    const runIds = input.runIds;
+    const { maxRunIds } = LIMITS.metricHistoryInterval;
+    if (!Array.isArray(runIds) || runIds.length === 0 || runIds.length > maxRunIds) {
+      throw errors.invalidParameter(
+        `Invalid run_ids: between 1 and ${maxRunIds} run ids are required, got ${Array.isArray(runIds) ? runIds.length : String(runIds)}.`,
+      );
+    }
+    validateEntityKey('metric', input.metricKey);
+    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistoryInterval);
+    for (const [field, value] of [['start_step', input.startStep], ['end_step', input.endStep]] as const) {
+      if (value !== undefined && value !== null) checkInteger(field, value);
+    }
+    if (input.startStep !== undefined && input.endStep !== undefined && input.startStep > input.endStep) {
+      throw errors.invalidParameter(`Invalid step range: start_step ${input.startStep} is greater than end_step ${input.endStep}.`);
+    }
+    const unique = [...new Set(runIds)].sort();
+    for (const id of unique) {
+      if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw errors.notFound(`Run '${String(id)}' not found.`);
+    }
+    const replies = await this.connection.batchBuffers(
+      unique.flatMap((id) => [['EXISTS', this.keys.run(id)] as const, ['GET', this.keys.metricHistory(id, input.metricKey)] as const]),
+    );
+    const points: RunMetric[] = [];
+    unique.forEach((runId, i) => {
+      if (!replies[2 * i]) throw errors.notFound(`Run '${runId}' not found.`);
+      const metrics = unpackHistory(input.metricKey, replies[2 * i + 1] as Buffer | null).filter(
+        (m) =>
+          (input.startStep === undefined || input.startStep === null || m.step >= input.startStep) &&
+          (input.endStep === undefined || input.endStep === null || m.step <= input.endStep),
+      );
+      const steps = [...new Set(metrics.map((m) => m.step))];
+      let picked: Set<number>;
+      if (steps.length <= maxResults) {
+        picked = new Set(steps);
+      } else if (maxResults === 1) {
+        picked = new Set([steps[0]!]);
+      } else {
+        // Evenly spread over the distinct steps in range, first and last included.
+        picked = new Set(Array.from({ length: maxResults }, (_, j) => steps[Math.floor((j * (steps.length - 1)) / (maxResults - 1))]!));
+      }
+      for (const m of metrics) if (picked.has(m.step)) points.push({ runId, ...m });
+    });
+    return points;
+  }
+}
