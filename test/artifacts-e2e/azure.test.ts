@@ -6,7 +6,7 @@
  *   child process with the connection string in its environment) opens the container itself
  *   through plugin discovery, and the server never touches those files.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,19 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrreryClient } from '@orrery/client';
-import { AZURITE_ACCOUNT, getAzuriteConnectionString, type AzuriteConnection } from '@orrery/testkit';
+import { AZURITE_ACCOUNT, getAzuriteConnectionString, startOrreryServerProcess, userEnvironment, type AzuriteConnection } from '@orrery/testkit';
 import { azuriteContainers, type AzuriteContainers } from '../../plugins/azure-blob/test/azurite-containers.js';
 
 const execFileAsync = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
 
-/** A user's shell: no ORRERY_/MLFLOW_/AZURE_ settings leaking in from the test runner. */
-function userEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(npm_|pnpm_|ORRERY_|MLFLOW_|AZURE_)/i.test(key)) env[key] = value;
-  return { ...env, ORRERY_LOG_LEVEL: 'warn', ...extra };
-}
+
 
 interface ServerProcess {
   url: string;
@@ -35,46 +30,16 @@ interface ServerProcess {
 }
 
 async function startServer(dir: string, artifactsDestination: string, env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  // cwd is the repository root, so plugin discovery finds @orrery/plugin-azure-blob as an installed package.
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', '--backend-store-uri', `sqlite:///${path.join(dir, `mlflow-${Date.now()}.db`)}`, '--artifacts-destination', artifactsDestination],
-    { cwd: REPO, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orrery server did not start within 30 s.\n${stderr}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening at (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`orrery server exited with code ${code} (is dist built? run \`pnpm tsc -b\`).\n${stderr}`));
-    });
+  return startOrreryServerProcess({
+    cwd: REPO,
+    args: ['--backend-store-uri', `sqlite:///${path.join(dir, `mlflow-${Date.now()}.db`)}`, '--artifacts-destination', artifactsDestination],
+    env,
   });
-  return {
-    url,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
 }
 
 /** Runs `orrery <args>` as a user would; resolves with stdout, or rejects with the exit code and stderr. */
 async function orrery(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], { cwd: REPO, env: userEnv(env), maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(process.execPath, [CLI, ...args], { cwd: REPO, env: userEnvironment({ ORRERY_LOG_LEVEL: 'warn', ...env }), maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 

@@ -7,7 +7,6 @@
  * The FTP server is the test-services registry's (`ORRERY_TEST_FTP_URL`, else a pure-ftpd the
  * harness starts); each test works in a fresh directory on it. Needs a build (`pnpm tsc -b`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +16,9 @@ import { OrreryClient } from '@orrery/client';
 import { FtpArtifactRepository } from '@orrery/plugin-ftp';
 import type { TestService } from '@orrery/testkit';
 import { ftpUrlWithFreshDirectory, getFtpTestService } from '../../packages/testkit/src/services/ftp-service.js';
+import { startOrreryServerProcess } from '@orrery/testkit';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
 
 interface ServerProcess {
   url: string;
@@ -27,49 +26,16 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `orrery server` from the built CLI with the given extra flags and environment. */
+/** Starts `orrery server` from the built CLI with the given extra flags and environment, logging at debug level. */
 async function startServer(dir: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
-  const cleanEnv: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|pnpm_|ORRERY_|MLFLOW_)/i.test(key)) cleanEnv[key] = value;
-  }
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', '--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, ...args],
-    // Verbose logs, so that the check for leaked passwords sees as much as the server can say.
-    { cwd: REPO, env: { ...cleanEnv, ORRERY_LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orrery server did not start within 30 s.\nstderr:\n${stderr}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening at (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`orrery server exited with code ${code} before listening (is dist built? run \`pnpm tsc -b\`).\nstderr:\n${stderr}`));
-    });
+  const server = await startOrreryServerProcess({
+    cwd: REPO,
+    args: ['--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, ...args],
+    env,
+    logLevel: 'debug',
   });
-  return {
-    url,
-    stderr: () => `${stdout}\n${stderr}`,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
+  // The log checks read everything the server wrote, on either stream.
+  return { url: server.url, stderr: server.output, stop: server.stop };
 }
 
 async function writeTree(dir: string, files: Record<string, string>): Promise<void> {

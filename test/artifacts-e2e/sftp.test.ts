@@ -5,7 +5,6 @@
  * - direct: an experiment whose artifact_location is `sftp://...`, which the client opens itself
  *   through plugin discovery (the server never touches those files).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +14,9 @@ import { createLogger } from '@orrery/core';
 import { OrreryClient } from '@orrery/client';
 import { SftpArtifactRepository } from '@orrery/plugin-sftp';
 import { startSshd, type StartedSshd } from '../../packages/testkit/src/services/sshd-service.js';
+import { startOrreryServerProcess } from '@orrery/testkit';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
 
 interface ServerProcess {
   url: string;
@@ -26,43 +25,11 @@ interface ServerProcess {
 }
 
 async function startServer(dir: string, artifactsDestination: string): Promise<ServerProcess> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(npm_|pnpm_|ORRERY_|MLFLOW_)/i.test(key)) env[key] = value;
   // cwd is the repository root, so plugin discovery finds @orrery/plugin-sftp as an installed package.
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', '--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--artifacts-destination', artifactsDestination],
-    { cwd: REPO, env: { ...env, ORRERY_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orrery server did not start within 30 s.\n${stderr}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening at (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`orrery server exited with code ${code} (is dist built? run \`pnpm tsc -b\`).\n${stderr}`));
-    });
+  return startOrreryServerProcess({
+    cwd: REPO,
+    args: ['--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--artifacts-destination', artifactsDestination],
   });
-  return {
-    url,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
 }
 
 describe('SFTP artifacts end to end', () => {

@@ -58,3 +58,4 @@ export { recordingLogger, type LogRecord } from './recording-logger.js';
 export * from './services/redis-service.js';
 export * from './services/sshd-service.js';
 export * from './services/ftp-service.js';
+export * from './orrery-server-process.js';

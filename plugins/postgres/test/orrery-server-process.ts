@@ -3,12 +3,13 @@
  * Like test/mlflow-compat/orrery-server-process.ts, which is fixed to SQLite, but with the store URI
  * and extra environment chosen by the test, and a `kill` for crash checks.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startOrreryServerProcess } from '@orrery/testkit';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const CLI = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
@@ -40,47 +41,27 @@ export async function runCli(args: string[]): Promise<string> {
 
 export async function startOrreryServer(backendStoreUri: string, options: { env?: Record<string, string> } = {}): Promise<OrreryServerProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orrery-pg-server-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', '--backend-store-uri', backendStoreUri, '--artifacts-destination', `file://${path.join(dir, 'artifacts')}`],
-    { cwd: dir, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orrery server did not start within 60 s.\nstderr:\n${stderr}`)), 60_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening at (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+  try {
+    const server = await startOrreryServerProcess({
+      cwd: dir,
+      args: ['--backend-store-uri', backendStoreUri, '--artifacts-destination', `file://${path.join(dir, 'artifacts')}`],
+      ...(options.env !== undefined ? { env: options.env } : {}),
+      startTimeoutMs: 60_000,
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`orrery server exited with code ${code} before listening (is dist built? run \`pnpm tsc -b\`).\nstderr:\n${stderr}`));
-    });
-  });
-  return {
-    url,
-    dir,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    return {
+      url: server.url,
+      dir,
+      alive: server.alive,
+      stderr: server.stderr,
+      async stop() {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** POSTs JSON to the REST API and returns status and parsed body. */

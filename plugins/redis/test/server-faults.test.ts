@@ -4,7 +4,6 @@
  * restarted under load. While Redis is down the server answers 503 TEMPORARILY_UNAVAILABLE; it
  * recovers by itself; every acknowledged batch is there afterwards and no batch is half-written.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedisTrackingStore } from '@orrery/plugin-redis';
 import { ARTIFACT_ROOT, startPrivateRedisServer } from './redis-service-helpers.js';
+import { startOrreryServerProcess } from '@orrery/testkit';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
@@ -23,45 +23,11 @@ interface ServerProcess {
 }
 
 async function startOrreryServer(storeUri: string, dir: string): Promise<ServerProcess> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(npm_|pnpm_|ORRERY_|MLFLOW_)/i.test(key)) env[key] = value;
-  env.ORRERY_LOG_LEVEL = 'fatal';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CLI, 'server', '--host', '127.0.0.1', '--port', '0', '--backend-store-uri', storeUri, '--artifacts-destination', `file://${dir}/artifacts`],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`orrery server did not start within 30 s.\n${stderr}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /listening at (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`orrery server exited with code ${code} before listening.\n${stderr}`));
-    });
+  return startOrreryServerProcess({
+    cwd: dir,
+    args: ['--backend-store-uri', storeUri, '--artifacts-destination', `file://${dir}/artifacts`],
+    logLevel: 'fatal',
   });
-  return {
-    url,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-  };
 }
 
 describe('orrery server on a Redis store', () => {
