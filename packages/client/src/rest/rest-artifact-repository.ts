@@ -14,6 +14,7 @@ import {
   errors,
   joinArtifactPath,
   normalizeArtifactPath,
+  redactUri,
   resolveTrackingUri,
   type ArtifactFileInfo,
   type ArtifactRepository,
@@ -63,6 +64,14 @@ export function resolveProxiedArtifactUri(uri: string, trackingUri?: string): { 
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     const at = url.pathname.indexOf(ARTIFACTS_ROUTE);
+    const azure = /^([a-z0-9]+)\.blob\.core\.windows\.net$/i.exec(url.hostname);
+    if (at < 0 && azure) {
+      // https is claimed by the REST plugin, so Azure Blob locations are named by their wasbs form.
+      const [container = '<container>', ...rest] = url.pathname.replace(/^\/+/, '').split('/');
+      throw errors.invalidParameter(
+        `Artifact URI ${redactUri(uri)} is an Azure Blob Storage URL; name it wasbs://${container}@${azure[1]}.blob.core.windows.net/${rest.join('/')} so the Azure Blob plugin serves it.`,
+      );
+    }
     if (at < 0) {
       throw errors.invalidParameter(`Invalid artifact URI ${uri}: an http(s) artifact URI must point at a server's ${ARTIFACTS_ROUTE} route.`);
     }
