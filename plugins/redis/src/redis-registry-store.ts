@@ -14,6 +14,8 @@ import type {
   UpdateModelVersionInput,
 } from '@orrery/core';
 import {
+  parseModelVersionReference,
+  type ModelVersionReference,
   ACTIVE_MODEL_STAGES,
   LIMITS,
   MODEL_STAGES,
@@ -39,26 +41,6 @@ import type { RedisConnection } from './redis-connection.js';
 type Hash = Record<string, string>;
 
 /** What a `models:/` source URI names: a version, a stage, an alias, or the latest version. */
-type ModelReference =
-  | { name: string; kind: 'version'; version: number }
-  | { name: string; kind: 'stage'; stage: ModelStage }
-  | { name: string; kind: 'alias'; alias: string }
-  | { name: string; kind: 'latest' };
-
-function parseModelsUri(uri: string): ModelReference | undefined {
-  const match = /^models:\/([^/]+?)(?:\/([^/]+))?\/?$/.exec(uri);
-  if (!match) return undefined;
-  const head = match[1]!;
-  const tail = match[2];
-  if (tail === undefined) {
-    const at = head.lastIndexOf('@');
-    return at > 0 ? { name: head.slice(0, at), kind: 'alias', alias: head.slice(at + 1) } : undefined;
-  }
-  if (/^[0-9]+$/.test(tail)) return { name: head, kind: 'version', version: Number(tail) };
-  if (tail.toLowerCase() === 'latest') return { name: head, kind: 'latest' };
-  return { name: head, kind: 'stage', stage: canonicalModelStage(tail, 'source') };
-}
-
 function lastPerKey<T extends { key: string }>(tags: readonly T[]): T[] {
   return [...new Map(tags.map((t) => [t.key, t])).values()];
 }
@@ -425,7 +407,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
   // ---- model versions ----
 
   /** Where a `models:/` source's files are: the storage location of the version it names. */
-  private async resolveModelReference(source: string, ref: ModelReference): Promise<string> {
+  private async resolveModelVersionReference(source: string, ref: ModelVersionReference): Promise<string> {
     let version: number | undefined;
     if (ref.kind === 'version') {
       version = ref.version;
@@ -465,8 +447,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     validateOptionalString('user_id', input.userId);
     const tags = lastPerKey(input.tags ?? []);
     tags.forEach((tag) => validateRegistryTag(tag, 'model version'));
-    const reference = parseModelsUri(input.source);
-    const storageLocation = reference ? await this.resolveModelReference(input.source, reference) : input.source;
+    const reference = parseModelVersionReference(input.source);
+    const storageLocation = reference ? await this.resolveModelVersionReference(input.source, reference) : input.source;
     const now = Date.now();
     const fields: Array<string | number> = [
       'creation_time', now,

@@ -30,6 +30,8 @@ import {
 import {
   ACTIVE_MODEL_STAGES,
   canonicalModelStage,
+  parseModelVersionReference,
+  type ModelVersionReference,
   parseModelVersionNumber,
   validateAliasName,
   validateModelName,
@@ -65,26 +67,6 @@ function byStageOrder(a: ModelVersion, b: ModelVersion): number {
 }
 
 /** What a `models:/` source URI names: a version, a stage, an alias, or the latest version. */
-type ModelReference =
-  | { name: string; kind: 'version'; version: number }
-  | { name: string; kind: 'stage'; stage: ModelStage }
-  | { name: string; kind: 'alias'; alias: string }
-  | { name: string; kind: 'latest' };
-
-function parseModelsUri(uri: string): ModelReference | undefined {
-  const match = /^models:\/([^/]+?)(?:\/([^/]+))?\/?$/.exec(uri);
-  if (!match) return undefined;
-  const head = match[1]!;
-  const tail = match[2];
-  if (tail === undefined) {
-    const at = head.lastIndexOf('@');
-    return at > 0 ? { name: head.slice(0, at), kind: 'alias', alias: head.slice(at + 1) } : undefined;
-  }
-  if (/^[0-9]+$/.test(tail)) return { name: head, kind: 'version', version: Number(tail) };
-  if (tail.toLowerCase() === 'latest') return { name: head, kind: 'latest' };
-  return { name: head, kind: 'stage', stage: canonicalModelStage(tail, 'source') };
-}
-
 /**
  * The ModelRegistryStore on any SQL database the shared layer speaks (SQLite now, PostgreSQL
  * later), with MLflow's registry semantics. Every write is one transaction that first checks what
@@ -238,9 +220,9 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     validateOptionalString('user_id', input.userId);
     const tags = lastPerKey(input.tags ?? []);
     tags.forEach((tag) => validateRegistryTag(tag, 'model version'));
-    const reference = parseModelsUri(input.source);
+    const reference = parseModelVersionReference(input.source);
     return this.db.transaction(async (tx) => {
-      const storageLocation = reference ? await this.resolveModelReference(tx, input.source, reference) : input.source;
+      const storageLocation = reference ? await this.resolveModelVersionReference(tx, input.source, reference) : input.source;
       const now = Date.now();
       // Taking the next number is one statement on the model's row: under SQLite's write lock, and
       // a row lock on PostgreSQL, so concurrent creates queue here and get consecutive numbers.
@@ -455,7 +437,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   /** Where a `models:/` source's files are: the storage location of the version it names. */
-  private async resolveModelReference(db: Db, source: string, ref: ModelReference): Promise<string> {
+  private async resolveModelVersionReference(db: Db, source: string, ref: ModelVersionReference): Promise<string> {
     let row: { storage_location: string } | undefined;
     switch (ref.kind) {
       case 'version':
