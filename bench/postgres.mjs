@@ -18,11 +18,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { fmt, freePort, httpClient } from './bench-kit.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
@@ -38,7 +38,6 @@ const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const ms = (n) => `${n.toFixed(1)} ms`;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const log = (...args) => console.log(...args);
@@ -210,42 +209,6 @@ async function benchSearch(url, server) {
 }
 
 // ---- server ----
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function httpClient(port, sockets) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const request = (method, urlPath, body) =>
-    new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
-          else resolve(text === '' ? {} : JSON.parse(text));
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  return {
-    post: (p, json) => request('POST', `/api/2.0/mlflow${p}`, json),
-    get: (p) => request('GET', `/api/2.0/mlflow${p}`),
-    close: () => agent.destroy(),
-  };
-}
 
 async function startServer(url) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-pg-server-'));

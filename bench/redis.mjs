@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { fmt, freePort, httpClient, percentile } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliBin = path.join(root, 'packages/cli/dist/bin.js');
@@ -35,28 +36,12 @@ const CLIENTS = 8;
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 40);
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 /** Child processes to kill if the bench dies early (an exception, a closed stdout). */
 const children = new Set();
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 const ms = (n) => `${n.toFixed(1)} ms`;
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntil(test, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -95,30 +80,6 @@ async function startRedis(dir) {
       child.kill('SIGTERM');
       await exited;
     },
-  };
-}
-
-function httpClient(port, sockets = 1) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const request = (method, urlPath, body) =>
-    new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
-          else resolve(text === '' ? {} : JSON.parse(text));
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  return {
-    post: (p, json) => request('POST', `/api/2.0/mlflow${p}`, typeof json === 'string' ? json : JSON.stringify(json)),
-    close: () => agent.destroy(),
   };
 }
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { percentile } from './bench-kit.mjs';
 
 const { openSqliteModelRegistryStore } = await import('../plugins/sqlite/dist/index.js');
 
@@ -41,11 +42,6 @@ async function createConcurrently(store, model, clients, perClient, label) {
     }),
   );
   return lists.flat();
-}
-
-function percentile(sorted, p) {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
 }
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fmt, percentile } from './bench-kit.mjs';
 
 const client = await import('../packages/client/dist/index.js');
 
@@ -22,12 +23,6 @@ function freshUri() {
   return { dir, uri: `sqlite:///${path.join(dir, 'bench.db')}` };
 }
 
-function percentile(sorted, p) {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 async function benchFluentLogMetric() {
   const { dir, uri } = freshUri();

@@ -14,12 +14,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { fmt, freePort, httpClient, percentile } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliBin = path.join(root, 'packages/cli/dist/bin.js');
@@ -35,25 +35,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
 const SEED_CLIENTS = 4;
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
-
-function percentile(sorted, p) {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-/** A port the kernel just handed out on loopback; the server binds it right after. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident set size of a process in KiB, from /proc (Linux). */
 function rssKb(pid) {
@@ -75,32 +57,6 @@ async function withRssPeak(pid, work) {
   } finally {
     clearInterval(timer);
   }
-}
-
-/** One HTTP client: a keep-alive agent with `sockets` connections. */
-function httpClient(port, sockets = 1) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const request = (method, urlPath, body) =>
-    new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath} → ${res.statusCode}: ${text.slice(0, 300)}`));
-          else resolve(text === '' ? {} : JSON.parse(text));
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  return {
-    post: (p, json) => request('POST', `/api/2.0/mlflow${p}`, typeof json === 'string' ? json : JSON.stringify(json)),
-    get: (p) => request('GET', `/api/2.0/mlflow${p}`),
-    close: () => agent.destroy(),
-  };
 }
 
 async function startServer() {

@@ -1,5 +1,4 @@
 import type {
-  Comparison,
   CreateModelVersionInput,
   ModelRegistryStore,
   ModelStage,
@@ -14,13 +13,15 @@ import type {
   UpdateModelVersionInput,
 } from '@orrery/core';
 import {
+  comparisonHolds,
   parseModelVersionReference,
   type ModelVersionReference,
   ACTIVE_MODEL_STAGES,
   LIMITS,
   MODEL_STAGES,
   canonicalModelStage,
-  compareLike,
+  validateCreateModelVersion,
+  validateCreateRegisteredModel,
   errors,
   parseModelVersionNumber,
   parseOrderBy,
@@ -41,10 +42,6 @@ import type { RedisConnection } from './redis-connection.js';
 type Hash = Record<string, string>;
 
 /** What a `models:/` source URI names: a version, a stage, an alias, or the latest version. */
-function lastPerKey<T extends { key: string }>(tags: readonly T[]): T[] {
-  return [...new Map(tags.map((t) => [t.key, t])).values()];
-}
-
 const nullable = (value: string | undefined): string | null => (value === undefined ? null : value);
 
 function modelRow(name: string, hash: Hash): RegisteredModelRow {
@@ -82,41 +79,6 @@ function rejectDuplicates(terms: readonly OrderByTerm[], orderBy: readonly strin
       throw errors.invalidParameter(`order_by contains the field '${term.key}' twice: ${JSON.stringify(orderBy ?? [])}.`);
     }
     seen.add(term.key);
-  }
-}
-
-function stringTest(clause: Comparison, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (clause.kind === 'set') return clause.comparator === 'IN' ? clause.values.includes(value) : !clause.values.includes(value);
-  if (clause.kind !== 'string') return false;
-  switch (clause.comparator) {
-    case '=':
-      return value === clause.value;
-    case '!=':
-      return value !== clause.value;
-    case 'LIKE':
-      return compareLike(value, clause.value, false);
-    case 'ILIKE':
-      return compareLike(value, clause.value, true);
-  }
-  return false;
-}
-
-function numberTest(clause: Comparison, value: number): boolean {
-  if (clause.kind !== 'numeric') return false;
-  switch (clause.comparator) {
-    case '=':
-      return value === clause.value;
-    case '!=':
-      return value !== clause.value;
-    case '>':
-      return value > clause.value;
-    case '>=':
-      return value >= clause.value;
-    case '<':
-      return value < clause.value;
-    case '<=':
-      return value <= clause.value;
   }
 }
 
@@ -251,10 +213,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
   // ---- registered models ----
 
   async createRegisteredModel(name: string, input: { description?: string; tags?: RegisteredModelTag[] } = {}): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateOptionalString('description', input.description);
-    const tags = lastPerKey(input.tags ?? []);
-    tags.forEach((tag) => validateRegistryTag(tag, 'registered model'));
+    const tags = validateCreateRegisteredModel(name, input);
     const k = this.keys;
     const now = Date.now();
     const writes = new WriteSet()
@@ -373,8 +332,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
       .filter((m) => m.hash.creation_time)
       .filter((m) =>
         filter.clauses.every((clause) => {
-          if (clause.type === 'tag') return stringTest(clause, m.tags[clause.key]);
-          if (clause.type === 'attribute' && clause.key === 'name') return stringTest(clause, m.name);
+          if (clause.type === 'tag') return comparisonHolds(clause, m.tags[clause.key]);
+          if (clause.type === 'attribute' && clause.key === 'name') return comparisonHolds(clause, m.name);
           throw errors.invalidParameter(`Invalid ${clause.type} key '${clause.key}' in a registered model search filter.`);
         }),
       );
@@ -437,16 +396,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
     const { name } = input;
-    validateModelName(name);
-    if (typeof input.source !== 'string' || input.source.length === 0) {
-      throw errors.invalidParameter(`Missing value for required parameter 'source': the URI of the model's files.`);
-    }
-    validateOptionalString('run_id', input.runId);
-    validateOptionalString('run_link', input.runLink);
-    validateOptionalString('description', input.description);
-    validateOptionalString('user_id', input.userId);
-    const tags = lastPerKey(input.tags ?? []);
-    tags.forEach((tag) => validateRegistryTag(tag, 'model version'));
+    const tags = validateCreateModelVersion(input);
     const reference = parseModelVersionReference(input.source);
     const storageLocation = reference ? await this.resolveModelVersionReference(input.source, reference) : input.source;
     const now = Date.now();
@@ -549,16 +499,16 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     const all = await this.loadVersions(pairs);
     const selected = all.filter((v) =>
       filter.clauses.every((clause) => {
-        if (clause.type === 'tag') return stringTest(clause, v.tags.find((t) => t.key === clause.key)?.value);
+        if (clause.type === 'tag') return comparisonHolds(clause, v.tags.find((t) => t.key === clause.key)?.value);
         switch (clause.key) {
           case 'name':
-            return stringTest(clause, v.name);
+            return comparisonHolds(clause, v.name);
           case 'run_id':
-            return stringTest(clause, v.runId);
+            return comparisonHolds(clause, v.runId);
           case 'source_path':
-            return stringTest(clause, v.source);
+            return comparisonHolds(clause, v.source);
           case 'version_number':
-            return numberTest(clause, Number(v.version));
+            return comparisonHolds(clause, Number(v.version));
           default:
             throw errors.invalidParameter(`Invalid ${clause.type} key '${clause.key}' in a model version search filter.`);
         }

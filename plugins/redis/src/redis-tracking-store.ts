@@ -25,9 +25,9 @@ import type {
   UpdateRunInput,
 } from '@orrery/core';
 import {
+  comparisonHolds,
   DATASET_CONTEXT_TAG,
   LIMITS,
-  compareLike,
   errors,
   parseOrderBy,
   parseSearchFilter,
@@ -111,37 +111,7 @@ function experimentMatches(clause: Comparison, experiment: Experiment): boolean 
   else if (clause.key === 'creation_time') value = experiment.creationTime;
   else if (clause.key === 'last_update_time') value = experiment.lastUpdateTime;
   else throw errors.invalidParameter(`Invalid ${clause.type} key '${clause.key}' in an experiment search filter.`);
-  if (value === undefined) return false;
-  if (clause.kind === 'numeric') {
-    if (typeof value !== 'number') return false;
-    switch (clause.comparator) {
-      case '=':
-        return value === clause.value;
-      case '!=':
-        return value !== clause.value;
-      case '>':
-        return value > clause.value;
-      case '>=':
-        return value >= clause.value;
-      case '<':
-        return value < clause.value;
-      case '<=':
-        return value <= clause.value;
-    }
-  }
-  if (typeof value !== 'string') return false;
-  if (clause.kind === 'set') return clause.comparator === 'IN' ? clause.values.includes(value) : !clause.values.includes(value);
-  switch (clause.comparator) {
-    case '=':
-      return value === clause.value;
-    case '!=':
-      return value !== clause.value;
-    case 'LIKE':
-      return compareLike(value, clause.value, false);
-    case 'ILIKE':
-      return compareLike(value, clause.value, true);
-  }
-  return false;
+  return comparisonHolds(clause, value);
 }
 
 function compareExperiments(terms: readonly OrderByTerm[]): (a: Experiment, b: Experiment) => number {

@@ -27,9 +27,9 @@ export function evaluateFilter(ast: FilterAst, run: Run): boolean {
 
 function clauseMatches(clause: Comparison, run: Run): boolean {
   if (clause.type === 'dataset') {
-    return datasetValues(clause, run).some((value) => compare(clause, value));
+    return datasetValues(clause, run).some((value) => comparisonHolds(clause, value));
   }
-  return compare(clause, runValue(clause, run));
+  return comparisonHolds(clause, runValue(clause, run));
 }
 
 function runValue(clause: Comparison, run: Run): Lhs {
@@ -86,7 +86,12 @@ function datasetValues(clause: Comparison, run: Run): string[] {
   }
 }
 
-function compare(clause: Comparison, lhs: Lhs): boolean {
+/**
+ * Whether one value satisfies one comparison, with the rules above: a missing value (undefined or
+ * null) satisfies nothing, numbers follow IEEE 754, LIKE/ILIKE as `compareLike`. Stores that must
+ * evaluate a clause in memory (a scan they document) use this instead of their own switch.
+ */
+export function comparisonHolds(clause: Comparison, lhs: Lhs): boolean {
   if (lhs === undefined || lhs === null) return false;
   switch (clause.kind) {
     case 'numeric':

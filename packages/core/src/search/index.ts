@@ -10,7 +10,7 @@ import type { SearchEntity } from './search-entity.js';
 
 export type { SearchEntity } from './search-entity.js';
 export { SEARCH_ENTITIES } from './search-entity.js';
-export { evaluateFilter, DATASET_CONTEXT_TAG } from './evaluate-filter.js';
+export { evaluateFilter, comparisonHolds, DATASET_CONTEXT_TAG } from './evaluate-filter.js';
 export { compareLike } from './like-pattern.js';
 export { formatSearchFilter, formatOrderByTerm } from './format-filter.js';
 

@@ -1,4 +1,5 @@
 import type { ModelStage, ModelVersionStatus, ModelVersionTag, RegisteredModelTag } from '../entities/registry.js';
+import type { CreateModelVersionInput } from '../contracts/model-registry-store.js';
 import { LIMITS } from './limits.js';
 import { MODEL_STAGES, MODEL_VERSION_STATUSES } from '../entities/registry.js';
 import { errors } from '../errors/orrery-error.js';
@@ -136,4 +137,42 @@ export function validateOptionalString(field: string, value: unknown): asserts v
   if (value !== undefined && value !== null && typeof value !== 'string') {
     throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be a string.`);
   }
+}
+
+/** Tags with one entry per key, the last value given winning (as MLflow's stores keep them). */
+function lastValuePerKey<T extends { key: string }>(tags: readonly T[]): T[] {
+  return [...new Map(tags.map((t) => [t.key, t])).values()];
+}
+
+/**
+ * Checks a create-registered-model request before anything is written and returns its tags, one
+ * per key (the last value given wins).
+ */
+export function validateCreateRegisteredModel(
+  name: unknown,
+  input: { description?: string; tags?: RegisteredModelTag[] },
+): RegisteredModelTag[] {
+  validateModelName(name);
+  validateOptionalString('description', input.description);
+  const tags = lastValuePerKey(input.tags ?? []);
+  tags.forEach((tag) => validateRegistryTag(tag, 'registered model'));
+  return tags;
+}
+
+/**
+ * Checks a create-model-version request before anything is written and returns its tags, one per
+ * key (the last value given wins).
+ */
+export function validateCreateModelVersion(input: CreateModelVersionInput): ModelVersionTag[] {
+  validateModelName(input.name);
+  if (typeof input.source !== 'string' || input.source.length === 0) {
+    throw errors.invalidParameter(`Missing value for required parameter 'source': the URI of the model's files.`);
+  }
+  validateOptionalString('run_id', input.runId);
+  validateOptionalString('run_link', input.runLink);
+  validateOptionalString('description', input.description);
+  validateOptionalString('user_id', input.userId);
+  const tags = lastValuePerKey(input.tags ?? []);
+  tags.forEach((tag) => validateRegistryTag(tag, 'model version'));
+  return tags;
 }

@@ -30,6 +30,8 @@ import {
 import {
   ACTIVE_MODEL_STAGES,
   canonicalModelStage,
+  validateCreateModelVersion,
+  validateCreateRegisteredModel,
   parseModelVersionReference,
   type ModelVersionReference,
   parseModelVersionNumber,
@@ -47,10 +49,6 @@ const MV_COLUMNS = trustedSql(MODEL_VERSION_COLUMNS);
 type Db = SqlExecutor;
 
 /** Keeps the last value given for each key, as MLflow does for tags repeated in one request. */
-function lastPerKey<T extends { key: string }>(tags: readonly T[]): T[] {
-  return [...new Map(tags.map((t) => [t.key, t])).values()];
-}
-
 function selectKeys(keys: readonly SortKey[]): SqlFragment {
   return joinSql(keys.map((k, i) => sql`${k.expr} AS ${trustedSql(`s${i}`)}`));
 }
@@ -97,10 +95,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     name: string,
     input: { description?: string; tags?: RegisteredModelTag[] } = {},
   ): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateOptionalString('description', input.description);
-    const tags = lastPerKey(input.tags ?? []);
-    tags.forEach((tag) => validateRegistryTag(tag, 'registered model'));
+    const tags = validateCreateRegisteredModel(name, input);
     try {
       return await this.db.transaction(async (tx) => {
         if (await this.findModel(tx, name)) throw errors.alreadyExists(`Registered Model (name=${name}) already exists.`);
@@ -210,16 +205,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
     const { name } = input;
-    validateModelName(name);
-    if (typeof input.source !== 'string' || input.source.length === 0) {
-      throw errors.invalidParameter(`Missing value for required parameter 'source': the URI of the model's files.`);
-    }
-    validateOptionalString('run_id', input.runId);
-    validateOptionalString('run_link', input.runLink);
-    validateOptionalString('description', input.description);
-    validateOptionalString('user_id', input.userId);
-    const tags = lastPerKey(input.tags ?? []);
-    tags.forEach((tag) => validateRegistryTag(tag, 'model version'));
+    const tags = validateCreateModelVersion(input);
     const reference = parseModelVersionReference(input.source);
     return this.db.transaction(async (tx) => {
       const storageLocation = reference ? await this.resolveModelVersionReference(tx, input.source, reference) : input.source;
