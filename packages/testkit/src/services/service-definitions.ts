@@ -2,7 +2,7 @@ import { startHarnessPostgres } from './postgres-service.js';
 import type { TestServiceDefinition } from './test-services.js';
 import { startRedisBinary } from './redis-service.js';
 export { AZURITE_SERVICE } from './azurite-service.js';
-export { SSHD_SERVICE } from './sshd-service.js';
+export { SSHD_PASSWORD_SERVICE, SSHD_SERVICE } from './sshd-service.js';
 export { FTP_SERVICE } from './ftp-service.js';
 
 /**

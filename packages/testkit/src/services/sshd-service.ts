@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { PASSWORD_ACCOUNT_NEEDS_ROOT, createPasswordAccount, type PasswordAccount } from './sshd-password-account.js';
 import type { StartedTestService, TestServiceDefinition } from './test-services.js';
 import { probeConnection } from './tcp-probe.js';
 
@@ -13,6 +14,32 @@ const execFileAsync = promisify(execFile);
 const SSHD_BINARY = '/usr/sbin/sshd';
 /** sshd's privilege-separation directory; it refuses to start without it. */
 const PRIVSEP_DIR = '/run/sshd';
+
+/** Options of `startSshd`. */
+export interface StartSshdOptions {
+  /**
+   * Also let a throwaway local account log in with a password (see `SshdPasswordLogin`). Needs
+   * root: with `UsePAM no` sshd checks passwords against /etc/shadow, so the account must be real.
+   */
+  passwordLogin?: boolean;
+}
+
+/**
+ * Password login to a harness sshd: a local account made for this daemon (`orrery-sftp-<hex>`)
+ * with a fresh random password, allowed only the password method and only SFTP. `stop` deletes it.
+ */
+export interface SshdPasswordLogin {
+  /**
+   * `sftp://<user>:<password>@127.0.0.1:<port><dataDir>?known_hosts=...`, the password
+   * percent-encoded; no key rides along, so only the password can log in.
+   */
+  url: string;
+  username: string;
+  /** The password as typed (it holds characters a URI must percent-encode). */
+  password: string;
+  /** The account's home, which it owns; the SFTP root of `url`. */
+  dataDir: string;
+}
 
 /** An OpenSSH sshd the harness started: 127.0.0.1 only, its own keys, config and temp dir. */
 export interface StartedSshd extends StartedTestService {
@@ -39,6 +66,8 @@ export interface StartedSshd extends StartedTestService {
   sessionPids(): Promise<number[]>;
   /** What the daemon logged so far (for failure messages). */
   log(): Promise<string>;
+  /** Set when started with `passwordLogin: true`. */
+  passwordLogin?: SshdPasswordLogin;
 }
 
 async function freePort(): Promise<number> {
@@ -85,10 +114,54 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Builds the `sftp://` URL of a started daemon. */
-export function sshdUrl(options: { username: string; host: string; port: number; path: string; keyPath: string; knownHostsPath: string }): string {
-  const query = `key_path=${encodeURIComponent(options.keyPath)}&known_hosts=${encodeURIComponent(options.knownHostsPath)}`;
-  return `sftp://${encodeURIComponent(options.username)}@${options.host}:${options.port}${encodeURI(options.path)}?${query}`;
+/** Builds the `sftp://` URL of a started daemon: with a key (`keyPath`) or a password in it. */
+export function sshdUrl(options: {
+  username: string;
+  password?: string;
+  host: string;
+  port: number;
+  path: string;
+  keyPath?: string;
+  knownHostsPath: string;
+}): string {
+  const keyParameter = options.keyPath === undefined ? '' : `key_path=${encodeURIComponent(options.keyPath)}&`;
+  const query = `${keyParameter}known_hosts=${encodeURIComponent(options.knownHostsPath)}`;
+  const userinfo = encodeURIComponent(options.username) + (options.password === undefined ? '' : `:${encodeURIComponent(options.password)}`);
+  return `sftp://${userinfo}@${options.host}:${options.port}${encodeURI(options.path)}?${query}`;
+}
+
+/**
+ * The password account's processes must reach its home inside the daemon's temp dir, so every
+ * directory above it must be searchable by other users (it is for /tmp; not for, say, a TMPDIR
+ * under /root).
+ */
+async function checkSearchableByOthers(dir: string): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) {
+      throw new Error(
+        `the SFTP password test account cannot reach ${dir}: ${current} is not searchable by other users ` +
+          '(point TMPDIR at a directory such as /tmp whose parents all are)',
+      );
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
+/** The sshd_config block that lets the password account in: the password method only, SFTP only. */
+function passwordMatchBlock(username: string): string[] {
+  return [
+    // Match blocks run to the end of the file, so this one comes last.
+    `Match User ${username}`,
+    '  PasswordAuthentication yes',
+    // The global AuthorizedKeysFile would otherwise let the harness key in as this account too.
+    '  PubkeyAuthentication no',
+    '  AuthenticationMethods password',
+    '  ForceCommand internal-sftp',
+    '  AllowTcpForwarding no',
+    '  AllowAgentForwarding no',
+    '  X11Forwarding no',
+    '  PermitTTY no',
+  ];
 }
 
 /**
@@ -96,13 +169,19 @@ export function sshdUrl(options: { username: string; host: string; port: number;
  * ed25519 host key and client key, its own config (key auth only, `internal-sftp`), all in a
  * temp dir that `stop` removes. The daemon runs in the foreground (`-D`) as a child of this
  * process, so `stop` (or a test) can kill it and its per-connection children by pid.
+ *
+ * With `passwordLogin: true` (root only), a throwaway account may also log in with a password;
+ * see `SshdPasswordLogin`.
  */
-export async function startSshd(): Promise<StartedSshd> {
+export async function startSshd(options: StartSshdOptions & { passwordLogin: true }): Promise<StartedSshd & { passwordLogin: SshdPasswordLogin }>;
+export async function startSshd(options?: StartSshdOptions): Promise<StartedSshd>;
+export async function startSshd(options: StartSshdOptions = {}): Promise<StartedSshd> {
   await access(SSHD_BINARY).catch(() => {
     throw new Error(`${SSHD_BINARY} is not installed`);
   });
   await mkdir(PRIVSEP_DIR, { recursive: true });
   const dir = await mkdtemp(join(tmpdir(), 'orrery-sshd-'));
+  let account: PasswordAccount | undefined;
   try {
     const username = userInfo().username;
     const hostKeyPath = join(dir, 'ssh_host_ed25519_key');
@@ -116,6 +195,15 @@ export async function startSshd(): Promise<StartedSshd> {
     const port = await freePort();
     const knownHostsPath = join(dir, 'known_hosts');
     await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
+    let passwordDataDir: string | undefined;
+    if (options.passwordLogin) {
+      // The temp dir stays unlistable by others; the account only passes through it to its home.
+      await chmod(dir, 0o711);
+      passwordDataDir = join(dir, 'password-data');
+      await mkdir(passwordDataDir, { mode: 0o700 });
+      await checkSearchableByOthers(dir);
+      account = await createPasswordAccount(passwordDataDir);
+    }
     const configPath = join(dir, 'sshd_config');
     const logPath = join(dir, 'sshd.log');
     await writeFile(
@@ -137,6 +225,7 @@ export async function startSshd(): Promise<StartedSshd> {
         'MaxSessions 100',
         'LogLevel VERBOSE',
         'Subsystem sftp internal-sftp',
+        ...(account ? passwordMatchBlock(account.username) : []),
         '',
       ].join('\n'),
     );
@@ -161,6 +250,16 @@ export async function startSshd(): Promise<StartedSshd> {
     }
 
     let stopped = false;
+    const passwordLogin: SshdPasswordLogin | undefined =
+      account && passwordDataDir !== undefined
+        ? {
+            url: sshdUrl({ username: account.username, password: account.password, host: '127.0.0.1', port, path: passwordDataDir, knownHostsPath }),
+            username: account.username,
+            password: account.password,
+            dataDir: passwordDataDir,
+          }
+        : undefined;
+    const removeAccount = account?.remove;
     return {
       url: sshdUrl({ username, host: '127.0.0.1', port, path: dataDir, keyPath: clientKeyPath, knownHostsPath }),
       host: '127.0.0.1',
@@ -173,6 +272,7 @@ export async function startSshd(): Promise<StartedSshd> {
       pid,
       sessionPids: () => childPids(pid),
       log,
+      ...(passwordLogin ? { passwordLogin } : {}),
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -184,10 +284,15 @@ export async function startSshd(): Promise<StartedSshd> {
           await exited;
           clearTimeout(timer);
         }
-        await rm(dir, { recursive: true, force: true });
+        try {
+          await removeAccount?.();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       },
     };
   } catch (error) {
+    await account?.remove().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -218,5 +323,37 @@ export const SSHD_SERVICE: TestServiceDefinition = {
       return { unavailable: `${SSHD_BINARY} is not installed` };
     }
     return startSshd();
+  },
+};
+
+/**
+ * The `sftp-password` test service, for tests of password login: `ORRERY_TEST_SFTP_PASSWORD_URL`
+ * (an SFTP server that accepts the password in the URL, e.g.
+ * `sftp://me:secret@127.0.0.1:2222/srv/test?known_hosts=/keys/known_hosts`), else a private sshd
+ * started with `passwordLogin: true`, whose URL is its password account's. That needs root; any
+ * other user gets the registry's failure naming the variable, never a skip.
+ */
+export const SSHD_PASSWORD_SERVICE: TestServiceDefinition = {
+  name: 'sftp-password',
+  displayName: 'OpenSSH sshd with password login',
+  envVar: 'ORRERY_TEST_SFTP_PASSWORD_URL',
+  localPort: 0,
+  localUrl: (host, port) => `sftp://${host}:${port}/`,
+  urlExample: 'sftp://me:secret@127.0.0.1:2222/srv/orrery-test?known_hosts=/keys/known_hosts',
+  installHint:
+    'run the tests as root with OpenSSH\'s server installed (Debian/Ubuntu: `apt-get install openssh-server`): the harness then ' +
+    'starts /usr/sbin/sshd and creates a throwaway local account with a random password for it',
+  startContainer: undefined,
+  async startBinary() {
+    try {
+      await access(SSHD_BINARY);
+    } catch {
+      return { unavailable: `${SSHD_BINARY} is not installed` };
+    }
+    if (process.getuid?.() !== 0) {
+      return { unavailable: `${PASSWORD_ACCOUNT_NEEDS_ROOT}, and this process runs as uid ${process.getuid?.() ?? '?'}` };
+    }
+    const sshd = await startSshd({ passwordLogin: true });
+    return { url: sshd.passwordLogin.url, stop: sshd.stop };
   },
 };
