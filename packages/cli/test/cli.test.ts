@@ -212,6 +212,18 @@ describe('orrery plugins and db', () => {
     expect(json.plugins).toContainEqual(expect.objectContaining({ package: '@orrery/plugin-sqlite', kind: 'trackingStore', schemes: expect.arrayContaining(['sqlite']) }));
   });
 
+  it('shows host-pattern claims after the schemes, and apart from them in --json', async () => {
+    // The workspace's Azure plugin is found from the CLI's install location.
+    const table = await ok(['plugins', 'list']);
+    expect(table).toMatch(/@orrery\/plugin-azure-blob\s+\d+\.\d+\.\d+\s+artifactRepository\s+wasbs, https:\/\/\*\.blob\.core\.chinacloudapi\.cn, .*https:\/\/\*\.blob\.core\.windows\.net/);
+    expect(table).toMatch(/@orrery\/client\s+\d+\.\d+\.\d+\s+artifactRepository\s+http, https, mlflow-artifacts\n/);
+    const json = JSON.parse(await ok(['plugins', 'list', '--json'])) as { plugins: Array<{ package: string; kind: string; schemes?: string[]; hostPatterns?: string[] }> };
+    expect(json.plugins).toContainEqual(
+      expect.objectContaining({ package: '@orrery/plugin-azure-blob', kind: 'artifactRepository', schemes: ['wasbs'], hostPatterns: expect.arrayContaining(['https://*.blob.core.windows.net']) }),
+    );
+    expect(json.plugins.find((p) => p.package === '@orrery/client' && p.kind === 'artifactRepository')?.hostPatterns).toBeUndefined();
+  });
+
   it('upgrades a database, and refuses an unknown scheme naming the package to install', async () => {
     const fresh = `sqlite:///${path.join(dir, 'fresh.db')}`;
     const result = JSON.parse(await ok(['db', 'upgrade', fresh, '--json'])) as { toVersion: number };

@@ -3,6 +3,7 @@
  * `/api/2.0` and `/ajax-api/2.0`, the artifact proxy, `/health` and `/version`. It holds no state
  * of its own beyond the stores it is given, so any number of processes can serve one store.
  */
+import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   OrreryError,
@@ -22,6 +23,7 @@ import { ServerMetrics } from './operations/server-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
 import { registerAccessLog } from './operations/access-log.js';
 import { responseSerializerCompiler } from './schemas/response-serializer.js';
+import { StreamedJson } from './routes/streamed-json.js';
 import { TRACKING_ROUTES, type TrackingRouteContext } from './routes/tracking-routes.js';
 import { registerRegistryRoutes, registryRouteContext } from './routes/registry-routes.js';
 import { parseJsonBody } from './wire/json-body.js';
@@ -295,6 +297,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
                 ? RequestReader.fromQuery(request.query as Record<string, string[]>)
                 : RequestReader.fromJson((request.body as Record<string, unknown> | undefined) ?? {});
             const response = await route.handle(reader, trackingContext!);
+            if (response instanceof StreamedJson) return reply.type('application/json').send(Readable.from(response.chunks));
             // Serialized by the route's response schema (fast-json-stringify), sent as text so the
             // content type stays MLflow's bare `application/json`.
             return reply.type('application/json').send(reply.serialize(response));

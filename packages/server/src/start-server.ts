@@ -19,6 +19,7 @@ import {
   errors,
   redactUri,
   uriScheme,
+  validateArtifactUriWithoutSecret,
   type ModelRegistryStore,
   type PluginRegistry,
   type TrackingStore,
@@ -96,6 +97,14 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
   const port = options.port ?? 5000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw errors.invalidParameter(`Invalid --port ${String(options.port)}: it must be an integer from 0 to 65535.`);
+  }
+  if (options.defaultArtifactRoot !== undefined) {
+    validateArtifactUriWithoutSecret(
+      '--default-artifact-root',
+      options.defaultArtifactRoot,
+      // The destination is only ever opened by the server: runs get mlflow-artifacts:/ URIs.
+      'To keep the credential on the server instead, serve artifacts through the proxy with it in --artifacts-destination, which clients never see.',
+    );
   }
   const backendStoreUri = options.backendStoreUri ?? defaultTrackingUri(cwd);
   return {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveServerSettings, serverOptionsFrom, startServer, type RunningServer } from '@orrery/server';
+import { ORRERY_CLI, userEnvironment } from '@orrery/testkit';
 
 const dirs: string[] = [];
 async function tempCwd(): Promise<string> {
@@ -64,6 +65,49 @@ describe('server settings', () => {
       port: 6000,
       serveArtifacts: true,
     });
+  });
+});
+
+describe('a --default-artifact-root carrying a credential', () => {
+  // Every new experiment's location, and so every run's artifact_uri, would show it to clients.
+  it.each([
+    ['ftp://u:pw1@files.example/mlruns', "'ftp://u:***@files.example/mlruns'", 'ORRERY_FTP_PASSWORD'],
+    ['https://acct.blob.core.windows.net/c/runs?sv=2022-11-02&sig=pw1', "'https://acct.blob.core.windows.net/c/runs?sv=2022-11-02&sig=***'", 'AZURE_STORAGE_CONNECTION_STRING'],
+  ])('is refused when the settings are read: %s', (root, masked, credentialFrom) => {
+    expect(() => resolveServerSettings({ defaultArtifactRoot: root })).toThrow(`Invalid --default-artifact-root ${masked}`);
+    expect(() => resolveServerSettings({ defaultArtifactRoot: root })).toThrow(credentialFrom);
+    expect(() => resolveServerSettings({ defaultArtifactRoot: root })).not.toThrow(/pw1/);
+  });
+
+  it('is allowed with a user name alone, and a password stays allowed in --artifacts-destination (clients never see it)', () => {
+    expect(resolveServerSettings({ defaultArtifactRoot: 'ftp://u@files.example/mlruns' }).defaultArtifactRoot).toBe('ftp://u@files.example/mlruns');
+    expect(resolveServerSettings({ artifactsDestination: 'ftp://u:pw1@files.example/proxied' }).artifactsDestination).toBe(
+      'ftp://u:pw1@files.example/proxied',
+    );
+  });
+
+  it.each([
+    ['the flag', ['--default-artifact-root', 'sftp://me:pw1@files.example/mlruns'], {}],
+    ['ORRERY_DEFAULT_ARTIFACT_ROOT', [], { ORRERY_DEFAULT_ARTIFACT_ROOT: 'sftp://me:pw1@files.example/mlruns' }],
+  ])('stops `orrery server` (the built CLI) with exit status 1 and a one-line reason, given through %s', async (_how, args, env) => {
+    const cwd = await tempCwd();
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [ORRERY_CLI, 'server', '--host', '127.0.0.1', '--port', '0', ...args],
+        { cwd, env: userEnvironment(env), timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).not.toContain('listening');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^orrery: Invalid --default-artifact-root 'sftp:\/\/me:\*\*\*@files\.example\/mlruns'/);
+    expect(lines[0]).toContain('ORRERY_SFTP_PASSWORD');
+    expect(result.stderr).not.toContain('pw1');
+    // Refused before any store was opened: nothing was created in the working directory.
+    expect(existsSync(path.join(cwd, 'orrery.db'))).toBe(false);
   });
 });
 

@@ -128,6 +128,35 @@ describe('tracking routes: MLflow request and response shapes', () => {
     expect(typeof paged.body.next_page_token).toBe('string');
   });
 
+  it('streams a history longer than one store page whole, in order, as one JSON body', async () => {
+    const runId = (await createRun()).info.run_id as string;
+    const total = 25_000 * 2 + 123;
+    for (let start = 0; start < total; start += 1000) {
+      const metrics = Array.from({ length: Math.min(1000, total - start) }, (_, i) => {
+        const step = start + i;
+        const value = step === 7 ? 'NaN' : step === 25_000 ? 'Infinity' : step / 3;
+        return { key: 'long', value, timestamp: 1_000 + step, step };
+      });
+      expect((await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, metrics })).status).toBe(200);
+    }
+    const response = await server.app.inject({ method: 'GET', url: `${API}/metrics/get-history?run_id=${runId}&metric_key=long` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(response.body) as { metrics: Array<{ key: string; value: number | string; timestamp: number; step: number }> };
+    expect(Object.keys(body)).toEqual(['metrics']);
+    expect(body.metrics).toHaveLength(total);
+    body.metrics.forEach((m, step) => {
+      const value = step === 7 ? 'NaN' : step === 25_000 ? 'Infinity' : step / 3;
+      expect(m).toEqual({ key: 'long', value, timestamp: 1_000 + step, step });
+    });
+    // The streamed body is byte for byte what one serialized response would be.
+    expect(response.body).toBe(JSON.stringify(body));
+    // A missing run is still an MLflow error body, not a cut stream.
+    const missing = await getJson(server.app, `${API}/metrics/get-history?run_id=${'f'.repeat(32)}&metric_key=long`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+  });
+
   it('logs a batch atomically and refuses a conflicting param for the whole batch', async () => {
     const runId = (await createRun()).info.run_id as string;
     const batch = await postJson(server.app, `${API}/runs/log-batch`, {

@@ -160,7 +160,30 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'byte-order collation for tracking strings',
     statements: trackingByteOrder,
   },
+  {
+    version: 4,
+    name: 'key/value statistics for search estimates',
+    statements: keyValueStatistics,
+  },
 ];
+
+/**
+ * Migration 4: on PostgreSQL, multivariate most-common-value statistics on `(key, value)` of params
+ * and tags. Without them the planner multiplies the selectivity of `key = 'model'` by that of the
+ * value condition measured over every key's values, so it underestimates a filter such as
+ * `params.model LIKE 'resnet%'` by one or two orders of magnitude and sorts every match instead of
+ * walking runs in order and stopping after a page (measured at 100k runs: 64-167 ms against 14-24
+ * ms under load). The larger sample (statistics target 1000) is what lets common (key, value) pairs
+ * stand out from the many per-run values. ANALYZE (autovacuum's or `orrery db upgrade`'s) fills
+ * them. SQLite has no such statistics: nothing to do there.
+ */
+function keyValueStatistics(d: Dialect): string[] {
+  if (d === 'sqlite') return [];
+  return ['params', 'tags'].flatMap((table) => [
+    `CREATE STATISTICS ${table}_key_value_mcv (mcv) ON key, value FROM ${table}`,
+    `ALTER STATISTICS ${table}_key_value_mcv SET STATISTICS 1000`,
+  ]);
+}
 
 /**
  * Migration 3: on PostgreSQL, the tracking tables' strings that are compared, sorted or matched

@@ -27,6 +27,7 @@ import {
   isOrreryError,
   parseOrderBy,
   parseSearchFilter,
+  validateArtifactLocation,
   validateDatasetInputs,
   validateEntityKey,
   validateExperimentName,
@@ -126,6 +127,15 @@ const metricTuples = byDialect({
 });
 type MetricTuple = [string, string, number, number, number];
 
+/** One row of a history page (the key is the one asked for). */
+interface HistoryTuple {
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+  id: number;
+}
+
 /** Reads a double printed by `metricTuples` (SQLite prints infinities as `Inf`, PostgreSQL as `Infinity`). */
 function parseExactDouble(text: string): number {
   if (text === 'Inf' || text === '+Inf') return Infinity;
@@ -134,7 +144,8 @@ function parseExactDouble(text: string): number {
 }
 
 /** Drivers return the aggregate as JSON text (SQLite) or already parsed (`pg` parses json). */
-function parsePairs(value: string | [string, string][]): [string, string][] {
+function parsePairs(value: string | [string, string][] | null): [string, string][] {
+  if (value === null) return [];
   return typeof value === 'string' ? (JSON.parse(value) as [string, string][]) : value;
 }
 
@@ -192,9 +203,7 @@ export class SqlTrackingStore implements TrackingStore {
     validateExperimentName(input.name);
     const tags = input.tags ?? [];
     tags.forEach(validateExperimentTag);
-    if (input.artifactLocation !== undefined && typeof input.artifactLocation !== 'string') {
-      throw errors.invalidParameter(`Invalid artifact_location ${String(input.artifactLocation)}: it must be a string.`);
-    }
+    validateArtifactLocation(input.artifactLocation);
     const name = input.name;
     try {
       return await this.db.transaction(async (tx) => {
@@ -609,20 +618,47 @@ export class SqlTrackingStore implements TrackingStore {
         cursor ? sql` AND b.step > ${cursor[0]}` : sql``
       } ORDER BY b.step OFFSET ${maxResults} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
     });
-    const rows = await this.db.all<MetricRow & { id: number | string }>(
-      sql`SELECT key, value, timestamp, step, is_nan, id FROM metrics
+    const page = sql`SELECT value, timestamp, step, is_nan, id FROM metrics
           WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}${upperStep}
-          ORDER BY step, timestamp, is_nan, value, id LIMIT ${maxResults + 1}`,
-    );
-    const pageRows = rows.slice(0, maxResults);
-    const items = pageRows.map(toMetric);
-    const last = pageRows[pageRows.length - 1];
+          ORDER BY step, timestamp, is_nan, value, id LIMIT ${maxResults + 1}`;
+    const rows = this.db.dialect === 'postgres' ? await this.historyPageAsJson(page) : await this.db.all<HistoryTuple>(page);
+    const count = Math.min(rows.length, maxResults);
+    const items: Metric[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const row = rows[i]!;
+      items[i] = toMetric({ key: metricKey, value: row.value, timestamp: row.timestamp, step: row.step, is_nan: row.is_nan });
+    }
+    const last = rows[count - 1];
     return rows.length > maxResults && last
       ? {
           items,
-          nextPageToken: makeKeysetToken(fingerprint, [last.step, last.timestamp, last.is_nan, last.value, last.id]),
+          nextPageToken: makeKeysetToken(fingerprint, [last.step, last.timestamp, last.is_nan, Number(last.value), last.id]),
         }
       : { items };
+  }
+
+  /**
+   * PostgreSQL: one history page as a single JSON array. node-postgres parses rows one field at a
+   * time in JavaScript, which was most of the time of reading a long history (1M points: 3.2 s as
+   * rows against 2.1 s as JSON, on a loaded machine); JSON.parse does the same work natively.
+   * Doubles stay exact: the executor's sessions print them in shortest exact form
+   * (extra_float_digits), and ±Infinity arrives as a string.
+   */
+  private async historyPageAsJson(page: SqlFragment): Promise<HistoryTuple[]> {
+    const row = await this.db.get<{ page: string | null }>(
+      sql`SELECT CAST(json_agg(json_build_array(h.value, h.timestamp, h.step, h.is_nan, h.id)
+                  ORDER BY h.step, h.timestamp, h.is_nan, h.value, h.id) AS TEXT) AS page
+          FROM (${page}) h`,
+    );
+    if (!row?.page) return [];
+    const tuples = JSON.parse(row.page) as [number | string, number, number, number, number][];
+    return tuples.map(([value, timestamp, step, isNan, id]) => ({
+      value: typeof value === 'string' ? parseExactDouble(value) : value,
+      timestamp,
+      step,
+      is_nan: isNan,
+      id,
+    }));
   }
 
   async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
@@ -822,41 +858,54 @@ export class SqlTrackingStore implements TrackingStore {
     return rows.map((row) => toExperiment(row, tags.get(String(row.experiment_id)) ?? []));
   }
 
-  /** Loads params, tags, latest metrics and inputs of many runs with a fixed number of queries. */
+  /**
+   * Loads params, tags, latest metrics and inputs of many runs. One statement reads the first three
+   * for the whole page (a correlated aggregate per run, each one index range) and says which runs
+   * have dataset inputs; only then, and only for those, are the inputs read. A page therefore costs
+   * two round trips to the database (the search and this), not five: at 100k runs on PostgreSQL
+   * the round trips were a third of a search's time.
+   */
   private async loadRuns(db: SqlExecutor, rows: readonly RunRow[]): Promise<Run[]> {
     if (rows.length === 0) return [];
-    const ids = sqlList(rows.map((r) => r.run_uuid));
     const runs = new Map<string, Run>();
     for (const row of rows) {
       runs.set(row.run_uuid, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
     }
     // Params and tags come back as one JSON array of [key, value] pairs per run: a page of 1000
     // runs with 20 params each is 1000 rows instead of 20000, about three times faster to read.
-    // (Metric values stay plain rows: JSON would round doubles.)
-    const params = await db.all<{ run_uuid: string; pairs: string | [string, string][] }>(
-      sql`SELECT run_uuid, ${keyValuePairs} AS pairs FROM params WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
+    const loaded = await db.all<{
+      run_uuid: string;
+      params: string | [string, string][] | null;
+      tags: string | [string, string][] | null;
+      metrics: string | MetricTuple[] | null;
+      has_inputs: number | boolean;
+    }>(
+      sql`SELECT u.run_uuid,
+                 (SELECT ${keyValuePairs} FROM params p WHERE p.run_uuid = u.run_uuid) AS params,
+                 (SELECT ${keyValuePairs} FROM tags t WHERE t.run_uuid = u.run_uuid) AS tags,
+                 (SELECT ${metricTuples} FROM latest_metrics m WHERE m.run_uuid = u.run_uuid) AS metrics,
+                 CASE WHEN EXISTS (SELECT 1 FROM inputs i WHERE i.destination_type = 'RUN' AND i.destination_id = u.run_uuid)
+                      THEN 1 ELSE 0 END AS has_inputs
+          FROM runs u WHERE u.run_uuid IN ${sqlList(rows.map((r) => r.run_uuid))}`,
     );
-    for (const row of params) {
+    const withInputs: string[] = [];
+    for (const row of loaded) {
       const run = runs.get(row.run_uuid);
-      for (const [key, value] of parsePairs(row.pairs)) run?.data.params.push({ key, value });
-    }
-    const tags = await db.all<{ run_uuid: string; pairs: string | [string, string][] }>(
-      sql`SELECT run_uuid, ${keyValuePairs} AS pairs FROM tags WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
-    );
-    for (const row of tags) {
-      const run = runs.get(row.run_uuid);
-      for (const [key, value] of parsePairs(row.pairs)) run?.data.tags.push({ key, value });
-    }
-    const metrics = await db.all<{ run_uuid: string; rows: string | MetricTuple[] }>(
-      sql`SELECT run_uuid, ${metricTuples} AS rows FROM latest_metrics WHERE run_uuid IN ${ids} GROUP BY run_uuid`,
-    );
-    for (const row of metrics) {
-      const run = runs.get(row.run_uuid);
-      const tuples = typeof row.rows === 'string' ? (JSON.parse(row.rows) as MetricTuple[]) : row.rows;
+      if (!run) continue;
+      for (const [key, value] of parsePairs(row.params)) run.data.params.push({ key, value });
+      for (const [key, value] of parsePairs(row.tags)) run.data.tags.push({ key, value });
+      const tuples = row.metrics === null ? [] : typeof row.metrics === 'string' ? (JSON.parse(row.metrics) as MetricTuple[]) : row.metrics;
       for (const [key, value, timestamp, step, isNan] of tuples) {
-        run?.data.metrics.push(toMetric({ key, value: parseExactDouble(value), timestamp, step, is_nan: isNan }));
+        run.data.metrics.push(toMetric({ key, value: parseExactDouble(value), timestamp, step, is_nan: isNan }));
       }
+      if (Number(row.has_inputs) === 1) withInputs.push(row.run_uuid);
     }
+    if (withInputs.length > 0) await this.loadInputs(db, runs, sqlList(withInputs));
+    return rows.map((row) => runs.get(row.run_uuid)!);
+  }
+
+  /** Dataset inputs (with their tags) of the runs `ids`, added to `runs`. */
+  private async loadInputs(db: SqlExecutor, runs: Map<string, Run>, ids: SqlFragment): Promise<void> {
     const inputs = await db.all<DatasetInputRow>(
       sql`SELECT i.input_uuid, i.destination_id AS run_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source,
                  d.dataset_schema, d.dataset_profile
@@ -878,6 +927,5 @@ export class SqlTrackingStore implements TrackingStore {
         runs.get(input.run_uuid)?.inputs.datasetInputs.push(toDatasetInput(input, byInput.get(input.input_uuid) ?? []));
       }
     }
-    return rows.map((row) => runs.get(row.run_uuid)!);
   }
 }

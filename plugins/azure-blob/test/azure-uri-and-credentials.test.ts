@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isOrreryError, redactUri } from '@orrery/core';
 import {
@@ -55,9 +56,24 @@ describe('Azure Blob URIs', () => {
     expect(message).not.toContain('SECRETPASS');
   });
 
-  it('is served by the wasbs scheme of the plugin definition', () => {
+  it('claims wasbs, and https for Azure blob hosts only, in its definition as in its package.json', () => {
     expect(azureBlobArtifactRepositoryDefinition.kind).toBe('artifactRepository');
     expect(azureBlobArtifactRepositoryDefinition.schemes).toEqual(['wasbs']);
+    expect(azureBlobArtifactRepositoryDefinition.hostPatterns).toEqual([
+      'https://*.blob.core.windows.net',
+      'https://*.blob.core.chinacloudapi.cn',
+      'https://*.blob.core.usgovcloudapi.net',
+    ]);
+    // Discovery reads package.json without importing the plugin: both must claim the same keys.
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { orrery: { artifactRepository: Record<string, string> } };
+    expect(Object.keys(manifest.orrery.artifactRepository).sort()).toEqual(
+      [...azureBlobArtifactRepositoryDefinition.schemes, ...(azureBlobArtifactRepositoryDefinition.hostPatterns ?? [])].sort(),
+    );
+    // Every claimed host is one the URI parser accepts.
+    for (const pattern of azureBlobArtifactRepositoryDefinition.hostPatterns ?? []) {
+      const uri = `${pattern.replace('*', 'mlstore')}/models/x`;
+      expect(parseAzureBlobUri(uri)).toMatchObject({ account: 'mlstore', container: 'models', prefix: 'x' });
+    }
   });
 });
 

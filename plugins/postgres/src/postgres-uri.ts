@@ -200,7 +200,9 @@ export function parsePostgresUri(uri: string): ParsedPostgresUri {
           query_timeout: settings.statementTimeoutMs + 5_000,
         }
       : {}),
-    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    // extra_float_digits >= 1 makes PostgreSQL print doubles in their shortest exact form (as text
+    // and inside JSON), whatever the server's default: with 0, reads would round metric values.
+    options: `-c extra_float_digits=3${schema !== undefined ? ` -c search_path=${schema}` : ''}`,
   };
   return { poolConfig, settings, redacted };
 }

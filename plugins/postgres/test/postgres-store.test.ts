@@ -94,9 +94,9 @@ describe('PostgreSQL store: searches are one indexed query', () => {
         expect(page.items.length).toBeGreaterThan(0);
         counts.push(recorder.statements.length);
       }
-      // One search statement plus one load per kind of child row (params, tags, metrics, inputs),
-      // whatever the page size: no per-run lookups.
-      expect(counts).toEqual([5, 5]);
+      // One search statement plus one statement loading the page's params, tags and metrics
+      // (inputs only when a run has some), whatever the page size: no per-run lookups.
+      expect(counts).toEqual([2, 2]);
       const search = recorder.statements[0]!;
       const { text } = renderQuery(search, 'postgres');
       expect(text).toMatch(/^SELECT .* FROM runs r/s);
@@ -226,6 +226,29 @@ describe('PostgreSQL store: metric history pages', () => {
       expect(paged).toEqual(full);
     }
     await store.close();
+  });
+});
+
+describe('PostgreSQL store: doubles read back exactly', () => {
+  it('whatever extra_float_digits the server defaults to', async () => {
+    // A server configured to print doubles with 15 digits (extra_float_digits = 0) would round
+    // every value read as text or JSON; the store's sessions set their own.
+    const name = new URL(db.url).pathname.slice(1);
+    await queryRows(db.url, `ALTER DATABASE "${name}" SET extra_float_digits = 0`);
+    try {
+      const store = await openPostgresTrackingStore(db.freshSchemaUri(), { defaultArtifactRoot: ARTIFACTS });
+      const run = await store.createRun({ experimentId: '0' });
+      const values = [0.1 + 0.2, 1 / 3, Math.PI * 1e-300, 123456789.12345678, -Number.MIN_VALUE, Number.MAX_VALUE, Infinity, -Infinity];
+      await store.logBatch(run.info.runId, { metrics: values.map((value, step) => ({ key: 'v', value, timestamp: 1, step })) });
+      await store.logBatch(run.info.runId, { metrics: values.map((value, i) => ({ key: `latest${i}`, value, timestamp: 1, step: 0 })) });
+      const history = await store.getMetricHistory(run.info.runId, 'v');
+      expect(history.items.map((m) => m.value)).toEqual(values);
+      const latest = (await store.getRun(run.info.runId)).data.metrics;
+      expect(values.map((_, i) => latest.find((m) => m.key === `latest${i}`)?.value)).toEqual(values);
+      await store.close();
+    } finally {
+      await queryRows(db.url, `ALTER DATABASE "${name}" RESET extra_float_digits`);
+    }
   });
 });
 

@@ -31,6 +31,7 @@ import {
   errors,
   parseOrderBy,
   parseSearchFilter,
+  validateArtifactLocation,
   validateDatasetInputs,
   validateEntityKey,
   validateExperimentName,
@@ -213,9 +214,7 @@ export class RedisTrackingStore implements TrackingStore {
     validateExperimentName(input.name);
     const tags = input.tags ?? [];
     tags.forEach(validateExperimentTag);
-    if (input.artifactLocation !== undefined && typeof input.artifactLocation !== 'string') {
-      throw errors.invalidParameter(`Invalid artifact_location ${String(input.artifactLocation)}: it must be a string.`);
-    }
+    validateArtifactLocation(input.artifactLocation);
     const k = this.keys;
     const name = input.name;
     if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {

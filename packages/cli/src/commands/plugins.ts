@@ -6,7 +6,7 @@ export function pluginsCommand(): Command {
 
   plugins
     .command('list')
-    .description('list every installed plugin: package, version, kind and schemes or names')
+    .description('list every installed plugin: package, version, kind and schemes (with host patterns) or names')
     .action(
       action(async (context) => {
         const registry = await context.registry();
@@ -19,6 +19,7 @@ export function pluginsCommand(): Command {
               version: e.packageVersion,
               kind: e.kind,
               ...(e.schemes.length > 0 ? { schemes: e.schemes } : {}),
+              ...(e.hostPatterns.length > 0 ? { hostPatterns: e.hostPatterns } : {}),
               ...(e.name !== undefined ? { name: e.name } : {}),
               module: e.modulePath,
               builtin: e.builtin === true,
@@ -28,9 +29,11 @@ export function pluginsCommand(): Command {
           });
           return;
         }
+        // A host pattern reads as what it claims (`https://*.blob.core.windows.net`), after the bare schemes.
+        const claims = (e: (typeof entries)[number]): string[] => [...e.schemes, ...e.hostPatterns];
         context.output.table(
           ['PACKAGE', 'VERSION', 'KIND', 'SCHEMES/NAMES'],
-          entries.map((e) => [e.packageName + (e.explicit ? ' (explicit)' : ''), e.packageVersion, e.kind, e.schemes.length > 0 ? e.schemes.join(', ') : (e.name ?? '')]),
+          entries.map((e) => [e.packageName + (e.explicit ? ' (explicit)' : ''), e.packageVersion, e.kind, claims(e).length > 0 ? claims(e).join(', ') : (e.name ?? '')]),
         );
         // Problems are not failures of this command, but must not go unnoticed.
         for (const problem of problems) process.stderr.write(`orrery: warning: ${problem.message}\n`);

@@ -64,12 +64,11 @@ export function resolveProxiedArtifactUri(uri: string, trackingUri?: string): { 
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     const at = url.pathname.indexOf(ARTIFACTS_ROUTE);
-    const azure = /^([a-z0-9]+)\.blob\.core\.windows\.net$/i.exec(url.hostname);
+    const azure = /^[a-z0-9]+\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i.test(url.hostname);
     if (at < 0 && azure) {
-      // https is claimed by the REST plugin, so Azure Blob locations are named by their wasbs form.
-      const [container = '<container>', ...rest] = url.pathname.replace(/^\/+/, '').split('/');
+      // Discovery sends these hosts to the Azure Blob plugin when it is installed; reaching here means it is not.
       throw errors.invalidParameter(
-        `Artifact URI ${redactUri(uri)} is an Azure Blob Storage URL; name it wasbs://${container}@${azure[1]}.blob.core.windows.net/${rest.join('/')} so the Azure Blob plugin serves it.`,
+        `Artifact URI ${redactUri(uri)} is an Azure Blob Storage URL, which the REST artifact client does not serve; install @orrery/plugin-azure-blob, which serves https://<account>.blob.core.windows.net/<container>/<path> locations.`,
       );
     }
     if (at < 0) {

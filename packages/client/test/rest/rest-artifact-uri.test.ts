@@ -21,15 +21,18 @@ describe('proxied artifact URIs', () => {
     });
   });
 
-  it('sends an Azure Blob https URL to its wasbs form with a clear message', () => {
-    let error: unknown;
-    try {
-      resolveProxiedArtifactUri('https://acct.blob.core.windows.net/models/exp/1');
-    } catch (caught) {
-      error = caught;
+  it('names the Azure Blob plugin for an Azure Blob https URL that reaches it (the plugin is not installed)', () => {
+    for (const uri of ['https://acct.blob.core.windows.net/models/exp/1', 'https://acct.blob.core.chinacloudapi.cn/models/exp/1']) {
+      let error: unknown;
+      try {
+        resolveProxiedArtifactUri(uri);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isOrreryError(error) && error.code, uri).toBe('INVALID_PARAMETER_VALUE');
+      expect((error as Error).message, uri).toContain('Azure Blob Storage URL');
+      expect((error as Error).message, uri).toContain('install @orrery/plugin-azure-blob');
     }
-    expect(isOrreryError(error) && error.code).toBe('INVALID_PARAMETER_VALUE');
-    expect((error as Error).message).toContain('wasbs://models@acct.blob.core.windows.net/exp/1');
   });
 
   it('refuses a host-less mlflow-artifacts URI when the tracking URI is not a server', () => {

@@ -10,6 +10,7 @@ import { OrreryError } from '../errors/orrery-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../plugins/plugin-registry.js';
 import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
+import { validateArtifactUriWithoutSecret } from '../validation/validate.js';
 import { OrreryTokens, type OrreryConfig } from './orrery-tokens.js';
 import { registerInstance } from './tokens.js';
 
@@ -68,6 +69,8 @@ const opened = new WeakMap<DependencyContainer, Array<{ what: string; close: () 
 export async function createOrreryContainer(options: OrreryContainerOptions = {}): Promise<DependencyContainer> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
+  // Every new experiment's location, and so every run's artifact_uri, starts with this root.
+  if (options.defaultArtifactRoot !== undefined) validateArtifactUriWithoutSecret('defaultArtifactRoot', options.defaultArtifactRoot);
   const logger = options.logger ?? createLogger();
   const trackingUri = resolveTrackingUri({ explicit: options.trackingUri, env, cwd });
   const config: OrreryConfig = {
@@ -87,9 +90,9 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
   registerInstance(child, OrreryTokens.artifactRepositoryFactory, onceEach(closers, 'artifact repository', (uri: string) =>
     registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
   ));
-  const registryScheme = uriScheme(config.registryUri);
   const openRegistryStore = onceEach(closers, 'model registry store', async (uri: string) => {
-    if (!registry.findPlugin('modelRegistryStore', registryScheme)) {
+    if (!registry.findPluginForUri('modelRegistryStore', uri)) {
+      const registryScheme = uriScheme(uri);
       // Not every tracking backend has a registry; only a caller that needs one fails.
       const known = registry.knownKeys('modelRegistryStore');
       throw new OrreryError(

@@ -1,5 +1,8 @@
 import { pino } from 'pino';
 
+// Kept importable from here, where it lived before the credential rules got their own module.
+export { redactUri } from './uri-redaction.js';
+
 /** The structured logger every component receives. pino-compatible subset. */
 export interface Logger {
   debug(obj: object | string, msg?: string): void;
@@ -23,17 +26,6 @@ export const REDACTED_PATHS = [
   '*.authorization',
   '*.connectionString',
 ];
-
-/** Removes credentials from a URI before it is logged or shown in a message. */
-export function redactUri(uri: string): string {
-  return uri
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => {
-      const user = userinfo.split(':')[0] ?? '';
-      return `${scheme}${user ? `${user}:***` : '***'}@`;
-    })
-    .replace(/([?&](?:password|token|sig|secret|AccountKey)=)[^&;]*/gi, '$1***')
-    .replace(/(AccountKey=)[^;]*/gi, '$1***');
-}
 
 /**
  * Creates the process logger. Level from `ORRERY_LOG_LEVEL` (default `warn`, so library use stays

@@ -3,7 +3,9 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
+import { errors } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
+import { parseHostClaim } from './uri-claims.js';
 
 /**
  * The plugin API version. A plugin module's default export carries the version it was built
@@ -51,9 +53,25 @@ interface DefinitionBase<K extends PluginKind> {
   readonly apiVersion: number;
 }
 
-export interface TrackingStoreDefinition extends DefinitionBase<'trackingStore'> {
-  /** URI schemes served, without `:` (e.g. `sqlite`). */
+/**
+ * What a store or repository serves: the same claims as the keys of its package.json `"orrery"`
+ * entry. Discovery reads them from package.json only (it never imports a plugin to find out what
+ * it serves); the definition lists them too so they are documented in code, checked when the
+ * module loads, and testable against the package.json.
+ */
+export interface UriClaims {
+  /** URI schemes served for any host, without `:` (e.g. `sqlite`). */
   readonly schemes: readonly string[];
+  /**
+   * Schemes served only for some hosts, as `<scheme>://<host>` or `<scheme>://*.<domain>` (a
+   * leading `*.` stands for one or more labels, never for none), e.g.
+   * `https://*.blob.core.windows.net`. For a URI whose host matches, such a claim beats another
+   * package's claim of the bare scheme.
+   */
+  readonly hostPatterns?: readonly string[];
+}
+
+export interface TrackingStoreDefinition extends DefinitionBase<'trackingStore'>, UriClaims {
   create(context: TrackingStoreContext): Promise<TrackingStore>;
   /** Brings the database schema up to date (`orrery db upgrade`); absent for stores without a schema. */
   migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
@@ -66,14 +84,12 @@ export interface MigrationResult {
   applied: string[];
 }
 
-export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegistryStore'> {
-  readonly schemes: readonly string[];
+export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegistryStore'>, UriClaims {
   create(context: ModelRegistryStoreContext): Promise<ModelRegistryStore>;
   migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
 }
 
-export interface ArtifactRepositoryDefinition extends DefinitionBase<'artifactRepository'> {
-  readonly schemes: readonly string[];
+export interface ArtifactRepositoryDefinition extends DefinitionBase<'artifactRepository'>, UriClaims {
   create(context: ArtifactRepositoryContext): Promise<ArtifactRepository>;
 }
 
@@ -96,14 +112,28 @@ export type PluginDefinition =
 
 type Spec<D> = Omit<D, 'kind' | 'apiVersion'>;
 
+/**
+ * Host patterns in canonical form (lower case); a malformed one fails when the plugin module loads,
+ * which discovery reports naming the package.
+ */
+function checkedClaims<S extends UriClaims>(spec: S): S {
+  if (spec.hostPatterns === undefined) return spec;
+  const hostPatterns = spec.hostPatterns.map((pattern) => {
+    const claim = parseHostClaim(pattern);
+    if ('error' in claim) throw errors.invalidParameter(`Invalid host pattern ${JSON.stringify(pattern)} in a plugin definition: ${claim.error}.`);
+    return claim.key;
+  });
+  return { ...spec, hostPatterns };
+}
+
 export function defineTrackingStore(spec: Spec<TrackingStoreDefinition>): TrackingStoreDefinition {
-  return { ...spec, kind: 'trackingStore', apiVersion: PLUGIN_API_VERSION };
+  return { ...checkedClaims(spec), kind: 'trackingStore', apiVersion: PLUGIN_API_VERSION };
 }
 export function defineModelRegistryStore(spec: Spec<ModelRegistryStoreDefinition>): ModelRegistryStoreDefinition {
-  return { ...spec, kind: 'modelRegistryStore', apiVersion: PLUGIN_API_VERSION };
+  return { ...checkedClaims(spec), kind: 'modelRegistryStore', apiVersion: PLUGIN_API_VERSION };
 }
 export function defineArtifactRepository(spec: Spec<ArtifactRepositoryDefinition>): ArtifactRepositoryDefinition {
-  return { ...spec, kind: 'artifactRepository', apiVersion: PLUGIN_API_VERSION };
+  return { ...checkedClaims(spec), kind: 'artifactRepository', apiVersion: PLUGIN_API_VERSION };
 }
 export function defineRunContextProvider(spec: Spec<RunContextProviderDefinition>): RunContextProviderDefinition {
   return { ...spec, kind: 'runContextProvider', apiVersion: PLUGIN_API_VERSION };

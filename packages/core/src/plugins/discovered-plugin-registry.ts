@@ -1,6 +1,8 @@
 /**
  * The plugin registry built by discovery: a table of what installed packages declare, plus the
  * explicit configuration, and the lazy loading of a plugin module on first use of its scheme.
+ * A URI is served by the most specific host-pattern claim matching its host, else by its scheme's
+ * claim (see uri-claims.ts).
  */
 import { pathToFileURL } from 'node:url';
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
@@ -26,12 +28,10 @@ import {
 import type { ExplicitPlugin } from './explicit-plugins.js';
 import type { PluginPackage, PluginProblem } from './package-scan.js';
 import type { LoadedRunContextProvider, PluginEntry, PluginRegistry } from './plugin-registry.js';
-import { packageForScheme } from './scheme-hints.js';
+import { packageForScheme, packageForUri } from './scheme-hints.js';
+import { URI_KINDS, bestHostClaim, hostOfUri, isHostClaimKey, normalizeClaimKey, parseHostClaim, type HostClaim } from './uri-claims.js';
 
 type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
-
-/** Kinds keyed by URI scheme; the others are keyed by name. */
-const SCHEME_KINDS: readonly PluginKind[] = ['trackingStore', 'artifactRepository', 'modelRegistryStore'];
 
 const KIND_LABEL: Record<PluginKind, string> = {
   trackingStore: 'tracking store',
@@ -62,6 +62,8 @@ function describeValue(value: unknown): string {
 export class DiscoveredPluginRegistry implements PluginRegistry {
   /** kind -> key -> candidates (more than one only for conflicting discovered packages). */
   private readonly table = new Map<PluginKind, Map<string, Candidate[]>>();
+  /** kind -> the host-pattern keys of `table`, parsed. */
+  private readonly hostClaims = new Map<PluginKind, HostClaim[]>();
   private readonly definitions = new Map<string, Promise<PluginDefinition>>();
   private providersLoad: Promise<LoadedRunContextProvider[]> | undefined;
 
@@ -81,6 +83,14 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
       this.keys(e.kind).set(e.key, [
         { kind: e.kind, key: e.key, modulePath: e.modulePath, packageName: e.packageName, packageVersion: e.packageVersion, builtin: false, explicit: true },
       ]);
+    }
+    for (const kind of URI_KINDS) {
+      const claims: HostClaim[] = [];
+      for (const key of this.table.get(kind)?.keys() ?? []) {
+        const claim = isHostClaimKey(key) ? parseHostClaim(key) : undefined;
+        if (claim !== undefined && !('error' in claim)) claims.push(claim);
+      }
+      this.hostClaims.set(kind, claims);
     }
   }
 
@@ -102,7 +112,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   }
 
   list(): PluginEntry[] {
-    // One entry per (package, kind, module), carrying every scheme that module serves.
+    // One entry per (package, kind, module), carrying every scheme and host pattern that module serves.
     const grouped = new Map<string, PluginEntry>();
     for (const [kind, byKey] of this.table) {
       for (const candidates of byKey.values()) {
@@ -113,6 +123,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
             entry = {
               kind,
               schemes: [],
+              hostPatterns: [],
               packageName: c.packageName,
               packageVersion: c.packageVersion,
               modulePath: c.modulePath,
@@ -121,18 +132,19 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
             };
             grouped.set(id, entry);
           }
-          if (SCHEME_KINDS.includes(kind)) entry.schemes.push(c.key);
-          else entry.name = entry.name === undefined ? c.key : `${entry.name}, ${c.key}`;
+          if (!URI_KINDS.includes(kind)) entry.name = entry.name === undefined ? c.key : `${entry.name}, ${c.key}`;
+          else if (isHostClaimKey(c.key)) entry.hostPatterns.push(c.key);
+          else entry.schemes.push(c.key);
         }
       }
     }
     return [...grouped.values()]
-      .map((e) => ({ ...e, schemes: [...e.schemes].sort() }))
+      .map((e) => ({ ...e, schemes: [...e.schemes].sort(), hostPatterns: [...e.hostPatterns].sort() }))
       .sort(
         (a, b) =>
           a.packageName.localeCompare(b.packageName) ||
           a.kind.localeCompare(b.kind) ||
-          (a.schemes[0] ?? a.name ?? '').localeCompare(b.schemes[0] ?? b.name ?? ''),
+          (a.schemes[0] ?? a.hostPatterns[0] ?? a.name ?? '').localeCompare(b.schemes[0] ?? b.hostPatterns[0] ?? b.name ?? ''),
       );
   }
 
@@ -145,10 +157,32 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   }
 
   findPlugin(kind: PluginKind, schemeOrName: string): PluginEntry | undefined {
-    const candidates = this.table.get(kind)?.get(schemeOrName.toLowerCase());
+    const normalized = normalizeClaimKey(kind, schemeOrName);
+    const key = 'error' in normalized ? schemeOrName.toLowerCase() : normalized.key;
+    const candidates = this.table.get(kind)?.get(key);
     if (!candidates || candidates.length === 0) return undefined;
-    const chosen = this.choose(kind, schemeOrName.toLowerCase(), candidates);
-    return this.list().find((e) => e.kind === kind && e.modulePath === chosen.modulePath && e.packageName === chosen.packageName);
+    return this.entryOf(this.choose(kind, key, candidates));
+  }
+
+  findPluginForUri(kind: PluginKind, uri: string): PluginEntry | undefined {
+    const candidates = this.table.get(kind)?.get(this.keyForUri(kind, uri));
+    if (!candidates || candidates.length === 0) return undefined;
+    return this.entryOf(this.choose(kind, candidates[0]!.key, candidates));
+  }
+
+  private entryOf(chosen: Candidate): PluginEntry | undefined {
+    return this.list().find((e) => e.kind === chosen.kind && e.modulePath === chosen.modulePath && e.packageName === chosen.packageName);
+  }
+
+  /**
+   * The key serving a URI: the most specific host-pattern claim of its scheme matching its host,
+   * else its scheme (`postgresql+psycopg2` → `postgresql`; plain paths → `file`).
+   */
+  private keyForUri(kind: PluginKind, uri: string): string {
+    const scheme = uriScheme(uri);
+    const host = hostOfUri(uri);
+    const claim = host === undefined ? undefined : bestHostClaim(this.hostClaims.get(kind) ?? [], scheme, host);
+    return claim?.key ?? scheme;
   }
 
   private choose(kind: PluginKind, key: string, candidates: Candidate[]): Candidate {
@@ -163,20 +197,39 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     return candidates[0]!;
   }
 
-  /** The single plugin serving `key`, or an error listing what is known (and what to install). */
-  private candidateFor(kind: PluginKind, key: string, what: string): Candidate {
-    const candidates = this.table.get(kind)?.get(key);
+  /** The single plugin serving a name, or an error listing the known names. */
+  private candidateForName(kind: PluginKind, name: string, what: string): Candidate {
+    const candidates = this.table.get(kind)?.get(name);
     if (!candidates || candidates.length === 0) {
       const known = this.knownKeys(kind);
-      const hint = packageForScheme(kind, key);
-      const label = SCHEME_KINDS.includes(kind) ? 'scheme' : 'name';
       throw errors.invalidParameter(
-        `No ${KIND_LABEL[kind]} plugin is installed for ${label} "${key}" (${what}). ` +
-          `Known ${label}s: ${known.length > 0 ? known.join(', ') : '(none)'}.` +
-          (hint ? ` Install ${hint} to use "${key}".` : ''),
+        `No ${KIND_LABEL[kind]} plugin is installed for name "${name}" (${what}). Known names: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
       );
     }
-    return this.choose(kind, key, candidates);
+    return this.choose(kind, name, candidates);
+  }
+
+  /** The single plugin serving a URI, or an error listing what is known (and what to install). */
+  private candidateForUri(kind: PluginKind, uri: string, what: string): Candidate {
+    const key = this.keyForUri(kind, uri);
+    const candidates = this.table.get(kind)?.get(key);
+    if (candidates && candidates.length > 0) return this.choose(kind, key, candidates);
+    const scheme = uriScheme(uri);
+    const host = hostOfUri(uri);
+    const schemes = this.knownKeys(kind).filter((k) => !isHostClaimKey(k));
+    const hostClaims = (this.hostClaims.get(kind) ?? []).map((c) => c.key).sort();
+    const forScheme = (this.hostClaims.get(kind) ?? []).filter((c) => c.scheme === scheme).map((c) => c.key).sort();
+    const schemeHint = packageForScheme(kind, scheme);
+    const hostHint = host === undefined ? undefined : packageForUri(kind, scheme, host);
+    let message = `No ${KIND_LABEL[kind]} plugin is installed for scheme "${scheme}" (${what}). Known schemes: ${schemes.length > 0 ? schemes.join(', ') : '(none)'}.`;
+    if (forScheme.length > 0) {
+      message += ` "${scheme}" is served only for hosts matching ${forScheme.join(', ')}${host === undefined ? ', and this URI names no host' : `, and host "${host}" matches none of them`}.`;
+    } else if (hostClaims.length > 0) {
+      message += ` Served for some hosts only: ${hostClaims.join(', ')}.`;
+    }
+    if (schemeHint !== undefined) message += ` Install ${schemeHint} to use "${scheme}".`;
+    else if (hostHint !== undefined) message += ` Install ${hostHint} to use this URI.`;
+    throw errors.invalidParameter(message);
   }
 
   /** Imports a plugin module once and checks its default export. */
@@ -239,7 +292,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
 
   async openTrackingStore(uri: string, options: { defaultArtifactRoot: string }): Promise<TrackingStore> {
     const shown = redactUri(uri);
-    const candidate = this.candidateFor('trackingStore', uriScheme(uri), `tracking URI ${shown}`);
+    const candidate = this.candidateForUri('trackingStore', uri, `tracking URI ${shown}`);
     const definition = await this.loadDefinition<'trackingStore'>(candidate);
     return this.create(candidate, shown, () =>
       (definition as TrackingStoreDefinition).create({ uri, defaultArtifactRoot: options.defaultArtifactRoot, logger: this.logger.child({ plugin: candidate.packageName }) }),
@@ -248,7 +301,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
 
   async openModelRegistryStore(uri: string): Promise<ModelRegistryStore> {
     const shown = redactUri(uri);
-    const candidate = this.candidateFor('modelRegistryStore', uriScheme(uri), `registry URI ${shown}`);
+    const candidate = this.candidateForUri('modelRegistryStore', uri, `registry URI ${shown}`);
     const definition = await this.loadDefinition<'modelRegistryStore'>(candidate);
     return this.create(candidate, shown, () =>
       (definition as ModelRegistryStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
@@ -257,7 +310,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
 
   async openArtifactRepository(uri: string, options: { trackingUri?: string } = {}): Promise<ArtifactRepository> {
     const shown = redactUri(uri);
-    const candidate = this.candidateFor('artifactRepository', uriScheme(uri), `artifact location ${shown}`);
+    const candidate = this.candidateForUri('artifactRepository', uri, `artifact location ${shown}`);
     const definition = await this.loadDefinition<'artifactRepository'>(candidate);
     return this.create(candidate, shown, () =>
       (definition as ArtifactRepositoryDefinition).create({
@@ -269,7 +322,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   }
 
   async openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend> {
-    const candidate = this.candidateFor('projectBackend', name.toLowerCase(), `project backend "${name}"`);
+    const candidate = this.candidateForName('projectBackend', name.toLowerCase(), `project backend "${name}"`);
     const definition = await this.loadDefinition<'projectBackend'>(candidate);
     return this.create(candidate, `backend "${name}"`, () =>
       (definition as ProjectBackendDefinition).create({ config, logger: this.logger.child({ plugin: candidate.packageName }) }),
@@ -304,14 +357,14 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   }
 
   async upgradeDatabase(uri: string): Promise<MigrationResult> {
-    const scheme = uriScheme(uri);
     const shown = redactUri(uri);
-    const hasTracking = (this.table.get('trackingStore')?.get(scheme)?.length ?? 0) > 0;
-    const kind: PluginKind = hasTracking || !this.table.get('modelRegistryStore')?.has(scheme) ? 'trackingStore' : 'modelRegistryStore';
-    const candidate = this.candidateFor(kind, scheme, `database URI ${shown}`);
+    const hasTracking = (this.table.get('trackingStore')?.get(this.keyForUri('trackingStore', uri))?.length ?? 0) > 0;
+    const hasRegistry = this.table.get('modelRegistryStore')?.has(this.keyForUri('modelRegistryStore', uri)) ?? false;
+    const kind: PluginKind = hasTracking || !hasRegistry ? 'trackingStore' : 'modelRegistryStore';
+    const candidate = this.candidateForUri(kind, uri, `database URI ${shown}`);
     const definition = (await this.loadDefinition(candidate)) as TrackingStoreDefinition | ModelRegistryStoreDefinition;
     if (typeof definition.migrate !== 'function') {
-      throw errors.invalidParameter(`The ${KIND_LABEL[kind]} of plugin package ${candidate.packageName} (scheme "${scheme}") has no schema to upgrade: its definition has no migrate().`);
+      throw errors.invalidParameter(`The ${KIND_LABEL[kind]} of plugin package ${candidate.packageName} (scheme "${candidate.key}") has no schema to upgrade: its definition has no migrate().`);
     }
     const migrate = definition.migrate.bind(definition);
     return this.create(candidate, `the schema upgrade of ${shown}`, () => migrate({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }));

@@ -1,8 +1,8 @@
 /**
- * Explicit plugin configuration: `kind -> scheme or name -> module`, from the `explicit` option of
- * `discoverPlugins` and from the `ORRERY_PLUGINS` environment variable (JSON of the same shape).
- * An explicit entry always beats discovery, and is how a user settles two packages claiming one
- * scheme.
+ * Explicit plugin configuration: `kind -> scheme, host pattern or name -> module`, from the
+ * `explicit` option of `discoverPlugins` and from the `ORRERY_PLUGINS` environment variable (JSON of
+ * the same shape). An explicit entry replaces whatever discovery found for the same key, and is how
+ * a user settles two packages claiming one scheme or host pattern.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { errors } from '../errors/orrery-error.js';
 import { PLUGIN_KINDS, type PluginKind } from './definitions.js';
 import { nodeModulesChain, type PluginPackage } from './package-scan.js';
+import { normalizeClaimKey } from './uri-claims.js';
 
 /** What an explicit entry resolved to. */
 export interface ExplicitPlugin {
@@ -94,7 +95,9 @@ export function resolveExplicit(
       throw errors.invalidParameter(`${source}: "${kind}" must be an object of scheme or name -> module`);
     }
     for (const [rawKey, specifier] of Object.entries(entries)) {
-      const key = rawKey.toLowerCase();
+      const normalized = normalizeClaimKey(kind as PluginKind, rawKey);
+      if ('error' in normalized) throw errors.invalidParameter(`${source} ${kind}.${rawKey} is not a valid claim: ${normalized.error}`);
+      const key = normalized.key;
       const where = `${source} ${kind}.${key}`;
       if (typeof specifier !== 'string' || specifier.trim() === '') {
         throw errors.invalidParameter(`${where} must be a module path or package name, got ${JSON.stringify(specifier)}`);
@@ -103,6 +106,12 @@ export function resolveExplicit(
     }
   }
   return result;
+}
+
+/** A declared key in canonical form; a malformed one is kept as written (discovery reports it). */
+function claimKeyOrRaw(kind: PluginKind, raw: string): string {
+  const normalized = normalizeClaimKey(kind, raw);
+  return 'error' in normalized ? raw : normalized.key;
 }
 
 function resolveOne(
@@ -141,7 +150,7 @@ function resolveOne(
   }
   // A bare package name picks what that package declares for this kind and scheme.
   const declared = (manifest.orrery as Record<string, Record<string, unknown>> | undefined)?.[kind];
-  const entry = declared ? Object.entries(declared).find(([k]) => k.toLowerCase() === key)?.[1] : undefined;
+  const entry = declared ? Object.entries(declared).find(([k]) => claimKeyOrRaw(kind, k) === key)?.[1] : undefined;
   if (typeof entry !== 'string') {
     throw errors.invalidParameter(`${where} = "${specifier}": package ${name} declares no ${kind} "${key}" in its package.json "orrery" field`);
   }

@@ -6,11 +6,15 @@ import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLUGIN_KINDS, type PluginKind } from './definitions.js';
+import { normalizeClaimKey } from './uri-claims.js';
 
-/** One entry of an `"orrery"` field: a kind, the schemes or name it serves, and its module. */
+/** One entry of an `"orrery"` field: a kind, the scheme, host pattern or name it serves, and its module. */
 export interface DeclaredPlugin {
   kind: PluginKind;
-  /** Scheme (stores, repositories) or name (run-context providers, project backends). */
+  /**
+   * Scheme or `<scheme>://<host pattern>` (stores, repositories) or name (run-context providers,
+   * project backends), in canonical form (lower case).
+   */
   key: string;
   /** Absolute path of the module. */
   modulePath: string;
@@ -156,7 +160,7 @@ export function parseOrreryField(
   const problems: PluginProblem[] = [];
   const problem = (message: string) => problems.push({ packageName: name, packageRoot: root, message });
   if (!isRecord(field)) {
-    problem(`package ${name}: the "orrery" field of package.json must be an object of kind -> scheme -> module path`);
+    problem(`package ${name}: the "orrery" field of package.json must be an object of kind -> scheme (or host pattern, or name) -> module path`);
     return { declared, problems };
   }
   for (const [kind, entries] of Object.entries(field)) {
@@ -179,7 +183,12 @@ export function parseOrreryField(
         problem(`package ${name}: "orrery.${kind}.${key}" = "${modulePath}" points outside the package`);
         continue;
       }
-      declared.push({ kind: kind as PluginKind, key: key.toLowerCase(), modulePath: absolute });
+      const normalized = normalizeClaimKey(kind as PluginKind, key);
+      if ('error' in normalized) {
+        problem(`package ${name}: "orrery.${kind}.${key}" is not a valid claim: ${normalized.error}`);
+        continue;
+      }
+      declared.push({ kind: kind as PluginKind, key: normalized.key, modulePath: absolute });
     }
   }
   return { declared, problems };

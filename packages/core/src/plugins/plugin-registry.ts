@@ -2,7 +2,9 @@
  * The plugin registry: what discovery found, and how a URI becomes a live store.
  *
  * Discovery reads the `"orrery"` field of installed packages' package.json without importing
- * them; a plugin module is imported only when its scheme (or name) is first used.
+ * them; a plugin module is imported only when its scheme (or name) is first used. A store or
+ * repository claims a bare scheme (`wasbs`) or a scheme for some hosts only
+ * (`https://*.blob.core.windows.net`); for a URI, a claim matching its host beats its scheme's.
  */
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
@@ -20,8 +22,13 @@ export type { BuiltinPackages, PluginProblem } from './package-scan.js';
 /** One thing one installed package provides, as declared in its package.json `"orrery"` field. */
 export interface PluginEntry {
   kind: PluginKind;
-  /** URI schemes for stores and repositories. */
+  /** URI schemes for stores and repositories (served for any host). */
   schemes: string[];
+  /**
+   * Host-pattern claims for stores and repositories, as declared: `<scheme>://<host>` or
+   * `<scheme>://*.<domain>` (e.g. `https://*.blob.core.windows.net`).
+   */
+  hostPatterns: string[];
   /** Name, for run-context providers and project backends. */
   name?: string;
   packageName: string;
@@ -64,22 +71,29 @@ export interface PluginRegistry {
   upgradeDatabase(uri: string): Promise<MigrationResult>;
   /** Problems found in installed packages' `"orrery"` fields (reported, never silently skipped). */
   problems(): PluginProblem[];
-  /** The schemes (or names) known for a kind, sorted. */
+  /** The claim keys (schemes and host patterns, or names) known for a kind, sorted. */
   knownKeys(kind: PluginKind): string[];
   /**
-   * The plugin serving a scheme or name, or undefined when none is installed; throws when two
+   * The plugin registered under a claim key (a scheme, a host pattern such as
+   * `https://*.blob.core.windows.net`, or a name), or undefined when none is; throws when two
    * packages claim it and explicit configuration picks neither.
    */
   findPlugin(kind: PluginKind, schemeOrName: string): PluginEntry | undefined;
+  /**
+   * The plugin that would open a URI: the most specific host-pattern claim matching its host,
+   * else the claim of its scheme; undefined when none is installed; throws on a double claim.
+   */
+  findPluginForUri(kind: PluginKind, uri: string): PluginEntry | undefined;
 }
 
 export interface DiscoverOptions {
   /** Directory whose node_modules (and its parents') are scanned; default the working directory. */
   cwd?: string;
   /**
-   * Explicit configuration: `kind -> scheme or name -> module`; beats discovery. A module is an
+   * Explicit configuration: `kind -> scheme, host pattern or name -> module`; an entry replaces
+   * what discovery found for the same key. A module is an
    * absolute path, a `./`-relative path (from `cwd`), a `file:` URL, `package/sub/path.js`, or a
-   * bare package name (which picks what that package declares for the kind and scheme).
+   * bare package name (which picks what that package declares for the kind and key).
    * Merged over `ORRERY_PLUGINS` (same shape, JSON); this option wins.
    */
   explicit?: ExplicitConfig;

@@ -14,7 +14,22 @@ const HINTS: ReadonlyArray<{ schemes: readonly string[]; kinds: readonly PluginK
   { schemes: ['file'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-local' },
 ];
 
+/** Well-known hosts served by a package for one scheme (the host-pattern claims of that package). */
+const HOST_HINTS: ReadonlyArray<{ scheme: string; domains: readonly string[]; kinds: readonly PluginKind[]; packageName: string }> = [
+  {
+    scheme: 'https',
+    domains: ['blob.core.windows.net', 'blob.core.chinacloudapi.cn', 'blob.core.usgovcloudapi.net'],
+    kinds: ['artifactRepository'],
+    packageName: '@orrery/plugin-azure-blob',
+  },
+];
+
 /** The package that would serve `scheme` for `kind`, if it is a well-known one. */
 export function packageForScheme(kind: PluginKind, scheme: string): string | undefined {
   return HINTS.find((h) => h.kinds.includes(kind) && h.schemes.includes(scheme))?.packageName;
+}
+
+/** The package that would serve a URI of `scheme` on `host` (lower case) for `kind`, if it is a well-known host. */
+export function packageForUri(kind: PluginKind, scheme: string, host: string): string | undefined {
+  return HOST_HINTS.find((h) => h.kinds.includes(kind) && h.scheme === scheme && h.domains.some((d) => host.endsWith(`.${d}`)))?.packageName;
 }

@@ -3,6 +3,7 @@ import { RUN_STATUSES, VIEW_TYPES } from '../entities/tracking.js';
 import type { ExperimentTag } from '../entities/tracking.js';
 import type { LogBatchInput } from '../contracts/tracking-store.js';
 import { errors } from '../errors/orrery-error.js';
+import { redactUri, uriSecrets } from '../logging/uri-redaction.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -98,6 +99,55 @@ export function validateExperimentName(name: unknown): asserts name is string {
       `The experiment name ${quote(name)} is too long: at most ${LIMITS.maxExperimentNameLength} characters are allowed.`,
     );
   }
+}
+
+/** Where each artifact plugin reads credentials from, for the message refusing them in a URI. */
+const CREDENTIAL_SOURCES: Record<string, string> = {
+  ftp: 'the FTP plugin reads ORRERY_FTP_USER and ORRERY_FTP_PASSWORD',
+  sftp: 'the SFTP plugin reads a key from ORRERY_SFTP_KEY_PATH or the SSH agent (SSH_AUTH_SOCK), or a password from ORRERY_SFTP_PASSWORD',
+  azure:
+    'the Azure Blob plugin reads AZURE_STORAGE_CONNECTION_STRING (a SAS goes in it as SharedAccessSignature=...) or AZURE_STORAGE_ACCESS_KEY',
+};
+
+function credentialSourceFor(uri: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 'ftp' || scheme === 'ftps') return CREDENTIAL_SOURCES.ftp!;
+  if (scheme === 'sftp') return CREDENTIAL_SOURCES.sftp!;
+  if (scheme === 'wasbs' || (scheme === 'https' && /^https:\/\/[^/?#]*\.blob\./i.test(uri))) return CREDENTIAL_SOURCES.azure!;
+  return `the artifact plugin serving ${scheme === undefined ? 'this location' : `'${scheme}:' URIs`} reads its credentials from the environment (see docs/artifacts.md)`;
+}
+
+/**
+ * Refuses an artifact URI that carries a credential (a password in its user info, or a query
+ * parameter such as a SAS `sig`, a token or a key), for URIs that users get to see: an
+ * experiment's artifact location is returned by get-experiment and copied into every run's
+ * artifact_uri, so a password in it would reach everyone who can read the experiment. A user name
+ * alone is allowed. The message shows the URI masked and says where the credential goes instead.
+ *
+ * @param field how the caller names the value (`artifact_location`, `--default-artifact-root`).
+ * @param advice appended to the message, for the caller's own alternative.
+ */
+export function validateArtifactUriWithoutSecret(field: string, uri: string, advice?: string): void {
+  const secrets = uriSecrets(uri);
+  if (secrets.length === 0) return;
+  throw errors.invalidParameter(
+    `Invalid ${field} ${quote(redactUri(uri), 200)}: it carries a credential (${secrets.join(', ')}), ` +
+      "and artifact locations are shown to everyone who can read an experiment or its runs (each run's artifact_uri starts with one). " +
+      `Give the URI without it and set the credential in the environment of the processes that read and write the artifacts: ${credentialSourceFor(uri)}.` +
+      (advice === undefined ? '' : ` ${advice}`),
+  );
+}
+
+/**
+ * An experiment's `artifact_location` as given to create-experiment: absent, or a string that
+ * carries no credential (see `validateArtifactUriWithoutSecret`).
+ */
+export function validateArtifactLocation(location: unknown): asserts location is string | undefined {
+  if (location === undefined) return;
+  if (typeof location !== 'string') {
+    throw errors.invalidParameter(`Invalid artifact_location ${String(location)}: it must be a string.`);
+  }
+  validateArtifactUriWithoutSecret('artifact_location', location);
 }
 
 export function validateRunStatus(status: unknown): asserts status is RunStatus {

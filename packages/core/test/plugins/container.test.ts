@@ -86,4 +86,12 @@ describe('createOrreryContainer', () => {
     await disposeContainer(c);
     expect(closed()).toEqual(['tracking:box://ok']);
   });
+
+  it('refuses a default artifact root carrying a password before opening anything, showing it masked', async () => {
+    const failure = createOrreryContainer({ cwd: tmp.dir, env: {}, trackingUri: 'box://main', defaultArtifactRoot: 'ftp://u:pw1@host/root' });
+    await expect(failure).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(failure).rejects.toThrow(/^Invalid defaultArtifactRoot 'ftp:\/\/u:\*\*\*@host\/root'/);
+    await expect(failure).rejects.not.toThrow(/pw1/);
+    expect(closed()).toEqual([]);
+  });
 });

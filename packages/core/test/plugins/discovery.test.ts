@@ -56,6 +56,7 @@ describe('discovery', () => {
       {
         kind: 'runContextProvider',
         schemes: [],
+        hostPatterns: [],
         name: 'acme',
         packageName: '@acme/orrery-git',
         packageVersion: '1.0.0',
@@ -66,6 +67,7 @@ describe('discovery', () => {
       {
         kind: 'artifactRepository',
         schemes: ['toy', 'toys'],
+        hostPatterns: [],
         packageName: 'orrery-plugin-toy',
         packageVersion: '2.3.4',
         modulePath: path.join('node_modules', 'orrery-plugin-toy', 'repo.js'),

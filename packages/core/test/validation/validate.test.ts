@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   LIMITS,
   isOrreryError,
+  validateArtifactLocation,
+  validateArtifactUriWithoutSecret,
   validateEntityKey,
   validateLogBatch,
   validateMaxResults,
@@ -128,5 +130,35 @@ describe('enumerations and paging sizes', () => {
     for (const bad of [-1, 0, 1.5, 50001]) {
       expect(codeOf(() => validateMaxResults(bad, LIMITS.searchRuns))).toBe('INVALID_PARAMETER_VALUE');
     }
+  });
+});
+
+describe('artifact locations carrying credentials', () => {
+  it.each([
+    ['ftp://u:pw1@host/p', /'ftp:\/\/u:\*\*\*@host\/p'.*ORRERY_FTP_PASSWORD/],
+    ['ftps://u:pw1@host/p', /ORRERY_FTP_USER and ORRERY_FTP_PASSWORD/],
+    ['sftp://me:pw1@host/data', /ORRERY_SFTP_PASSWORD/],
+    ['https://acct.blob.core.windows.net/c/p?sv=1&sig=pw1', /parameter 'sig'.*AZURE_STORAGE_CONNECTION_STRING.*AZURE_STORAGE_ACCESS_KEY/],
+    ['wasbs://c:pw1@acct.blob.core.windows.net/p', /AZURE_STORAGE_CONNECTION_STRING/],
+    ['s3://bucket/p?token=pw1', /'s3:' URIs reads its credentials from the environment/],
+  ])('refuses %s naming the field, masked, with where the credential goes', (uri, says) => {
+    expect(codeOf(() => validateArtifactLocation(uri))).toBe('INVALID_PARAMETER_VALUE');
+    const message = messageOf(() => validateArtifactLocation(uri));
+    expect(message).toMatch(/^Invalid artifact_location '/);
+    expect(message).toMatch(says);
+    expect(message).not.toContain('pw1');
+  });
+
+  it('accepts no location, a user name alone, and URIs without credentials; refuses a non-string', () => {
+    for (const location of [undefined, 'ftp://u@host/p', 'sftp://me@host/data', 'wasbs://c@acct.blob.core.windows.net/p', 's3://b/p', '']) {
+      expect(codeOf(() => validateArtifactLocation(location))).toBeUndefined();
+    }
+    expect(messageOf(() => validateArtifactLocation(42))).toContain('artifact_location');
+  });
+
+  it("names the caller's field and appends its advice", () => {
+    const message = messageOf(() => validateArtifactUriWithoutSecret('--default-artifact-root', 'ftp://u:pw1@h/p', 'Or proxy it.'));
+    expect(message).toMatch(/^Invalid --default-artifact-root 'ftp:\/\/u:\*\*\*@h\/p'/);
+    expect(message.endsWith(' Or proxy it.')).toBe(true);
   });
 });

@@ -27,6 +27,7 @@ import {
 } from '../wire/tracking-wire.js';
 import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestReader } from '../wire/request-reader.js';
 import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
+import { type StreamedJson, wholeMetricHistoryJson } from './streamed-json.js';
 import {
   Empty,
   Experiment,
@@ -73,7 +74,7 @@ export interface TrackingRoute {
   request: JsonSchema;
   /** The response message; responses are serialized with it. */
   response: JsonSchema;
-  handle(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>>;
+  handle(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown> | StreamedJson>;
 }
 
 /** The `mlflow.log-model.history` tag: a JSON list of every model logged to the run. */
@@ -126,7 +127,7 @@ function viewType(request: RequestReader, field: string): ViewType | undefined {
   return request.enumName(field, VIEW_TYPE_VALUES) as ViewType | undefined;
 }
 
-/** Every page of a metric's history, for clients that do not page (MLflow 2.x returns it whole). */
+/** Every page of a metric's history, collected (get-history-bulk sorts each run's whole history). */
 async function wholeMetricHistory(store: TrackingStore, runId: string, key: string): Promise<Metric[]> {
   const all: Metric[] = [];
   let pageToken: string | undefined;
@@ -589,11 +590,7 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
       const maxResults = request.integer('max_results', { min: 1, max: limit, rule: `Hint: max_results must be between 1 and ${limit}.` });
       const pageToken = request.string('page_token');
       const response: Record<string, unknown> = {};
-      if (maxResults === undefined && !pageToken) {
-        const all = await wholeMetricHistory(store, runId, metricKey);
-        if (all.length > 0) response.metrics = all.map(metricToWire);
-        return response;
-      }
+      if (maxResults === undefined && !pageToken) return wholeMetricHistoryJson(store, runId, metricKey);
       const page = await store.getMetricHistory(runId, metricKey, {
         ...(maxResults !== undefined ? { maxResults } : {}),
         ...(pageToken ? { pageToken } : {}),

@@ -57,6 +57,36 @@ export function experimentConformance(options: TrackingStoreConformanceOptions):
       expect((await h.store.getExperiment(id)).artifactLocation).toBe('s3://bucket/somewhere/else');
     });
 
+    it('refuses an artifact location carrying a password or a SAS signature, shown masked, and creates nothing', async () => {
+      const cases = [
+        { location: 'ftp://u:secret@host/p', masked: 'ftp://u:***@host/p', credentialFrom: 'ORRERY_FTP_PASSWORD' },
+        { location: 'sftp://me:secret@host/data', masked: 'sftp://me:***@host/data', credentialFrom: 'ORRERY_SFTP_PASSWORD' },
+        {
+          location: 'https://acct.blob.core.windows.net/artifacts/p?sv=2022-11-02&sp=rwdl&sig=secret',
+          masked: 'https://acct.blob.core.windows.net/artifacts/p?sv=2022-11-02&sp=rwdl&sig=***',
+          credentialFrom: 'AZURE_STORAGE_CONNECTION_STRING',
+        },
+      ];
+      for (const { location, masked, credentialFrom } of cases) {
+        const name = uniqueExperimentName('secretloc');
+        const error = await expectOrreryError(h.store.createExperiment({ name, artifactLocation: location }), 'INVALID_PARAMETER_VALUE');
+        expect(error.message).not.toContain('secret');
+        expect(error.message).toContain('artifact_location');
+        expect(error.message).toContain(masked);
+        expect(error.message).toContain(credentialFrom);
+        expect(await h.store.getExperimentByName(name)).toBeNull();
+      }
+      const page = await h.store.searchExperiments({ viewType: 'ALL' });
+      expect(page.items.map((e) => e.experimentId)).toEqual(['0']);
+    });
+
+    it('keeps an artifact location with a user name but no password, and derives run URIs from it', async () => {
+      const id = await h.store.createExperiment({ name: uniqueExperimentName('userloc'), artifactLocation: 'ftp://u@host/p' });
+      expect((await h.store.getExperiment(id)).artifactLocation).toBe('ftp://u@host/p');
+      const run = await h.store.createRun({ experimentId: id });
+      expect(run.info.artifactUri).toBe(`ftp://u@host/p/${run.info.runId}/artifacts`);
+    });
+
     it('gives each experiment its own id', async () => {
       const ids = await Promise.all([1, 2, 3].map(() => createExperiment(h.store)));
       expect(new Set(ids).size).toBe(3);
