@@ -165,7 +165,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'key/value statistics for search estimates',
     statements: keyValueStatistics,
   },
+  {
+    version: 5,
+    name: 'metrics history without a primary-key index',
+    statements: metricsWithoutIdIndex,
+  },
 ];
+
+/**
+ * Migration 5: on PostgreSQL the metrics history keeps its surrogate `id` (generated, so unique;
+ * history pages use it as the last tiebreak) but loses the primary-key index on it. Nothing looks
+ * a row up by id, and that index was a quarter of the cost of appending a log-batch (measured:
+ * 472k rows inserted in 2.4-2.8 s with it, 1.7-2.2 s without). SQLite's integer primary key is
+ * the rowid itself and costs nothing: nothing to do there.
+ */
+function metricsWithoutIdIndex(d: Dialect): string[] {
+  return d === 'sqlite' ? [] : ['ALTER TABLE metrics DROP CONSTRAINT metrics_pkey'];
+}
 
 /**
  * Migration 4: on PostgreSQL, multivariate most-common-value statistics on `(key, value)` of params

@@ -127,13 +127,77 @@ const metricTuples = byDialect({
 });
 type MetricTuple = [string, string, number, number, number];
 
-/** One row of a history page (the key is the one asked for). */
-interface HistoryTuple {
+/** History order, which is also the keyset of its pages: (step, timestamp, is_nan, value, id). */
+const HISTORY_KEYS: SortKey[] = ['step', 'timestamp', 'is_nan', 'value', 'id'].map((c) => ({ expr: trustedSql(c), ascending: true }));
+type HistoryCursor = [number, number, number, number, number];
+
+/** One row of a history page as the SQLite driver returns it (the key is the one asked for). */
+interface HistoryRow {
   value: number;
   timestamp: number;
   step: number;
   is_nan: number;
   id: number;
+}
+
+/** `[value, timestamp, step, is_nan, id]`; PostgreSQL's JSON writes ±Infinity as a string. */
+type HistoryTuple = [number | string, number, number, number, number];
+
+/**
+ * One page of history, decoded only when asked: the cursor of a row can be read without decoding
+ * the page (for a JSON page, by parsing just that tuple), so the next page can be requested first.
+ */
+class HistoryPage {
+  private tuples: HistoryTuple[] | undefined;
+
+  private constructor(
+    readonly count: number,
+    private readonly json: string | null,
+    rows: HistoryTuple[] | undefined,
+  ) {
+    this.tuples = rows;
+  }
+
+  static fromRows(rows: readonly HistoryRow[]): HistoryPage {
+    return new HistoryPage(rows.length, null, rows.map((r) => [r.value, r.timestamp, r.step, r.is_nan, r.id]));
+  }
+
+  static fromJson(json: string | null): HistoryPage {
+    if (json === null) return new HistoryPage(0, null, []);
+    // json_agg writes `[[...], [...], ...]`; counting the inner arrays' openings counts the rows.
+    let count = 0;
+    for (let at = json.indexOf('[', 1); at >= 0; at = json.indexOf('[', at + 1)) count++;
+    return new HistoryPage(count, json, undefined);
+  }
+
+  /** The keyset cursor of row `index` (0-based). */
+  cursorAt(index: number): HistoryCursor {
+    const tuple = index === this.count - 1 && !this.tuples && this.json ? lastJsonTuple(this.json) : this.decoded()[index]!;
+    const [value, timestamp, step, isNan, id] = tuple;
+    return [step, timestamp, isNan, typeof value === 'string' ? parseExactDouble(value) : value, id];
+  }
+
+  /** The first `limit` rows as metrics named `key`. */
+  metrics(key: string, limit: number): Metric[] {
+    const tuples = this.decoded();
+    const count = Math.min(tuples.length, limit);
+    const items: Metric[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const [value, timestamp, step, isNan] = tuples[i]!;
+      items[i] = toMetric({ key, value: typeof value === 'string' ? parseExactDouble(value) : value, timestamp, step, is_nan: isNan });
+    }
+    return items;
+  }
+
+  private decoded(): HistoryTuple[] {
+    this.tuples ??= this.json === null ? [] : (JSON.parse(this.json) as HistoryTuple[]);
+    return this.tuples;
+  }
+}
+
+/** The last `[...]` tuple of a JSON array of tuples (none of whose values contain brackets). */
+function lastJsonTuple(json: string): HistoryTuple {
+  return JSON.parse(json.slice(json.lastIndexOf('['), json.lastIndexOf(']'))) as HistoryTuple;
 }
 
 /** Reads a double printed by `metricTuples` (SQLite prints infinities as `Inf`, PostgreSQL as `Infinity`). */
@@ -599,66 +663,64 @@ export class SqlTrackingStore implements TrackingStore {
     validateEntityKey('metric', metricKey);
     const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistory);
     await this.requireRun(this.db, runId);
-    const keys: SortKey[] = ['step', 'timestamp', 'is_nan', 'value', 'id'].map((c) => ({
-      expr: trustedSql(c),
-      ascending: true,
-    }));
     const fingerprint = queryFingerprint(['history', runId, metricKey]);
-    const cursor = input.pageToken ? readKeysetToken(input.pageToken, fingerprint, keys.length) : undefined;
-    // The redundant `step >=` bound lets the index range-scan from the cursor on.
-    const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(keys, cursor)}` : sql`1 = 1`;
-    // PostgreSQL fast path: an upper step bound, so a page reads about one page of rows however
-    // long the history is. The planner misjudges how many rows one (run, key) has in a large
-    // table and would otherwise sort the whole rest of the history for every page. The bound is
-    // the step of the (maxResults + 1)-th observation after the cursor's step: every row of the
-    // page, which also includes the cursor step's remaining rows, has a step at or below it.
+    const cursor = input.pageToken ? (readKeysetToken(input.pageToken, fingerprint, HISTORY_KEYS.length) as HistoryCursor) : undefined;
+    const page = await this.readHistoryPage(runId, metricKey, cursor, maxResults + 1);
+    const items = page.metrics(metricKey, maxResults);
+    const last = page.count > maxResults ? page.cursorAt(maxResults - 1) : undefined;
+    return last ? { items, nextPageToken: makeKeysetToken(fingerprint, last) } : { items };
+  }
+
+  /**
+   * The whole history, page after page, for callers that want all of it (the server's unpaged
+   * get-history). The next page is asked for as soon as the current one has arrived, before it is
+   * decoded, so the database reads page n + 1 while this process decodes and the caller writes
+   * page n. Memory holds about two pages.
+   */
+  async *streamMetricHistory(runId: string, metricKey: string): AsyncGenerator<Metric[]> {
+    validateEntityKey('metric', metricKey);
+    await this.requireRun(this.db, runId);
+    const size = LIMITS.metricHistory.maxResults;
+    let pending: Promise<HistoryPage> | undefined = this.readHistoryPage(runId, metricKey, undefined, size);
+    while (pending) {
+      const page: HistoryPage = await pending;
+      pending = page.count === size ? this.readHistoryPage(runId, metricKey, page.cursorAt(size - 1), size) : undefined;
+      // If the consumer stops early, nobody awaits the read in flight: keep its failure quiet.
+      pending?.catch(() => undefined);
+      if (page.count > 0) yield page.metrics(metricKey, size);
+    }
+  }
+
+  /**
+   * Up to `limit` observations after `cursor`, in history order. The redundant `step >=` bound
+   * lets the index range-scan from the cursor on. PostgreSQL gets an upper step bound as well, so
+   * a page reads about one page of rows however long the history is: the planner misjudges how
+   * many rows one (run, key) has in a large table and would otherwise sort the whole rest of the
+   * history for every page. The bound is the step of the `limit`-th observation after the cursor's
+   * step: every row of the page, which also includes the cursor step's remaining rows, has a step
+   * at or below it.
+   */
+  private async readHistoryPage(runId: string, metricKey: string, cursor: HistoryCursor | undefined, limit: number): Promise<HistoryPage> {
+    const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(HISTORY_KEYS, cursor)}` : sql`1 = 1`;
     const upperStep = byDialect({
       sqlite: sql``,
       postgres: sql` AND step <= COALESCE((SELECT b.step FROM metrics b WHERE b.run_uuid = ${runId} AND b.key = ${metricKey}${
         cursor ? sql` AND b.step > ${cursor[0]}` : sql``
-      } ORDER BY b.step OFFSET ${maxResults} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
+      } ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
     });
     const page = sql`SELECT value, timestamp, step, is_nan, id FROM metrics
           WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}${upperStep}
-          ORDER BY step, timestamp, is_nan, value, id LIMIT ${maxResults + 1}`;
-    const rows = this.db.dialect === 'postgres' ? await this.historyPageAsJson(page) : await this.db.all<HistoryTuple>(page);
-    const count = Math.min(rows.length, maxResults);
-    const items: Metric[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const row = rows[i]!;
-      items[i] = toMetric({ key: metricKey, value: row.value, timestamp: row.timestamp, step: row.step, is_nan: row.is_nan });
-    }
-    const last = rows[count - 1];
-    return rows.length > maxResults && last
-      ? {
-          items,
-          nextPageToken: makeKeysetToken(fingerprint, [last.step, last.timestamp, last.is_nan, Number(last.value), last.id]),
-        }
-      : { items };
-  }
-
-  /**
-   * PostgreSQL: one history page as a single JSON array. node-postgres parses rows one field at a
-   * time in JavaScript, which was most of the time of reading a long history (1M points: 3.2 s as
-   * rows against 2.1 s as JSON, on a loaded machine); JSON.parse does the same work natively.
-   * Doubles stay exact: the executor's sessions print them in shortest exact form
-   * (extra_float_digits), and ±Infinity arrives as a string.
-   */
-  private async historyPageAsJson(page: SqlFragment): Promise<HistoryTuple[]> {
+          ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`;
+    if (this.db.dialect !== 'postgres') return HistoryPage.fromRows(await this.db.all<HistoryRow>(page));
+    // node-postgres decodes rows one field at a time in JavaScript, which was most of the time of
+    // reading a long history (1M points: 3.2 s as rows against 2.1 s as JSON, on a loaded
+    // machine); as one JSON array per page, JSON.parse does that work natively. Doubles stay
+    // exact: the executor's sessions print them in shortest exact form (extra_float_digits).
     const row = await this.db.get<{ page: string | null }>(
-      sql`SELECT CAST(json_agg(json_build_array(h.value, h.timestamp, h.step, h.is_nan, h.id)
-                  ORDER BY h.step, h.timestamp, h.is_nan, h.value, h.id) AS TEXT) AS page
+      sql`SELECT CAST(json_agg(json_build_array(h.value, h.timestamp, h.step, h.is_nan, h.id)) AS TEXT) AS page
           FROM (${page}) h`,
     );
-    if (!row?.page) return [];
-    const tuples = JSON.parse(row.page) as [number | string, number, number, number, number][];
-    return tuples.map(([value, timestamp, step, isNan, id]) => ({
-      value: typeof value === 'string' ? parseExactDouble(value) : value,
-      timestamp,
-      step,
-      is_nan: isNan,
-      id,
-    }));
+    return HistoryPage.fromJson(row?.page ?? null);
   }
 
   async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {

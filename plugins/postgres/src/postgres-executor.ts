@@ -202,11 +202,20 @@ export class PostgresSession implements SqlExecutor {
    * only plain appends such as metric history take it). Runs inside the caller's transaction.
    */
   private async copyRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    // A batch repeats a few strings (its run id, its metric keys) on every row: escape each once.
+    const escaped = new Map<string, string>();
     let text = '';
     for (const row of rows) {
       for (let c = 0; c < columns.length; c++) {
         if (c > 0) text += '\t';
-        text += copyField(row[c]);
+        const value = row[c];
+        if (typeof value === 'string') {
+          let field = escaped.get(value);
+          if (field === undefined) escaped.set(value, (field = copyField(value)));
+          text += field;
+        } else {
+          text += copyField(value);
+        }
       }
       text += '\n';
     }

@@ -160,6 +160,14 @@ export interface TrackingStore {
   /** Pages through every observation of one metric, ordered by step, then timestamp, then value. */
   getMetricHistory(runId: string, metricKey: string, input?: MetricHistoryInput): Promise<Page<Metric>>;
   /**
+   * Optional: every observation of one metric, in `getMetricHistory`'s order, as consecutive
+   * non-empty batches. Stores implement it when they can read ahead (fetch the next batch while
+   * the caller handles this one); callers use `readWholeMetricHistory`, which falls back to paging
+   * `getMetricHistory`. A missing run or an invalid key rejects the first `next()` with the same
+   * errors as `getMetricHistory`.
+   */
+  streamMetricHistory?(runId: string, metricKey: string): AsyncIterable<Metric[]>;
+  /**
    * Sampled history for charts: per run, at most `maxResults` points whose steps are spread evenly
    * over the requested range; the first and last step in range are always included. Ordered by run
    * id, then step, then timestamp.
@@ -168,4 +176,21 @@ export interface TrackingStore {
 
   /** Releases connections and files. The store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/**
+ * Every observation of one metric, in history order, as batches: the store's own
+ * `streamMetricHistory` when it has one, else `getMetricHistory` page after page.
+ */
+export async function* readWholeMetricHistory(store: TrackingStore, runId: string, metricKey: string): AsyncGenerator<Metric[]> {
+  if (store.streamMetricHistory) {
+    yield* store.streamMetricHistory(runId, metricKey);
+    return;
+  }
+  let pageToken: string | undefined;
+  do {
+    const page = await store.getMetricHistory(runId, metricKey, pageToken === undefined ? {} : { pageToken });
+    if (page.items.length > 0) yield page.items;
+    pageToken = page.nextPageToken || undefined;
+  } while (pageToken !== undefined);
 }

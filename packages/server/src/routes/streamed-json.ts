@@ -1,5 +1,6 @@
-import type { Metric, Page, TrackingStore } from '@orrery/core';
-import { metricToWire } from '../wire/tracking-wire.js';
+import type { Metric, TrackingStore } from '@orrery/core';
+import { readWholeMetricHistory } from '@orrery/core';
+import { wireDouble } from '../wire/tracking-wire.js';
 
 /**
  * A response body written piece by piece instead of built whole: the route answers with this, and
@@ -15,40 +16,45 @@ export class StreamedJson {
 
 /**
  * get-metric-history without paging (what MLflow 2.x clients ask for): the whole history as one
- * `{"metrics":[...]}` body, read page by page from the store. The next page is requested as soon
- * as the current one has arrived, so the database reads it while this page is serialized and sent;
- * memory holds about two pages whatever the history's length.
+ * `{"metrics":[...]}` body, written batch by batch as the store delivers them (stores that read
+ * ahead fetch the next batch while this one is written). The first batch is awaited before
+ * anything is sent, so a missing run or a bad key still gets an MLflow error body.
  */
 export async function wholeMetricHistoryJson(store: TrackingStore, runId: string, metricKey: string): Promise<Record<string, unknown> | StreamedJson> {
-  const first = await store.getMetricHistory(runId, metricKey);
-  if (first.items.length === 0) return {};
-  if (!first.nextPageToken) return { metrics: first.items.map(metricToWire) };
-  return new StreamedJson(historyChunks(store, runId, metricKey, first.items, first.nextPageToken));
+  const batches = readWholeMetricHistory(store, runId, metricKey);
+  const first = await batches.next();
+  if (first.done) return {};
+  return new StreamedJson(historyChunks(first.value, batches));
 }
 
-async function* historyChunks(
-  store: TrackingStore,
-  runId: string,
-  metricKey: string,
-  firstItems: Metric[],
-  firstToken: string,
-): AsyncGenerator<string> {
-  let items: Metric[] = firstItems;
-  let token: string | undefined = firstToken;
-  let separator = '{"metrics":[';
-  for (;;) {
-    const next: Promise<Page<Metric>> | undefined = token ? store.getMetricHistory(runId, metricKey, { pageToken: token }) : undefined;
-    // If the client goes away while this page is written, nobody awaits `next`: keep its failure
-    // from becoming an unhandled rejection (the awaited path below still sees it).
-    next?.catch(() => undefined);
-    const json = JSON.stringify(items.map(metricToWire));
-    yield separator + json.slice(1, -1);
-    separator = ',';
-    if (!next) break;
-    const page: Page<Metric> = await next;
-    items = page.items;
-    token = page.nextPageToken || undefined;
-    if (items.length === 0) break;
+async function* historyChunks(first: Metric[], rest: AsyncGenerator<Metric[]>): AsyncGenerator<string> {
+  try {
+    yield metricsJson(first, '{"metrics":[');
+    for await (const batch of rest) yield metricsJson(batch, ',');
+    yield ']}';
+  } finally {
+    // The client may leave mid-way: end the store's read (and its read-ahead) with the response.
+    await rest.return(undefined);
   }
-  yield ']}';
+}
+
+/**
+ * `items` as the members of MLflow's metrics list, preceded by `separator`: the text
+ * `JSON.stringify(items.map(metricToWire))` has between its brackets, written without building
+ * the wire objects (for a million points those objects cost more than the text).
+ */
+function metricsJson(items: readonly Metric[], separator: string): string {
+  let out = '';
+  let lastKey: string | undefined;
+  let keyJson = '';
+  for (let i = 0; i < items.length; i++) {
+    const m = items[i]!;
+    if (m.key !== lastKey) {
+      lastKey = m.key;
+      keyJson = JSON.stringify(m.key);
+    }
+    const value = Number.isFinite(m.value) ? String(m.value) : JSON.stringify(wireDouble(m.value));
+    out += `${i === 0 ? separator : ','}{"key":${keyJson},"value":${value},"timestamp":${m.timestamp},"step":${m.step}}`;
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ import {
   normalizeArtifactPath,
   type ArtifactRepository,
   type DatasetInput,
+  readWholeMetricHistory,
   type Metric,
   type RunStatus,
   type RunTag,
@@ -127,15 +128,10 @@ function viewType(request: RequestReader, field: string): ViewType | undefined {
   return request.enumName(field, VIEW_TYPE_VALUES) as ViewType | undefined;
 }
 
-/** Every page of a metric's history, collected (get-history-bulk sorts each run's whole history). */
+/** Every observation of a metric, collected (get-history-bulk sorts each run's whole history). */
 async function wholeMetricHistory(store: TrackingStore, runId: string, key: string): Promise<Metric[]> {
   const all: Metric[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await store.getMetricHistory(runId, key, pageToken === undefined ? {} : { pageToken });
-    all.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== undefined && pageToken !== '');
+  for await (const batch of readWholeMetricHistory(store, runId, key)) all.push(...batch);
   return all;
 }
 

@@ -56,6 +56,11 @@ export interface StartedPureFtpd extends StartedTestService {
 export interface StartPureFtpdOptions {
   /** Also accept explicit TLS (AUTH TLS) with a self-signed certificate for 127.0.0.1. */
   tls?: boolean;
+  /**
+   * Caps each session's upload rate, in KiB/s (pure-ftpd `-T <up>:`), so a fault test can act in
+   * the middle of an upload however fast the machine moves bytes.
+   */
+  uploadKibPerSecond?: number;
 }
 
 /** Why pure-ftpd cannot be started here, or undefined when it can. */
@@ -156,6 +161,12 @@ export async function startPureFtpd(options: StartPureFtpdOptions = {}): Promise
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
     ]);
     extraArgs.push('-Y', '1', '-2', `${caFile},${keyFile}`);
+  }
+  if (options.uploadKibPerSecond !== undefined) {
+    if (!Number.isInteger(options.uploadKibPerSecond) || options.uploadKibPerSecond < 1) {
+      throw new Error(`uploadKibPerSecond must be a whole number of KiB/s, 1 or more, not ${options.uploadKibPerSecond}`);
+    }
+    extraArgs.push('-T', `${options.uploadKibPerSecond}:`);
   }
 
   const port = await freePort();

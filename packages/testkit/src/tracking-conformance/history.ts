@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunMetric } from '@orrery/core';
+import type { Metric, RunMetric } from '@orrery/core';
+import { LIMITS, readWholeMetricHistory } from '@orrery/core';
 import {
   BASE_TIME,
   createExperiment,
@@ -105,6 +106,60 @@ export function historyConformance(options: TrackingStoreConformanceOptions): vo
       );
       for (const maxResults of [0, -5, 2501]) {
         await expectOrreryError(call({ maxResults }), 'INVALID_PARAMETER_VALUE');
+      }
+    });
+  });
+
+  describe('whole metric history (readWholeMetricHistory, the store\'s streamMetricHistory if any)', () => {
+    const h = freshStorePerTest(options);
+
+    it('yields every observation once, in history order, across more than one page', async () => {
+      const experimentId = await createExperiment(h.store, 'whole-history');
+      const run = await h.store.createRun({ experimentId, startTime: BASE_TIME });
+      // More than one page of the API's maximum, with repeated steps that differ by timestamp,
+      // a NaN and infinities; logged in an order that is not the history's order.
+      const total = LIMITS.metricHistory.maxResults + 250;
+      const logged: Metric[] = Array.from({ length: total }, (_, i) => ({
+        key: 'loss',
+        value: i === 3 ? Number.NaN : i === 4 ? Infinity : i === 5 ? -Infinity : i / 7,
+        timestamp: BASE_TIME + (i % 3),
+        step: Math.floor(i / 2),
+      }));
+      const shuffled = [...logged].reverse();
+      for (let at = 0; at < shuffled.length; at += 1000) {
+        await h.store.logBatch(run.info.runId, { metrics: shuffled.slice(at, at + 1000) });
+      }
+      const batches: Metric[][] = [];
+      for await (const batch of readWholeMetricHistory(h.store, run.info.runId, 'loss')) batches.push(batch);
+      expect(batches.length).toBeGreaterThan(1);
+      for (const batch of batches) expect(batch.length).toBeGreaterThan(0);
+      const paged: Metric[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await h.store.getMetricHistory(run.info.runId, 'loss', { maxResults: 10_000, ...(pageToken ? { pageToken } : {}) });
+        paged.push(...page.items);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      const whole = batches.flat();
+      expect(whole).toHaveLength(total);
+      expect(whole).toEqual(paged);
+      const byOrder = [...logged].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+      expect(whole.map((m) => [m.step, m.timestamp])).toEqual(byOrder.map((m) => [m.step, m.timestamp]));
+    });
+
+    it('refuses a missing run and stops early without error', async () => {
+      await expectOrreryError(
+        (async () => {
+          for await (const batch of readWholeMetricHistory(h.store, 'f'.repeat(32), 'loss')) void batch;
+        })(),
+        'RESOURCE_DOES_NOT_EXIST',
+      );
+      const experimentId = await createExperiment(h.store, 'early-stop');
+      const run = await h.store.createRun({ experimentId, startTime: BASE_TIME });
+      await h.store.logBatch(run.info.runId, { metrics: [{ key: 'm', value: 1, timestamp: BASE_TIME, step: 0 }] });
+      for await (const batch of readWholeMetricHistory(h.store, run.info.runId, 'm')) {
+        expect(batch).toEqual([{ key: 'm', value: 1, timestamp: BASE_TIME, step: 0 }]);
+        break;
       }
     });
   });
