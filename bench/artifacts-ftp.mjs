@@ -3,8 +3,10 @@
 // starts pure-ftpd from the Debian package on 127.0.0.1 with a temporary root, unless
 // ORRERY_BENCH_FTP_URL names an FTP server, `ftp://user:password@host:port/dir`).
 //
-// Measures, through the plugin (FtpArtifactRepository: pooled connections, temp-name-then-rename
-// uploads, path checks) and through bare basic-ftp used directly:
+// Measures, through the plugin (FtpArtifactRepository: pooled connections, path checks; files
+// under ORRERY_FTP_RENAME_THRESHOLD_MB, default 16, stored with one STOR under their own name,
+// larger ones uploaded to a temporary name and renamed into place: so with the defaults the
+// small files go directly and the large one by rename) and through bare basic-ftp used directly:
 //   - upload and download of one BENCH_FTP_MB (default 1024) MiB file;
 //   - upload and download of BENCH_FTP_FILES (default 10 000) small files of BENCH_FTP_FILE_KB
 //     (default 4) KiB each, in one directory.
@@ -29,9 +31,10 @@ const SMALL_FILES = Number(process.env.BENCH_FTP_FILES ?? 10_000);
 const SMALL_KB = Number(process.env.BENCH_FTP_FILE_KB ?? 4);
 const CONNECTIONS = Number(process.env.ORRERY_FTP_MAX_CONNECTIONS ?? 4);
 const ROUNDS = Number(process.env.BENCH_FTP_ROUNDS ?? 3);
+const RENAME_THRESHOLD_MB = process.env.ORRERY_FTP_RENAME_THRESHOLD_MB ? Number(process.env.ORRERY_FTP_RENAME_THRESHOLD_MB) : undefined;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { FtpArtifactRepository, parseFtpUri } = await import(path.join(root, 'plugins/ftp/dist/index.js'));
+const { DEFAULT_RENAME_THRESHOLD_BYTES, FtpArtifactRepository, parseFtpUri } = await import(path.join(root, 'plugins/ftp/dist/index.js'));
 const { startPureFtpd } = await import(path.join(root, 'packages/testkit/dist/services/ftp-service.js'));
 const { Client } = createRequire(path.join(root, 'plugins/ftp/package.json'))('basic-ftp');
 
@@ -86,7 +89,10 @@ try {
   const smallBytes = SMALL_FILES * SMALL_KB * 1024;
 
   const remoteRoot = location.rootPath;
-  const repo = new FtpArtifactRepository(rootUri, { maxConnections: CONNECTIONS });
+  const repo = new FtpArtifactRepository(rootUri, {
+    maxConnections: CONNECTIONS,
+    ...(RENAME_THRESHOLD_MB !== undefined ? { renameThresholdBytes: Math.round(RENAME_THRESHOLD_MB * MiB) } : {}),
+  });
   const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => bareClient(location)));
   const [bare] = clients;
   await bare.ensureDir(`${remoteRoot}/bare`);
@@ -175,7 +181,7 @@ try {
   console.log(
     `FTP artifacts: ${server ? 'pure-ftpd on 127.0.0.1 (harness-started)' : location.shownUri}; ` +
       `large file ${LARGE_MB} MiB; ${SMALL_FILES} small files of ${SMALL_KB} KiB (${(smallBytes / MiB).toFixed(0)} MiB); ` +
-      `${CONNECTIONS} connections for the small files; best of ${ROUNDS} rounds`,
+      `${CONNECTIONS} connections for the small files; rename threshold ${RENAME_THRESHOLD_MB ?? DEFAULT_RENAME_THRESHOLD_BYTES / MiB} MiB; best of ${ROUNDS} rounds`,
   );
   console.log(`${'case'.padEnd(22)} ${'plugin'.padStart(12)} ${'bare basic-ftp'.padStart(15)} ${'ratio'.padStart(7)}`);
   for (const [label, plugin, bareFigure, unit] of results) {

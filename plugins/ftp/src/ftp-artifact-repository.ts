@@ -24,14 +24,34 @@ import { isFtpReply, isFtpReplyCode, maskSecret, translateFtpError } from './ftp
 import { type FtpLocation, parseFtpUri, remotePathOf } from './ftp-location.js';
 
 /**
- * Uploads go to a temporary name in the destination directory and are renamed into place once
- * complete; listings never show such names. A dropped connection leaves at most a temporary file,
- * which the failed upload removes once a connection works again.
+ * Large uploads go to a temporary name in the destination directory and are renamed into place
+ * once complete; listings never show such names. A dropped connection leaves at most a temporary
+ * file, which the failed upload removes once a connection works again.
  */
 export const FTP_UPLOAD_TEMP_PREFIX = '.orrery-upload-';
 
+/** Default of `renameThresholdBytes`. */
+export const DEFAULT_RENAME_THRESHOLD_BYTES = 16 * 1024 * 1024;
+
 /** Buffer between the FTP data connection and a reader of `readArtifactStream`. */
 const READ_BUFFER_BYTES = 1024 * 1024;
+/** Buffer between the FTP data connection and a local file being downloaded. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Most bytes read at a time from a local file streamed to the server. With Node's default
+ * (64 KiB) a large upload spends much of its time on reads and socket writes; 1 MiB gave about 1.4x
+ * the throughput. A smaller file gets a buffer its own size, since a read stream allocates its
+ * whole buffer for every read.
+ */
+const UPLOAD_READ_CHUNK_BYTES = 1024 * 1024;
+const MIN_UPLOAD_READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * Bodies under this size are held in memory whole, so they can be sent again after a dropped
+ * connection: a stream body is read this far ahead to learn whether it is small, and a local file
+ * this small is read in one go (no more file operations than a read stream takes). Bounded per
+ * upload, so memory stays flat whatever the file size.
+ */
+const IN_MEMORY_UPLOAD_BYTES = 1024 * 1024;
 /** Known-existing directories are remembered up to this many, then forgotten all at once. */
 const MAX_REMEMBERED_DIRECTORIES = 10_000;
 
@@ -44,7 +64,25 @@ export interface FtpArtifactRepositoryOptions {
   timeoutMs?: number;
   /** TLS options for `ftps://`, e.g. `{ ca }` for a server with a private certificate authority. */
   tls?: TlsConnectionOptions;
+  /**
+   * Files of at least this many bytes upload to a temporary name and are renamed into place;
+   * smaller ones are stored under their name directly (two commands fewer per file, but a reader
+   * may see one half-written). 0 sends every file through a temporary name. Default 16 MiB.
+   */
+  renameThresholdBytes?: number;
   logger?: Logger;
+}
+
+/** What an upload sends, opened afresh for each attempt. */
+interface UploadBody {
+  /** The body's bytes for one attempt. */
+  open(): Readable;
+  /** Whether an attempt that lost its connection may run again: the body can still be sent whole. */
+  replayable(): boolean;
+  /** Set once the body itself failed (not the transfer): the upload stops with this error. */
+  readonly failure: { error: unknown } | undefined;
+  /** Lets go of the caller's stream once the upload has settled. */
+  release(): void;
 }
 
 type RemoteKind = 'file' | 'directory';
@@ -58,10 +96,13 @@ type RemoteKind = 'file' | 'directory';
  * - Every artifact path goes through `normalizeArtifactPath`; names a server lists that no
  *   artifact path can address (`..`, a `/`, control characters) are left out of listings, so a
  *   hostile server cannot make a download write outside its destination.
- * - Uploads stream to a temporary name and are renamed over the destination, so a reader sees
- *   the old file or the new one and a failed or dropped upload never leaves a partial file under
- *   the artifact's name. Uploads of local files are retried once after a dropped connection;
- *   a stream body only when none of it had been read yet.
+ * - Files of `renameThresholdBytes` (16 MiB) or more stream to a temporary name and are renamed
+ *   over the destination, so a reader sees the old file or the new one, and a failed upload never
+ *   leaves a partial file under the artifact's name. Smaller files are stored under their name
+ *   directly: the two rename commands would cost as much as the transfer itself. A direct upload
+ *   that finally fails removes what it wrote. Uploads of local files are retried once after a
+ *   dropped connection; so is a stream body that could be sent whole again (a small one, read
+ *   ahead, or one of which nothing past the read-ahead had been asked for).
  * - Directories are created as needed and listed with MLSD where the server has it (sizes
  *   included), else LIST.
  * - Reads stream with bounded buffering; a read that loses its connection resumes where it stopped
@@ -75,11 +116,17 @@ export class FtpArtifactRepository implements ArtifactRepository {
   private readonly pool: FtpConnectionPool;
   private readonly knownDirectories = new Set<string>();
   private readonly logger: Logger | undefined;
+  private readonly renameThresholdBytes: number;
 
   constructor(rootUri: string, options: FtpArtifactRepositoryOptions = {}) {
     this.rootUri = rootUri;
     this.location = parseFtpUri(rootUri, options.env);
     this.logger = options.logger;
+    const threshold = options.renameThresholdBytes ?? DEFAULT_RENAME_THRESHOLD_BYTES;
+    if (!Number.isFinite(threshold) || threshold < 0) {
+      throw errors.invalidParameter(`renameThresholdBytes must be a number of bytes, 0 or more, not ${String(threshold)}.`);
+    }
+    this.renameThresholdBytes = threshold;
     this.pool = new FtpConnectionPool(this.location, {
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -110,7 +157,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
       throw errors.invalidParameter(`Local path '${localFile}' is a directory; use logArtifacts to upload a directory.`);
     }
     const destination = joinArtifactPath(dir, path.basename(localFile));
-    await this.run('upload', destination, () => this.upload(destination, () => createReadStream(localFile), true));
+    await this.run('upload', destination, () => this.uploadLocalFile(destination, localFile));
   }
 
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
@@ -125,9 +172,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
       for (const dir of tree.directories) {
         await this.pool.use(({ client }) => this.ensureDirectory(client, dir), { retry: true });
       }
-      await forEachBounded(tree.files, this.pool.size, (file) =>
-        this.upload(file.artifactPath, () => createReadStream(file.localPath), true),
-      );
+      await forEachBounded(tree.files, this.pool.size, (file) => this.uploadLocalFile(file.artifactPath, file.localPath));
     });
   }
 
@@ -229,7 +274,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
     if (rel === '') {
       throw errors.invalidParameter('Invalid artifact path "": a file cannot be written at the repository root itself.');
     }
-    await this.run('write', rel, () => this.upload(rel, () => body, false));
+    await this.run('write', rel, () => this.uploadStream(rel, body));
   }
 
   async close(): Promise<void> {
@@ -237,51 +282,127 @@ export class FtpArtifactRepository implements ArtifactRepository {
   }
 
   /**
-   * Uploads one file to a temporary name and renames it over `rel`. `openBody` is called once per
-   * attempt; with `replayable` false the same body is reused, so the upload is retried on a fresh
-   * connection only when none of it had been read.
+   * Uploads a local file to `rel`: a small one from memory, read whole first; a larger one
+   * streamed from the file, opened afresh for each attempt.
    */
-  private async upload(rel: string, openBody: () => Readable | AsyncIterable<Uint8Array>, replayable: boolean): Promise<void> {
-    const target = remotePathOf(this.location, rel);
-    let consumed = false;
-    let bodyError: { error: unknown } | undefined;
-    const abandoned: string[] = [];
-    // Errors of the body itself are told apart from errors the transfer injects into this
-    // generator (Readable.from passes a destroy error in through `throw` at the `yield`).
-    const track = async function* (source: Readable | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-      const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
-      try {
-        for (;;) {
-          let step: IteratorResult<Uint8Array | string>;
-          try {
-            step = await iterator.next();
-          } catch (error) {
-            bodyError = { error };
-            throw error;
-          }
-          if (step.done) return;
-          consumed = true;
-          yield typeof step.value === 'string' ? Buffer.from(step.value) : step.value;
-        }
-      } finally {
-        await iterator.return?.();
-      }
+  private async uploadLocalFile(rel: string, localPath: string): Promise<void> {
+    const local = await readLocalFileIfSmall(localPath, Math.min(this.renameThresholdBytes, IN_MEMORY_UPLOAD_BYTES));
+    if (local.bytes !== undefined) {
+      await this.storeDirectly(rel, bufferedBody(local.bytes));
+      return;
+    }
+    const highWaterMark = Math.min(Math.max(local.size, MIN_UPLOAD_READ_CHUNK_BYTES), UPLOAD_READ_CHUNK_BYTES);
+    const body: UploadBody = {
+      open: () => createReadStream(localPath, { highWaterMark }),
+      replayable: () => true,
+      failure: undefined,
+      release: () => {},
     };
+    if (local.size < this.renameThresholdBytes) await this.storeDirectly(rel, body);
+    else await this.storeViaTemporaryName(rel, body);
+  }
+
+  /**
+   * Uploads a stream body to `rel`. Its size is not known beforehand, so up to
+   * `IN_MEMORY_UPLOAD_BYTES` are read first: a body that ends there (and is under the threshold)
+   * is stored directly from memory; a longer one goes through a temporary name. Either way the
+   * body has been read before anything is overwritten, or the old file stays until the rename.
+   */
+  private async uploadStream(rel: string, source: Readable | AsyncIterable<Uint8Array>): Promise<void> {
+    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    let ended = false;
+    const lookahead = Math.min(this.renameThresholdBytes, IN_MEMORY_UPLOAD_BYTES);
+    while (headBytes < lookahead) {
+      const step = await iterator.next();
+      if (step.done) {
+        ended = true;
+        break;
+      }
+      const chunk = asBytes(step.value);
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+    if (ended && headBytes < this.renameThresholdBytes) {
+      await this.storeDirectly(rel, bufferedBody(Buffer.concat(head, headBytes)));
+      return;
+    }
+    await this.storeViaTemporaryName(rel, new StreamUploadBody(source, iterator, head, ended));
+  }
+
+  /**
+   * Stores `body` under `rel` with one STOR, retried once on a fresh connection after a dropped
+   * one. If it finally fails after the server started taking the data, what it wrote is removed.
+   */
+  private async storeDirectly(rel: string, body: UploadBody): Promise<void> {
+    const target = remotePathOf(this.location, rel);
+    // Set once the server accepted a STOR: from then on the file under `rel` may be partial.
+    let wrote = false;
     try {
       await this.pool.use(
         async (lease) => {
+          let started = false;
+          const store = async (): Promise<void> => {
+            await this.ensureDirectory(lease.client, artifactDirname(rel));
+            const source = body.open();
+            // basic-ftp starts reading the source (piping it) only once the server answered the
+            // STOR with 150/125, that is once the file has been created or truncated.
+            source.once('resume', () => (started = wrote = true));
+            try {
+              await transferOrDiscard(lease, () => lease.client.uploadFrom(source, target));
+            } finally {
+              // A source the transfer never read is still open (a local file's descriptor).
+              source.destroy();
+            }
+          };
+          try {
+            await store();
+          } catch (error) {
+            if (started || lease.client.closed || !isFtpReplyCode(error, 550, 553)) throw error;
+            // Refused before any data: a directory of that name, or a directory remembered from
+            // earlier that someone else removed (then make it and go again).
+            if ((await this.kindOf(lease.client, rel)) === 'directory') throw this.directoryInTheWay(rel);
+            if (this.knownDirectories.size === 0) throw error;
+            this.knownDirectories.clear();
+            await store();
+          }
+        },
+        { retry: () => body.failure === undefined && body.replayable() },
+      );
+    } catch (error) {
+      if (wrote) await this.removeQuietly([target], 'the partial file of a failed FTP upload');
+      throw body.failure !== undefined ? body.failure.error : error;
+    } finally {
+      body.release();
+    }
+  }
+
+  /**
+   * Uploads `body` to a temporary name in `rel`'s directory and renames it over `rel`, so readers
+   * see the old file until the new one is whole.
+   */
+  private async storeViaTemporaryName(rel: string, body: UploadBody): Promise<void> {
+    const target = remotePathOf(this.location, rel);
+    const abandoned: string[] = [];
+    try {
+      await this.pool.use(
+        async (lease) => {
+          let started = false;
           const store = async (): Promise<string> => {
             const dir = await this.ensureDirectory(lease.client, artifactDirname(rel));
             const temp = `${dir === '/' ? '' : dir}/${FTP_UPLOAD_TEMP_PREFIX}${randomUUID()}.tmp`;
             try {
-              // A replayable body (a local file) is handed over as it is: it is opened afresh per
-              // attempt, so nothing needs tracking, and it saves a hop per chunk.
-              const body = openBody();
-              const source = replayable && body instanceof Readable ? body : Readable.from(track(body));
-              await transferOrDiscard(lease, () => lease.client.uploadFrom(source, temp));
+              const source = body.open();
+              source.once('resume', () => (started = true));
+              try {
+                await transferOrDiscard(lease, () => lease.client.uploadFrom(source, temp));
+              } finally {
+                source.destroy();
+              }
             } catch (error) {
               abandoned.push(temp);
-              throw bodyError !== undefined ? bodyError.error : error;
+              throw error;
             }
             return temp;
           };
@@ -291,7 +412,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
           } catch (error) {
             // A directory remembered from earlier may have been removed by someone else: the
             // server refused the name before reading any of the body, so make it and go again.
-            if (consumed || lease.client.closed || !isFtpReplyCode(error, 550, 553) || this.knownDirectories.size === 0) throw error;
+            if (started || lease.client.closed || !isFtpReplyCode(error, 550, 553) || this.knownDirectories.size === 0) throw error;
             this.knownDirectories.clear();
             temp = await store();
           }
@@ -299,16 +420,17 @@ export class FtpArtifactRepository implements ArtifactRepository {
             await lease.client.rename(temp, target);
           } catch (error) {
             abandoned.push(temp);
-            if (isFtpReply(error) && (await this.kindOf(lease.client, rel)) === 'directory') {
-              throw errors.invalidParameter(`Artifact '${rel}' is a directory and cannot be overwritten by a file.`);
-            }
+            if (isFtpReply(error) && (await this.kindOf(lease.client, rel)) === 'directory') throw this.directoryInTheWay(rel);
             throw error;
           }
         },
-        { retry: () => bodyError === undefined && (replayable || !consumed) },
+        { retry: () => body.failure === undefined && body.replayable() },
       );
+    } catch (error) {
+      throw body.failure !== undefined ? body.failure.error : error;
     } finally {
-      if (abandoned.length > 0) await this.removeQuietly(abandoned);
+      body.release();
+      if (abandoned.length > 0) await this.removeQuietly(abandoned, 'the temporary file of a failed FTP upload');
     }
   }
 
@@ -320,12 +442,9 @@ export class FtpArtifactRepository implements ArtifactRepository {
   private async ensureDirectory(client: Client, dirRel: string): Promise<string> {
     const remote = remotePathOf(this.location, dirRel);
     if (remote === '/' || this.knownDirectories.has(remote)) return remote;
-    try {
-      await client.cd(remote);
+    if ((await changeDirectory(client, remote)).ok) {
       this.rememberDirectory(remote);
       return remote;
-    } catch (error) {
-      if (!isFtpReplyCode(error, 550)) throw error;
     }
     let current = '';
     for (const segment of remote.split('/').filter((part) => part !== '')) {
@@ -338,12 +457,8 @@ export class FtpArtifactRepository implements ArtifactRepository {
         if (!isFtpReply(error) || error.code < 500) throw error;
       }
     }
-    try {
-      await client.cd(remote);
-    } catch (error) {
-      if (!isFtpReplyCode(error, 550)) throw error;
-      throw await this.explainBlockedDirectory(client, dirRel, error);
-    }
+    const entered = await changeDirectory(client, remote);
+    if (!entered.ok) throw await this.explainBlockedDirectory(client, dirRel, entered.refusal);
     this.rememberDirectory(remote);
     return remote;
   }
@@ -373,14 +488,9 @@ export class FtpArtifactRepository implements ArtifactRepository {
 
   /** The direct children of directory `rel`, sorted; undefined when `rel` is missing or a file. */
   private async listDirectory(client: Client, rel: string): Promise<ArtifactFileInfo[] | undefined> {
-    try {
-      // Listing the working directory, rather than naming the path in MLSD/LIST, keeps the server
-      // from treating `*`, `[` or a leading `-` in a name as a pattern or an option.
-      await client.cd(remotePathOf(this.location, rel));
-    } catch (error) {
-      if (isFtpReplyCode(error, 550)) return undefined;
-      throw error;
-    }
+    // Listing the working directory, rather than naming the path in MLSD/LIST, keeps the server
+    // from treating `*`, `[` or a leading `-` in a name as a pattern or an option.
+    if (!(await changeDirectory(client, remotePathOf(this.location, rel))).ok) return undefined;
     const infos: ArtifactFileInfo[] = [];
     for (const entry of await client.list()) {
       if (!isAddressableName(entry.name) || entry.name.startsWith(FTP_UPLOAD_TEMP_PREFIX)) continue;
@@ -396,12 +506,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
   /** Whether `rel` is a directory, a file, or missing. */
   private async kindOf(client: Client, rel: string): Promise<RemoteKind | undefined> {
     const remote = remotePathOf(this.location, rel);
-    try {
-      await client.cd(remote);
-      return 'directory';
-    } catch (error) {
-      if (!isFtpReplyCode(error, 550)) throw error;
-    }
+    if ((await changeDirectory(client, remote)).ok) return 'directory';
     if (rel === '') return undefined;
     try {
       await client.size(remote);
@@ -429,7 +534,9 @@ export class FtpArtifactRepository implements ArtifactRepository {
     const remote = remotePathOf(this.location, rel);
     await this.pool.use(
       async (lease) => {
-        const file = createWriteStream(localPath);
+        // Room for many socket chunks, so they reach the disk in few writes (writev) and the data
+        // connection is paused less often: about 1.6x the throughput of the default 16 KiB on loopback.
+        const file = createWriteStream(localPath, { highWaterMark: WRITE_BUFFER_BYTES });
         await transferOrDiscard(lease, () => lease.client.downloadTo(file, remote));
       },
       { retry: true },
@@ -437,7 +544,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
   }
 
   /** Removes leftovers of failed uploads; failures here must not hide the upload's own error. */
-  private async removeQuietly(remotePaths: string[]): Promise<void> {
+  private async removeQuietly(remotePaths: string[], what: string): Promise<void> {
     try {
       await this.pool.use(
         async ({ client }) => {
@@ -448,7 +555,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
     } catch (error) {
       this.logger?.warn(
         { uri: this.location.shownUri, error: maskSecret(error instanceof Error ? error.message : String(error), this.location.password) },
-        'could not remove the temporary file of a failed FTP upload',
+        `could not remove ${what}`,
       );
     }
   }
@@ -466,8 +573,34 @@ export class FtpArtifactRepository implements ArtifactRepository {
     return errors.notFound(`Artifact '${rel}' does not exist in the artifact repository at ${this.location.shownUri}.`);
   }
 
+  private directoryInTheWay(rel: string): OrreryError {
+    return errors.invalidParameter(`Artifact '${rel}' is a directory and cannot be overwritten by a file.`);
+  }
+
   private isDirectory(rel: string): OrreryError {
     return errors.invalidParameter(`Artifact '${rel}' is a directory: list or download it instead of reading it.`);
+  }
+}
+
+/**
+ * CWD into `remote`; `ok` is false, with the server's reply, when it refused (550: missing, or not
+ * a directory). A refusal is followed by a CWD to `/`: pure-ftpd delays each refused CWD by 100 ms
+ * more than the one before until a CWD or MKD succeeds, and ends the session after 50 in a row
+ * (against directory scanning), so a pooled connection probing paths would otherwise slow down
+ * by 100 ms per probe and then drop.
+ */
+async function changeDirectory(client: Client, remote: string): Promise<{ ok: true } | { ok: false; refusal: unknown }> {
+  try {
+    await client.cd(remote);
+    return { ok: true };
+  } catch (error) {
+    if (!isFtpReplyCode(error, 550)) throw error;
+    try {
+      await client.cd('/');
+    } catch (resetError) {
+      if (!isFtpReply(resetError)) throw resetError;
+    }
+    return { ok: false, refusal: error };
   }
 }
 
@@ -510,6 +643,96 @@ function forwardInto(output: PassThrough, onDelivered: (bytes: number) => void):
       output.once('close', onClose);
     },
   });
+}
+
+/**
+ * A stream body that can be read only once. The chunks read ahead (`head`) are kept, so an attempt
+ * that lost its connection can run again as long as nothing past them had been asked for.
+ */
+class StreamUploadBody implements UploadBody {
+  failure: { error: unknown } | undefined;
+  /** Whether the caller's stream was asked for more than `head`: then the body cannot be sent again. */
+  private pulled = false;
+
+  constructor(
+    private readonly source: Readable | AsyncIterable<Uint8Array>,
+    private readonly rest: AsyncIterator<Uint8Array | string>,
+    private readonly head: Uint8Array[],
+    private ended: boolean,
+  ) {}
+
+  open(): Readable {
+    return Readable.from(this.chunks());
+  }
+
+  replayable(): boolean {
+    return !this.pulled;
+  }
+
+  release(): void {
+    if (this.ended) return;
+    // The upload gave up before the end: stop the caller's stream. A Readable is destroyed
+    // outright, as `return` would wait for a read still pending on a stalled body.
+    if (this.source instanceof Readable) this.source.destroy();
+    else this.rest.return?.().catch(() => {});
+  }
+
+  private async *chunks(): AsyncGenerator<Uint8Array> {
+    // A plain loop, not `yield*`: an error Readable.from throws in at a yield must come out as
+    // itself, and an array iterator has no `throw` to forward it to.
+    for (const chunk of this.head) yield chunk;
+    while (!this.ended) {
+      // Marked before the read settles: a second attempt must not read alongside a pending one.
+      this.pulled = true;
+      let step: IteratorResult<Uint8Array | string>;
+      try {
+        step = await this.rest.next();
+      } catch (error) {
+        // Told apart from errors the transfer injects into this generator (Readable.from passes
+        // a destroy error in through `throw` at the `yield`).
+        this.failure = { error };
+        this.ended = true;
+        throw error;
+      }
+      if (step.done) {
+        this.ended = true;
+        return;
+      }
+      yield asBytes(step.value);
+    }
+  }
+}
+
+/** A body held whole in memory: it can be sent any number of times. */
+function bufferedBody(bytes: Buffer): UploadBody {
+  return { open: () => Readable.from([bytes]), replayable: () => true, failure: undefined, release: () => {} };
+}
+
+/**
+ * Reads a local file whole if it is smaller than `limit` bytes; otherwise only tells its size.
+ * Open, fstat, read and close: no more file operations than streaming a small file takes.
+ */
+async function readLocalFileIfSmall(localPath: string, limit: number): Promise<{ bytes: Buffer; size?: undefined } | { bytes?: undefined; size: number }> {
+  const handle = await fs.open(localPath, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size >= limit) return { size };
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      // The file shrank since fstat: what is there now is the file.
+      if (bytesRead === 0) return { bytes: bytes.subarray(0, filled) };
+      filled += bytesRead;
+    }
+    return { bytes };
+  } finally {
+    await handle.close();
+  }
+}
+
+function asBytes(chunk: Uint8Array | string): Uint8Array {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
 
 async function ignoreMissing(promise: Promise<unknown>): Promise<void> {

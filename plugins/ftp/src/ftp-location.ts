@@ -8,6 +8,12 @@ export const FTP_ENV = {
   password: 'ORRERY_FTP_PASSWORD',
   /** Most connections one repository opens at a time (default 4). */
   maxConnections: 'ORRERY_FTP_MAX_CONNECTIONS',
+  /**
+   * Files of at least this many MiB (default 16) upload to a temporary name and are renamed into
+   * place; smaller ones are stored under their name directly. 0 sends every file through a
+   * temporary name.
+   */
+  renameThresholdMb: 'ORRERY_FTP_RENAME_THRESHOLD_MB',
   /** A PEM file of certificate authorities to trust for `ftps://` (e.g. a self-signed server's certificate). */
   caFile: 'ORRERY_FTPS_CA_FILE',
 } as const;

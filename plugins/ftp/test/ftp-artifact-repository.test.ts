@@ -69,6 +69,24 @@ async function waitForGrowingFile(dir: string, prefix: string, bytes: number): P
   throw new Error(`no file starting with '${prefix}' reached ${bytes} bytes in ${dir}`);
 }
 
+/**
+ * Waits until `file`, which was being written when its session was killed, is truncated by a new
+ * upload and has grown back to at least `bytes`.
+ */
+async function waitForRewrittenFile(file: string, bytes: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let largest = 0;
+  let truncated = false;
+  while (Date.now() < deadline) {
+    const size = (await fs.stat(file).catch(() => undefined))?.size ?? 0;
+    if (truncated && size >= bytes) return;
+    if (size < largest) truncated = true;
+    largest = Math.max(largest, size);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`${file} was not rewritten to ${bytes} bytes`);
+}
+
 async function tempNamesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true });
   return entries.filter((name) => path.basename(name).startsWith(FTP_UPLOAD_TEMP_PREFIX));
@@ -147,11 +165,14 @@ describe('FTP repository against pure-ftpd', () => {
     await Promise.all(opened.splice(0).map((repo) => repo.close()));
   });
 
-  function open(options: ConstructorParameters<typeof FtpArtifactRepository>[1] = {}): { repo: FtpArtifactRepository; dir: string } {
-    const uri = ftpUrlWithFreshDirectory(server.url);
+  function open(
+    options: ConstructorParameters<typeof FtpArtifactRepository>[1] = {},
+    on: StartedPureFtpd = server,
+  ): { repo: FtpArtifactRepository; dir: string } {
+    const uri = ftpUrlWithFreshDirectory(on.url);
     const repo = new FtpArtifactRepository(uri, options);
     opened.push(repo);
-    return { repo, dir: path.join(server.homeDir, ...repo.location.rootPath.split('/').filter(Boolean)) };
+    return { repo, dir: path.join(on.homeDir, ...repo.location.rootPath.split('/').filter(Boolean)) };
   }
 
   describe('secrets', () => {
@@ -231,6 +252,44 @@ describe('FTP repository against pure-ftpd', () => {
       expect(await tempNamesUnder(dir)).toEqual([]);
     });
 
+    it('ORRERY_FTP_RENAME_THRESHOLD_MB sets which files go through a temporary name; a bad value is refused', async () => {
+      const previous = process.env.ORRERY_FTP_RENAME_THRESHOLD_MB;
+      try {
+        process.env.ORRERY_FTP_RENAME_THRESHOLD_MB = 'lots';
+        const refused = await failureOf(ftpArtifactRepositoryDefinition.create({ uri: server.url, logger: createLogger() }));
+        expect(isOrreryError(refused) && refused.code).toBe('INVALID_PARAMETER_VALUE');
+        expect(refused.message).toContain("ORRERY_FTP_RENAME_THRESHOLD_MB must be a number of MiB, 0 or more (e.g. 16 or 0.5), not 'lots'");
+
+        // 0: every file, however small, through a temporary name; seen while the body waits.
+        process.env.ORRERY_FTP_RENAME_THRESHOLD_MB = '0';
+        const uri = ftpUrlWithFreshDirectory(server.url);
+        const dir = path.join(server.homeDir, ...parseFtpUri(uri).rootPath.split('/').filter(Boolean));
+        const repo = await ftpArtifactRepositoryDefinition.create({ uri, logger: createLogger() });
+        try {
+          let release!: () => void;
+          const released = new Promise<void>((resolve) => (release = resolve));
+          async function* slowBody(): AsyncGenerator<Buffer> {
+            yield Buffer.alloc(64 * 1024, 1);
+            await released;
+            yield Buffer.from('tail');
+          }
+          const writing = repo.writeArtifactStream('t/small.bin', slowBody());
+          await waitForGrowingFile(path.join(dir, 't'), FTP_UPLOAD_TEMP_PREFIX, 64 * 1024);
+          release();
+          await writing;
+          expect(await repo.listArtifacts('t')).toEqual([{ path: 't/small.bin', isDir: false, fileSize: 64 * 1024 + 4 }]);
+          expect(await tempNamesUnder(dir)).toEqual([]);
+          await repo.deleteArtifacts();
+        } finally {
+          await repo.close?.();
+        }
+      } finally {
+        if (previous === undefined) delete process.env.ORRERY_FTP_RENAME_THRESHOLD_MB;
+        else process.env.ORRERY_FTP_RENAME_THRESHOLD_MB = previous;
+      }
+      expect(() => new FtpArtifactRepository(server.url, { renameThresholdBytes: -1 })).toThrow(/renameThresholdBytes/);
+    });
+
     it('a failed body leaves the old file and no temporary file on the server', async () => {
       const { repo, dir } = open();
       await repo.writeArtifactStream('keep.txt', Readable.from([Buffer.from('kept')]));
@@ -308,6 +367,25 @@ describe('FTP repository against pure-ftpd', () => {
       expect(most).toBeGreaterThan(0);
     });
 
+    it("probing files and missing paths on one connection does not trip pure-ftpd's guard against directory scans", async () => {
+      // pure-ftpd delays each refused CWD by 100 ms more than the one before and ends the session
+      // after 50 in a row; listing a file or a missing path, or downloading a file, probes with CWD.
+      const lines: string[] = [];
+      const { repo } = open({ maxConnections: 1, logger: recordingLogger(lines) });
+      await repo.writeArtifactStream('f.txt', Readable.from([Buffer.from('f')]));
+      const dst = await fs.mkdtemp(path.join(os.tmpdir(), 'orrery-ftp-dst-'));
+      try {
+        for (let i = 0; i < 60; i += 1) {
+          if (i % 3 === 0) expect(await repo.listArtifacts(`missing-${i}`)).toEqual([]);
+          else if (i % 3 === 1) expect(await repo.listArtifacts('f.txt')).toEqual([]);
+          else expect(await repo.downloadArtifacts('f.txt', dst)).toBe(path.join(dst, 'f.txt'));
+        }
+      } finally {
+        await fs.rm(dst, { recursive: true, force: true });
+      }
+      expect(lines.filter((line) => line.includes('retrying'))).toEqual([]);
+    });
+
     it('replaces connections the server dropped while idle', async () => {
       const lines: string[] = [];
       const { repo } = open({ logger: recordingLogger(lines) });
@@ -325,8 +403,12 @@ describe('FTP repository against pure-ftpd', () => {
     let scratch: string;
     let localFile: string;
     let expected: string;
+    // Uploads capped at 128 MiB/s, so the session is killed well before the end (about 1.5 s per
+    // upload) however fast this machine moves bytes; downloads are not capped.
+    let slow: StartedPureFtpd;
 
     beforeAll(async () => {
+      slow = await startPureFtpd({ uploadKibPerSecond: 128 * 1024 });
       scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'orrery-ftp-fault-'));
       localFile = path.join(scratch, 'weights.bin');
       expected = await writeLocalData(localFile, sizeBytes, 42);
@@ -334,21 +416,53 @@ describe('FTP repository against pure-ftpd', () => {
 
     afterAll(async () => {
       await fs.rm(scratch, { recursive: true, force: true });
+      await slow?.stop();
     });
 
     it('logArtifact retries the file on a fresh connection and stores it whole, leaving no temporary file', async () => {
       const lines: string[] = [];
-      const { repo, dir } = open({ logger: recordingLogger(lines) });
+      const { repo, dir } = open({ logger: recordingLogger(lines) }, slow);
       const uploading = repo.logArtifact(localFile, 'model');
       await waitForGrowingFile(path.join(dir, 'model'), FTP_UPLOAD_TEMP_PREFIX, 16 * 1024 * 1024);
-      expect(await server.killSessions()).toBeGreaterThan(0);
+      expect(await slow.killSessions()).toBeGreaterThan(0);
       await uploading;
 
       expect(lines.some((line) => line.includes('retrying the operation once on a fresh connection'))).toBe(true);
-      expect(JSON.stringify(lines)).not.toContain(server.password);
+      expect(JSON.stringify(lines)).not.toContain(slow.password);
       expect(await repo.listArtifacts('model')).toEqual([{ path: 'model/weights.bin', isDir: false, fileSize: sizeBytes }]);
       expect(await sha256File(path.join(dir, 'model', 'weights.bin'))).toBe(expected);
       expect(await tempNamesUnder(dir)).toEqual([]);
+    });
+
+    it('a file under the threshold is written under its own name; a dropped upload is retried and stored whole', async () => {
+      const lines: string[] = [];
+      const { repo, dir } = open({ logger: recordingLogger(lines), renameThresholdBytes: sizeBytes + 1 }, slow);
+      const uploading = repo.logArtifact(localFile, 'model');
+      await waitForGrowingFile(path.join(dir, 'model'), 'weights.bin', 16 * 1024 * 1024);
+      expect(await tempNamesUnder(dir)).toEqual([]);
+      expect(await slow.killSessions()).toBeGreaterThan(0);
+      await uploading;
+
+      expect(lines.some((line) => line.includes('retrying the operation once on a fresh connection'))).toBe(true);
+      expect(await repo.listArtifacts('model')).toEqual([{ path: 'model/weights.bin', isDir: false, fileSize: sizeBytes }]);
+      expect(await sha256File(path.join(dir, 'model', 'weights.bin'))).toBe(expected);
+      expect(await tempNamesUnder(dir)).toEqual([]);
+    });
+
+    it('a file under the threshold whose retry is dropped too fails and leaves no partial file', async () => {
+      const { repo, dir } = open({ renameThresholdBytes: sizeBytes + 1 }, slow);
+      const target = path.join(dir, 'model', 'weights.bin');
+      const uploading = failureOf(repo.logArtifact(localFile, 'model'));
+      await waitForGrowingFile(path.join(dir, 'model'), 'weights.bin', 16 * 1024 * 1024);
+      expect(await slow.killSessions()).toBeGreaterThan(0);
+      await waitForRewrittenFile(target, 16 * 1024 * 1024);
+      expect(await slow.killSessions()).toBeGreaterThan(0);
+
+      const error = await uploading;
+      expect(isOrreryError(error) && error.code).toBe('TEMPORARILY_UNAVAILABLE');
+      expect(error.message).not.toContain(slow.password);
+      expect(await fs.readdir(path.join(dir, 'model'))).toEqual([]);
+      expect(await repo.listArtifacts('model')).toEqual([]);
     });
 
     it('logArtifacts retries the interrupted file and stores the whole tree', async () => {
@@ -356,10 +470,10 @@ describe('FTP repository against pure-ftpd', () => {
       await fs.mkdir(path.join(tree, 'sub'), { recursive: true });
       await fs.copyFile(localFile, path.join(tree, 'sub', 'big.bin'));
       await fs.writeFile(path.join(tree, 'small.txt'), 'small');
-      const { repo, dir } = open({ maxConnections: 1 });
+      const { repo, dir } = open({ maxConnections: 1 }, slow);
       const uploading = repo.logArtifacts(tree, 'run');
       await waitForGrowingFile(path.join(dir, 'run', 'sub'), FTP_UPLOAD_TEMP_PREFIX, 16 * 1024 * 1024);
-      await server.killSessions();
+      await slow.killSessions();
       await uploading;
       expect(await sha256File(path.join(dir, 'run', 'sub', 'big.bin'))).toBe(expected);
       expect(await fs.readFile(path.join(dir, 'run', 'small.txt'), 'utf8')).toBe('small');
@@ -367,20 +481,20 @@ describe('FTP repository against pure-ftpd', () => {
     });
 
     it('a stream body that was partly sent cannot be replayed: the write fails, the old file stays, nothing partial is left', async () => {
-      const { repo, dir } = open();
+      const { repo, dir } = open({}, slow);
       await repo.writeArtifactStream('s.bin', Readable.from([Buffer.from('old')]));
       const writing = repo.writeArtifactStream('s.bin', createReadStream(localFile));
       await waitForGrowingFile(dir, FTP_UPLOAD_TEMP_PREFIX, 16 * 1024 * 1024);
-      await server.killSessions();
+      await slow.killSessions();
       const error = await failureOf(writing);
       expect(isOrreryError(error) && error.code).toBe('TEMPORARILY_UNAVAILABLE');
-      expect(error.message).not.toContain(server.password);
+      expect(error.message).not.toContain(slow.password);
       expect(await readText(repo, 's.bin')).toBe('old');
       expect(await tempNamesUnder(dir)).toEqual([]);
     });
 
     it('a read resumes where it stopped and yields every byte once', async () => {
-      const { repo, dir } = open();
+      const { repo, dir } = open({}, slow);
       await fs.mkdir(dir, { recursive: true });
       await fs.copyFile(localFile, path.join(dir, 'r.bin'));
       const stream = await repo.readArtifactStream('r.bin');
@@ -392,7 +506,7 @@ describe('FTP repository against pure-ftpd', () => {
         bytes += (chunk as Buffer).length;
         if (!killed && bytes > 32 * 1024 * 1024) {
           killed = true;
-          expect(await server.killSessions()).toBeGreaterThan(0);
+          expect(await slow.killSessions()).toBeGreaterThan(0);
         }
       }
       expect(killed).toBe(true);
