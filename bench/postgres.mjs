@@ -15,6 +15,7 @@
 //   3. the history of one metric with 1M points: paged by keyset (pages of 25000, the API maximum)
 //      through the store and through the HTTP server, and as one streamed get-history response
 //      (no max_results, as MLflow 2.x clients ask). Best of two runs after a warm-up.
+// BENCH_PHASES=search,ingest,history picks phases (default all).
 // Targets (issue 5): search p50 <= 30 ms; ingest >= 200k metrics/s; 1M points in <= 2 s.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +38,8 @@ const INGEST_CLIENTS = 8;
 const INGEST_BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 60);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+/** BENCH_PHASES picks phases (comma-separated: search, ingest, history); default all. */
+const phases = new Set((process.env.BENCH_PHASES ?? 'search,ingest,history').split(',').map((p) => p.trim()));
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const ms = (n) => `${n.toFixed(1)} ms`;
@@ -292,6 +295,13 @@ async function benchHistory(url, port) {
     } while (pageToken);
     return { points, seconds: (performance.now() - t0) / 1000 };
   };
+  // The whole history as the server's streamed get-history reads it (streamMetricHistory).
+  const viaStoreStream = async () => {
+    let points = 0;
+    const t0 = performance.now();
+    for await (const batch of store.streamMetricHistory(runId, 'long')) points += batch.length;
+    return { points, seconds: (performance.now() - t0) / 1000 };
+  };
   const client = httpClient(port, 1);
   const viaHttp = async () => {
     let points = 0;
@@ -317,7 +327,7 @@ async function benchHistory(url, port) {
     const runs = [await fn(), await fn()];
     return runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
   };
-  const result = { store: await best(viaStore), http: await best(viaHttp), whole: await best(viaHttpWhole) };
+  const result = { store: await best(viaStore), storeStream: await best(viaStoreStream), http: await best(viaHttp), whole: await best(viaHttpWhole) };
   client.close();
   await store.close();
   return result;
@@ -344,28 +354,35 @@ try {
   server = await startServer(url);
   const api = httpClient(server.port, 1);
 
-  log(`\n1. search_runs over ${fmt(RUNS)} runs, page of 100 (${ITERATIONS} calls each; target p50 <= 30 ms)`);
-  const search = await benchSearch(url, api);
-  for (const r of search) {
-    log(
-      `  ${r.shape.name.padEnd(34)} store p50 ${ms(percentile(r.storeTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.storeTimes, 95)).padStart(9)}   ` +
-        `HTTP p50 ${ms(percentile(r.httpTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.httpTimes, 95)).padStart(9)}   ` +
-        `(${r.count} runs/page, ${r.perCall} statements/call) ${percentile(r.storeTimes, 50) <= 30 ? 'OK' : 'MISSES TARGET'}`,
-    );
+  if (phases.has('search')) {
+    log(`\n1. search_runs over ${fmt(RUNS)} runs, page of 100 (${ITERATIONS} calls each; target p50 <= 30 ms)`);
+    const search = await benchSearch(url, api);
+    for (const r of search) {
+      log(
+        `  ${r.shape.name.padEnd(34)} store p50 ${ms(percentile(r.storeTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.storeTimes, 95)).padStart(9)}   ` +
+          `HTTP p50 ${ms(percentile(r.httpTimes, 50)).padStart(9)}  p95 ${ms(percentile(r.httpTimes, 95)).padStart(9)}   ` +
+          `(${r.count} runs/page, ${r.perCall} statements/call) ${percentile(r.storeTimes, 50) <= 30 ? 'OK' : 'MISSES TARGET'}`,
+      );
+    }
+    for (const r of search) log(`\n  EXPLAIN ANALYZE, ${r.shape.name} (${r.shape.filter(0)}${r.shape.orderBy.length ? `, order_by ${r.shape.orderBy}` : ''}):\n${r.plan.replace(/^/gm, '    ')}`);
   }
-  for (const r of search) log(`\n  EXPLAIN ANALYZE, ${r.shape.name} (${r.shape.filter(0)}${r.shape.orderBy.length ? `, order_by ${r.shape.orderBy}` : ''}):\n${r.plan.replace(/^/gm, '    ')}`);
   api.close();
 
-  log(`\n2. log-batch ingest through orrery server (${WORKERS} worker processes), ${INGEST_CLIENTS} clients x 1000 metrics/request (target >= 200,000 metrics/s)`);
-  const ingest = await benchIngest(server.port);
-  const rate = ingest.metrics / ingest.seconds;
-  log(`  ${fmt(ingest.metrics)} metrics in ${ingest.seconds.toFixed(2)} s = ${fmt(rate)} metrics/s ${rate >= 200_000 ? 'OK' : 'MISSES TARGET'}`);
+  if (phases.has('ingest')) {
+    log(`\n2. log-batch ingest through orrery server (${WORKERS} worker processes), ${INGEST_CLIENTS} clients x 1000 metrics/request (target >= 200,000 metrics/s)`);
+    const ingest = await benchIngest(server.port);
+    const rate = ingest.metrics / ingest.seconds;
+    log(`  ${fmt(ingest.metrics)} metrics in ${ingest.seconds.toFixed(2)} s = ${fmt(rate)} metrics/s ${rate >= 200_000 ? 'OK' : 'MISSES TARGET'}`);
+  }
 
-  log(`\n3. history of one metric with ${fmt(HISTORY_POINTS)} points, paged by keyset through get-metric-history (25,000 per page; target <= 2 s)`);
-  const history = await benchHistory(url, server.port);
-  log(`  through the store:                ${fmt(history.store.points)} points in ${history.store.seconds.toFixed(2)} s ${history.store.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
-  log(`  through the HTTP server, paged:   ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s ${history.http.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
-  log(`  through the HTTP server, streamed: ${fmt(history.whole.points)} points in ${history.whole.seconds.toFixed(2)} s ${history.whole.seconds <= 2 ? 'OK' : 'MISSES TARGET'} (one get-history request without max_results)`);
+  if (phases.has('history')) {
+    log(`\n3. history of one metric with ${fmt(HISTORY_POINTS)} points, paged by keyset through get-metric-history (25,000 per page; target <= 2 s)`);
+    const history = await benchHistory(url, server.port);
+    log(`  through the store, paged:         ${fmt(history.store.points)} points in ${history.store.seconds.toFixed(2)} s ${history.store.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
+    log(`  through the store, streamed:      ${fmt(history.storeStream.points)} points in ${history.storeStream.seconds.toFixed(2)} s ${history.storeStream.seconds <= 2 ? 'OK' : 'MISSES TARGET'} (streamMetricHistory)`);
+    log(`  through the HTTP server, paged:   ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s ${history.http.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
+    log(`  through the HTTP server, streamed: ${fmt(history.whole.points)} points in ${history.whole.seconds.toFixed(2)} s ${history.whole.seconds <= 2 ? 'OK' : 'MISSES TARGET'} (one get-history request without max_results)`);
+  }
 } finally {
   await server?.stop();
   if (process.env.BENCH_KEEP === '1' || reuse) log(`\nKept database ${dbName}.`);

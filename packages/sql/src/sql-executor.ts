@@ -1,5 +1,8 @@
 import type { Dialect, SqlFragment } from './sql-fragment.js';
 
+/** How a column of a streamed read is decoded (PostgreSQL type names). */
+export type StreamColumnType = 'float8' | 'int8' | 'int4' | 'text';
+
 /** What a write statement reports. */
 export interface RunResult {
   /** Rows inserted, updated or deleted. */
@@ -35,6 +38,15 @@ export interface SqlExecutor {
    * `onConflict` is an `ON CONFLICT ...` clause appended to every statement.
    */
   insertMany(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<void>;
+  /**
+   * Optional fast path for reading a large result: the rows of `query` in batches, each column
+   * decoded as `columns` says (`int8` as a JS number, exact below 2^53). The whole read is one
+   * statement, so it sees one snapshot. Ending the iteration early releases whatever the read
+   * holds. Drivers whose row-at-a-time reads are already cheap (SQLite) leave it out, and callers
+   * fall back to `all`. PostgreSQL implements it with a binary COPY: no per-field text decoding in
+   * JavaScript.
+   */
+  streamRows?(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]>;
   /** True when `error` is a unique or primary-key violation raised by this driver. */
   isUniqueViolation(error: unknown): boolean;
   /** Closes the connection; the executor is unusable afterwards. */

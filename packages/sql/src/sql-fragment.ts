@@ -98,11 +98,19 @@ export function byDialect(variants: Record<Dialect, SqlFragment>): SqlFragment {
   return new SqlFragment([{ kind: 'dialect', variants }]);
 }
 
+/**
+ * Writes the SQL text that stands for bound value number `index` (1-based). The default is the
+ * dialect's placeholder; a driver may bind values another way (PostgreSQL's binary COPY takes no
+ * parameters, so its reader binds them as transaction-local settings).
+ */
+export type PlaceholderWriter = (index: number, value: unknown) => string;
+
 /** Renders a fragment for one dialect. */
-export function renderQuery(fragment: SqlFragment, dialect: Dialect): RenderedQuery {
+export function renderQuery(fragment: SqlFragment, dialect: Dialect, writePlaceholder?: PlaceholderWriter): RenderedQuery {
   const values: unknown[] = [];
   let text = '';
-  const placeholder = (): string => (dialect === 'sqlite' ? '?' : `$${values.length}`);
+  const placeholder = (): string =>
+    writePlaceholder ? writePlaceholder(values.length, values[values.length - 1]) : dialect === 'sqlite' ? '?' : `$${values.length}`;
   const walk = (chunks: readonly Chunk[]): void => {
     for (const chunk of chunks) {
       switch (chunk.kind) {

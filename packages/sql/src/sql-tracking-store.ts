@@ -680,6 +680,24 @@ export class SqlTrackingStore implements TrackingStore {
   async *streamMetricHistory(runId: string, metricKey: string): AsyncGenerator<Metric[]> {
     validateEntityKey('metric', metricKey);
     await this.requireRun(this.db, runId);
+    if (this.db.streamRows) {
+      // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
+      // read as the driver's fast stream (PostgreSQL: binary COPY).
+      const rows = this.db.streamRows(
+        sql`SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ${runId} AND key = ${metricKey}
+            ORDER BY step, timestamp, is_nan, value, id`,
+        ['float8', 'int8', 'int8', 'int4'],
+      );
+      for await (const batch of rows) {
+        const items: Metric[] = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const [value, timestamp, step, isNan] = batch[i] as [number, number, number, number];
+          items[i] = toMetric({ key: metricKey, value, timestamp, step, is_nan: isNan });
+        }
+        yield items;
+      }
+      return;
+    }
     const size = LIMITS.metricHistory.maxResults;
     let pending: Promise<HistoryPage> | undefined = this.readHistoryPage(runId, metricKey, undefined, size);
     while (pending) {

@@ -179,6 +179,28 @@ export function runArtifactRepositoryConformance(options: ArtifactRepositoryConf
         expect(await readAll(await repo.readArtifactStream('model/data/model.bin'))).toEqual(Buffer.from([0, 1, 2, 3, 255]));
       });
 
+      it('logs a directory the same way on every backend: links followed, cycles cut, dangling links refused', async () => {
+        const dir = await localTree('linked', { 'real.txt': 'real', 'shared/inner.txt': 'inner' });
+        const outside = await localTree('outside', { 'far.txt': 'far away' });
+        await fs.symlink(path.join(outside, 'far.txt'), path.join(dir, 'far-link.txt'));
+        await fs.symlink('shared', path.join(dir, 'shared-link'));
+        await fs.symlink('..', path.join(dir, 'shared', 'up'));
+        await repo.logArtifacts(dir, 'tree');
+        expect(await repo.listArtifacts('tree')).toEqual([
+          { path: 'tree/far-link.txt', isDir: false, fileSize: 8 },
+          { path: 'tree/real.txt', isDir: false, fileSize: 4 },
+          { path: 'tree/shared', isDir: true },
+          { path: 'tree/shared-link', isDir: true },
+        ]);
+        // `shared/up` leads back to the uploaded directory itself: left out, not walked forever.
+        expect(await repo.listArtifacts('tree/shared')).toEqual([{ path: 'tree/shared/inner.txt', isDir: false, fileSize: 5 }]);
+        expect(await read('tree/shared-link/inner.txt')).toBe('inner');
+        expect(await read('tree/far-link.txt')).toBe('far away');
+
+        await fs.symlink(path.join(scratch, 'nowhere'), path.join(dir, 'dangling'));
+        await expect(repo.logArtifacts(dir, 'broken')).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+      });
+
       it("logs a directory's contents at the root when no artifact path is given", async () => {
         await repo.logArtifacts(await localTree('outputs', { 'a.txt': 'a', 'sub/b.txt': 'bb' }));
         expect(await repo.listArtifacts()).toEqual([

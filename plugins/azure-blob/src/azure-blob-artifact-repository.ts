@@ -19,9 +19,11 @@ import {
   type CreateMultipartUploadResult,
   type MultipartUploadPart,
   type Logger,
+  type LocalTreeEntry,
   errors,
   joinArtifactPath,
   normalizeArtifactPath,
+  walkLocalTree,
 } from '@orrery/core';
 import { isNotFound, isTransient, scrubSecrets, translateAzureError } from './azure-blob-errors.js';
 import { formatWasbsUri, parseAzureBlobUri, type AzureBlobLocation } from './azure-blob-uri.js';
@@ -155,10 +157,13 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     if (!stats.isDirectory()) {
       throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
     }
-    const files = await listLocalFiles(path.resolve(localDir));
-    await forEachBounded(files, this.treeConcurrency, (relative) =>
-      this.uploadFile(path.join(localDir, ...relative.split('/')), joinArtifactPath(base, relative)),
-    );
+    // Blob storage has no directories, so only files are uploaded (an empty directory is lost).
+    // Symbolic links are left out rather than followed.
+    const files: LocalTreeEntry[] = [];
+    for await (const entry of walkLocalTree(localDir)) {
+      if (entry.kind === 'file') files.push(entry);
+    }
+    await forEachBounded(files, this.treeConcurrency, (file) => this.uploadFile(file.localPath, joinArtifactPath(base, file.path)));
   }
 
   async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
@@ -431,20 +436,6 @@ async function statLocal(localPath: string): Promise<Stats> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound(`Local path '${localPath}' does not exist.`);
     throw error;
   }
-}
-
-/** Every regular file under `dir`, as `/`-separated relative paths. */
-async function listLocalFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(current: string, prefix: string): Promise<void> {
-    for (const entry of await fs.readdir(current, { withFileTypes: true })) {
-      const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) await walk(path.join(current, entry.name), relative);
-      else if (entry.isFile()) found.push(relative);
-    }
-  }
-  await walk(dir, '');
-  return found;
 }
 
 /** A single name segment an artifact path could address (blobs written by other tools may not be). */

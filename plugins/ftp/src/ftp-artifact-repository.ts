@@ -18,6 +18,7 @@ import {
   errors,
   joinArtifactPath,
   normalizeArtifactPath,
+  walkLocalTree,
 } from '@orrery/core';
 import { FtpConnectionPool, type FtpLease } from './ftp-connection-pool.js';
 import { isFtpReply, isFtpReplyCode, maskSecret, translateFtpError } from './ftp-errors.js';
@@ -166,13 +167,20 @@ export class FtpArtifactRepository implements ArtifactRepository {
     if (!stats.isDirectory()) {
       throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
     }
-    const tree = await walkLocalTree(path.resolve(localDir), base);
+    // The base and then the walk's directories: parents first, so each is made with one MKD once
+    // its parent exists (empty ones included).
+    const directories = [base];
+    const files: Array<{ localPath: string; artifactPath: string }> = [];
+    for await (const entry of walkLocalTree(localDir)) {
+      const artifactPath = joinArtifactPath(base, entry.path);
+      if (entry.kind === 'directory') directories.push(artifactPath);
+      else files.push({ localPath: entry.localPath, artifactPath });
+    }
     await this.run('upload directory to', base, async () => {
-      // Parents first, so each directory is made with one MKD once its parent exists.
-      for (const dir of tree.directories) {
+      for (const dir of directories) {
         await this.pool.use(({ client }) => this.ensureDirectory(client, dir), { retry: true });
       }
-      await forEachBounded(tree.files, this.pool.size, (file) => this.uploadLocalFile(file.artifactPath, file.localPath));
+      await forEachBounded(files, this.pool.size, (file) => this.uploadLocalFile(file.artifactPath, file.localPath));
     });
   }
 
@@ -751,36 +759,6 @@ function isAddressableName(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-interface LocalTree {
-  /** Artifact paths of directories, parents before children (the base included). */
-  directories: string[];
-  files: Array<{ localPath: string; artifactPath: string }>;
-}
-
-/** Walks a local directory (following links, skipping link cycles) into directories and files. */
-async function walkLocalTree(localDir: string, base: string): Promise<LocalTree> {
-  const tree: LocalTree = { directories: [base], files: [] };
-  const walk = async (dir: string, rel: string, visited: Set<string>): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const local = path.join(dir, entry.name);
-      const childRel = joinArtifactPath(rel, entry.name);
-      const stats = entry.isSymbolicLink() ? await fs.stat(local) : entry;
-      if (stats.isDirectory()) {
-        const real = await fs.realpath(local);
-        if (visited.has(real)) continue;
-        tree.directories.push(childRel);
-        await walk(local, childRel, new Set([...visited, real]));
-      } else if (stats.isFile()) {
-        tree.files.push({ localPath: local, artifactPath: childRel });
-      }
-    }
-  };
-  await walk(localDir, base, new Set([await fs.realpath(localDir)]));
-  return tree;
 }
 
 async function statLocal(localPath: string, what: 'file' | 'directory'): Promise<Stats> {

@@ -16,6 +16,7 @@ import {
   joinArtifactPath,
   localPathFromArtifactUri,
   normalizeArtifactPath,
+  walkLocalTree,
 } from '@orrery/core';
 
 /**
@@ -74,7 +75,12 @@ export class LocalArtifactRepository implements ArtifactRepository {
     }
     await this.run(`upload directory '${localDir}'`, base, async () => {
       await this.ensureDirectory(base);
-      await this.uploadTree(path.resolve(localDir), base, new Set([await fs.realpath(localDir)]));
+      // One entry at a time, as the walk finds it: each directory is made before its contents.
+      for await (const entry of walkLocalTree(localDir)) {
+        const rel = joinArtifactPath(base, entry.path);
+        if (entry.kind === 'directory') await this.ensureDirectory(rel);
+        else await this.writeArtifactStream(rel, createReadStream(entry.localPath));
+      }
     });
   }
 
@@ -255,25 +261,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
         await this.downloadTree(child.path, local);
       } else {
         await pipeline(await this.readArtifactStream(child.path), createWriteStream(local));
-      }
-    }
-  }
-
-  /** Uploads a local directory's files one at a time; `visited` holds real paths, against link cycles. */
-  private async uploadTree(localDir: string, rel: string, visited: Set<string>): Promise<void> {
-    const entries = await fs.readdir(localDir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const local = path.join(localDir, entry.name);
-      const childRel = joinArtifactPath(rel, entry.name);
-      const stats = entry.isSymbolicLink() ? await fs.stat(local) : entry;
-      if (stats.isDirectory()) {
-        const real = await fs.realpath(local);
-        if (visited.has(real)) continue;
-        await this.ensureDirectory(childRel);
-        await this.uploadTree(local, childRel, new Set([...visited, real]));
-      } else if (stats.isFile()) {
-        await this.writeArtifactStream(childRel, createReadStream(local));
       }
     }
   }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Logger } from '@orrery/core';
 import { errors } from '@orrery/core';
-import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
+import type { RunResult, SqlExecutor, SqlFragment, StreamColumnType } from '@orrery/sql';
 import { renderQuery } from '@orrery/sql';
+import { BinaryCopyReader } from './binary-copy-reader.js';
 import { isConnectionError, isRetryableTransactionError, isUniqueViolation, translatePostgresError } from './postgres-errors.js';
 
 /** How many times a transaction PostgreSQL rolled back for a deadlock or serialization failure is run again. */
@@ -98,6 +99,46 @@ export class PostgresExecutor implements SqlExecutor {
   }
 
   /**
+   * The rows of `query` through `COPY (query) TO STDOUT (FORMAT binary)`, decoded batch by batch
+   * as the socket delivers them. COPY takes no bound parameters, so the query's values travel as
+   * transaction-local settings (`set_config(..., true)`, themselves bound) and the query text reads
+   * them back with `current_setting`: user input still never becomes SQL text. A stable function
+   * in an equality is an index condition like a parameter, so plans are the same. A read that ends
+   * early (the consumer stopped, or failed) destroys its connection rather than draining the COPY.
+   */
+  async *streamRows(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]> {
+    const { text, values } = renderQuery(query, 'postgres', settingPlaceholder);
+    const settings = values.map((value, i) => `set_config('${STREAM_SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translatePostgresError(error);
+    }
+    let broken = true;
+    const onError = (): void => undefined;
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN READ ONLY');
+      if (values.length > 0) await client.query(`SELECT ${settings.join(', ')}`, values.map(settingValue));
+      const reader = new BinaryCopyReader(columns);
+      const stream = client.query(copyTo(`COPY (${text}) TO STDOUT (FORMAT binary)`));
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const rows = reader.push(chunk);
+        if (rows.length > 0) yield rows;
+      }
+      reader.finish();
+      await client.query('COMMIT');
+      broken = false;
+    } catch (error) {
+      throw translatePostgresError(error);
+    } finally {
+      client.off('error', onError);
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  /**
    * Runs `fn` on one checked-out connection (for session state such as advisory locks). The
    * connection is destroyed instead of reused when it failed.
    */
@@ -138,6 +179,25 @@ export class PostgresExecutor implements SqlExecutor {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Custom settings carrying the values of a streamed read (`orrery.stream_1`, ...). */
+const STREAM_SETTING_PREFIX = 'orrery.stream_';
+
+/**
+ * The SQL that reads bound value `index` back from its setting, typed as the value is: settings
+ * are text, and a comparison with a number column needs the number's type.
+ */
+function settingPlaceholder(index: number, value: unknown): string {
+  const read = `current_setting('${STREAM_SETTING_PREFIX}${index}')`;
+  if (typeof value === 'string') return read;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? `CAST(${read} AS BIGINT)` : `CAST(${read} AS DOUBLE PRECISION)`;
+  throw new Error(`streamRows binds strings and numbers only, not ${value === null ? 'null' : typeof value}`);
+}
+
+/** A value as the text of its setting (numbers in shortest exact form; NaN and ±Infinity as PostgreSQL spells them). */
+function settingValue(value: unknown): string {
+  return typeof value === 'number' && !Number.isFinite(value) ? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity') : String(value);
 }
 
 async function runQuery(target: Queryable, fragment: SqlFragment, name?: string): Promise<pg.QueryResult> {

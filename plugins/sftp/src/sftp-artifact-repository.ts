@@ -17,6 +17,7 @@ import {
   isOrreryError,
   joinArtifactPath,
   normalizeArtifactPath,
+  walkLocalTree,
 } from '@orrery/core';
 import { SftpConnectionManager, isConnectionError, sftpRequest, type SftpSession } from './sftp-connection.js';
 import { parseSftpLocation, remotePathOf, type SftpLocation } from './sftp-location.js';
@@ -124,7 +125,12 @@ export class SftpArtifactRepository implements ArtifactRepository {
     }
     const directories: string[] = [base];
     const files: Array<{ local: string; rel: string }> = [];
-    await walkLocal(path.resolve(localDir), base, new Set([await fs.realpath(localDir)]), directories, files);
+    // Links that cannot be followed (dangling ones) are left out rather than failing the upload.
+    for await (const entry of walkLocalTree(localDir)) {
+      const rel = joinArtifactPath(base, entry.path);
+      if (entry.kind === 'directory') directories.push(rel);
+      else files.push({ local: entry.localPath, rel });
+    }
     // Parents come before children in `directories`, so each level exists before the next is made.
     for (const rel of directories) await this.run('create directory', rel, () => this.ensureDirectory(rel));
     await forEachBounded(files, this.concurrency, (file) => this.uploadLocalFile(file.local, file.rel));
@@ -456,32 +462,6 @@ export class SftpArtifactRepository implements ArtifactRepository {
       return errors.unavailable(`${subject}: the SFTP connection failed (${reason}).`, error);
     }
     return error;
-  }
-}
-
-/** Lists a local tree: directories (parents first) and files, following links to directories once. */
-async function walkLocal(
-  localDir: string,
-  rel: string,
-  visited: Set<string>,
-  directories: string[],
-  files: Array<{ local: string; rel: string }>,
-): Promise<void> {
-  const entries = await fs.readdir(localDir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const local = path.join(localDir, entry.name);
-    const childRel = joinArtifactPath(rel, entry.name);
-    const stats = entry.isSymbolicLink() ? await fs.stat(local).catch(() => undefined) : entry;
-    if (!stats) continue;
-    if (stats.isDirectory()) {
-      const real = await fs.realpath(local);
-      if (visited.has(real)) continue;
-      directories.push(childRel);
-      await walkLocal(local, childRel, new Set([...visited, real]), directories, files);
-    } else if (stats.isFile()) {
-      files.push({ local, rel: childRel });
-    }
   }
 }
 

@@ -16,8 +16,10 @@ import {
   normalizeArtifactPath,
   redactUri,
   resolveTrackingUri,
+  walkLocalTree,
   type ArtifactFileInfo,
   type ArtifactRepository,
+  type LocalTreeEntry,
 } from '@orrery/core';
 import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
 
@@ -90,18 +92,6 @@ function encodeArtifactPath(artifactPath: string): string {
     .join('/');
 }
 
-/** Every file below a local directory, as `/`-separated paths relative to it. */
-async function localFiles(dir: string, prefix = ''): Promise<string[]> {
-  const files: string[] = [];
-  const entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) files.push(...(await localFiles(dir, relative)));
-    else if (entry.isFile()) files.push(relative);
-  }
-  return files;
-}
-
 /**
  * The body's chunks without empty ones: fetch sends a streamed body chunked, and an empty chunk
  * would read as the end of the body.
@@ -156,8 +146,11 @@ export class RestArtifactRepository implements ArtifactRepository {
     const base = normalizeArtifactPath(artifactPath);
     const stat = await fs.stat(localDir).catch(() => undefined);
     if (stat === undefined || !stat.isDirectory()) throw errors.notFound(`Local directory ${localDir} does not exist or is not a directory.`);
-    for (const relative of await localFiles(localDir)) {
-      await this.upload(joinArtifactPath(base, relative), () => createReadStream(path.join(localDir, relative)), true);
+    // The whole tree is read before the first upload, so a tree the walk refuses sends nothing.
+    const files: LocalTreeEntry[] = [];
+    for await (const entry of walkLocalTree(localDir)) if (entry.kind === 'file') files.push(entry);
+    for (const file of files) {
+      await this.upload(joinArtifactPath(base, file.path), () => createReadStream(file.localPath), true);
     }
   }
 

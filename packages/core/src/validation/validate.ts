@@ -66,6 +66,11 @@ function validateInteger(field: string, value: unknown): void {
 
 export function validateMetric(metric: Metric): void {
   validateEntityKey('metric', metric.key);
+  validateMetricObservation(metric);
+}
+
+/** A metric's value, timestamp and step (its key checked apart). */
+function validateMetricObservation(metric: Metric): void {
   if (typeof metric.value !== 'number') {
     throw errors.invalidParameter(
       `Invalid value ${String(metric.value)} for metric '${metric.key}': it must be a number (NaN and ±Infinity are allowed).`,
@@ -207,7 +212,15 @@ export function validateLogBatch(batch: LogBatchInput): void {
       `A batch logging request can contain at most ${maxEntities} metrics, params and tags in all. Got ${total}.`,
     );
   }
-  metrics.forEach(validateMetric);
+  // A batch repeats a few keys many times (1000 metrics over 10 keys): check each key once.
+  const validKeys = new Set<string>();
+  for (const metric of metrics) {
+    if (!validKeys.has(metric.key)) {
+      validateEntityKey('metric', metric.key);
+      validKeys.add(metric.key);
+    }
+    validateMetricObservation(metric);
+  }
   params.forEach(validateParam);
   tags.forEach(validateRunTag);
   const seen = new Map<string, string>();
