@@ -39,14 +39,15 @@ export interface SqlExecutor {
    */
   insertMany(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<void>;
   /**
-   * Optional fast path for reading a large result: the rows of `query` in batches, each column
-   * decoded as `columns` says (`int8` as a JS number, exact below 2^53). The whole read is one
-   * statement, so it sees one snapshot. Ending the iteration early releases whatever the read
-   * holds. Drivers whose row-at-a-time reads are already cheap (SQLite) leave it out, and callers
-   * fall back to `all`. PostgreSQL implements it with a binary COPY: no per-field text decoding in
-   * JavaScript.
+   * Optional fast path for reading a large result: the rows of `query` in batches, column by
+   * column (`batch[c][r]` is column `c` of row `r`; no array per row), each column decoded as
+   * `columns` says (`int8` as a JS number, exact below 2^53). The whole read is one statement, so
+   * it sees one snapshot, and plans that yield rows in order from the first one are preferred.
+   * Ending the iteration early releases whatever the read holds. Drivers whose row-at-a-time
+   * reads are already cheap (SQLite) leave it out, and callers fall back to `all`. PostgreSQL
+   * implements it with a binary COPY: no per-field text decoding in JavaScript.
    */
-  streamRows?(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]>;
+  streamColumns?(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]>;
   /** True when `error` is a unique or primary-key violation raised by this driver. */
   isUniqueViolation(error: unknown): boolean;
   /** Closes the connection; the executor is unusable afterwards. */

@@ -680,19 +680,18 @@ export class SqlTrackingStore implements TrackingStore {
   async *streamMetricHistory(runId: string, metricKey: string): AsyncGenerator<Metric[]> {
     validateEntityKey('metric', metricKey);
     await this.requireRun(this.db, runId);
-    if (this.db.streamRows) {
+    if (this.db.streamColumns) {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
       // read as the driver's fast stream (PostgreSQL: binary COPY).
-      const rows = this.db.streamRows(
+      const batches = this.db.streamColumns(
         sql`SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ${runId} AND key = ${metricKey}
             ORDER BY step, timestamp, is_nan, value, id`,
         ['float8', 'int8', 'int8', 'int4'],
       );
-      for await (const batch of rows) {
-        const items: Metric[] = new Array(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const [value, timestamp, step, isNan] = batch[i] as [number, number, number, number];
-          items[i] = toMetric({ key: metricKey, value, timestamp, step, is_nan: isNan });
+      for await (const [values, timestamps, steps, nans] of batches as AsyncIterable<[number[], number[], number[], number[]]>) {
+        const items: Metric[] = new Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          items[i] = { key: metricKey, value: nans[i] === 1 ? NaN : values[i]!, timestamp: timestamps[i]!, step: steps[i]! };
         }
         yield items;
       }

@@ -27,26 +27,29 @@ export class BinaryCopyReader {
     return this.ended;
   }
 
-  /** The complete rows in `chunk` (and in what was left of the previous one). */
+  /**
+   * The complete rows in `chunk` (and in what was left of the previous one), column by column:
+   * `result[c][r]` is column `c` of row `r` (no array per row: a long read makes millions).
+   */
   push(chunk: Buffer): unknown[][] {
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const width = this.columns.length;
+    const out: unknown[][] = this.columns.map(() => []);
     let at = 0;
     if (!this.headerRead) {
       if (buf.length < SIGNATURE.length + 8) {
         this.pending = buf;
-        return [];
+        return out;
       }
       if (!buf.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('binary COPY stream: bad signature');
       const extension = buf.readInt32BE(SIGNATURE.length + 4);
       if (buf.length < SIGNATURE.length + 8 + extension) {
         this.pending = buf;
-        return [];
+        return out;
       }
       at = SIGNATURE.length + 8 + extension;
       this.headerRead = true;
     }
-    const rows: unknown[][] = [];
-    const width = this.columns.length;
     for (;;) {
       if (this.ended || buf.length - at < 2) break;
       const fields = buf.readInt16BE(at);
@@ -72,27 +75,25 @@ export class BinaryCopyReader {
         }
       }
       if (!complete) break;
-      const row = new Array<unknown>(width);
       let p = at + 2;
       for (let c = 0; c < width; c++) {
         const length = buf.readInt32BE(p);
         p += 4;
         if (length < 0) {
-          row[c] = null;
+          out[c]!.push(null);
           continue;
         }
         const type = this.columns[c]!;
         if (type !== 'text' && length !== FIELD_WIDTH[type]) {
           throw new Error(`binary COPY stream: column ${c + 1} has ${length}-byte values, not ${type}`);
         }
-        row[c] = decodeField(type, buf, p, length);
+        out[c]!.push(decodeField(type, buf, p, length));
         p += length;
       }
-      rows.push(row);
       at = end;
     }
     this.pending = at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
-    return rows;
+    return out;
   }
 
   /** Throws unless the stream ended exactly at its trailer. */

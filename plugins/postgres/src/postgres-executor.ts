@@ -106,7 +106,7 @@ export class PostgresExecutor implements SqlExecutor {
    * in an equality is an index condition like a parameter, so plans are the same. A read that ends
    * early (the consumer stopped, or failed) destroys its connection rather than draining the COPY.
    */
-  async *streamRows(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]> {
+  async *streamColumns(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]> {
     const { text, values } = renderQuery(query, 'postgres', settingPlaceholder);
     const settings = values.map((value, i) => `set_config('${STREAM_SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
     let client: pg.PoolClient;
@@ -119,13 +119,19 @@ export class PostgresExecutor implements SqlExecutor {
     const onError = (): void => undefined;
     client.on('error', onError);
     try {
+      // A stream is consumed while it is produced, so it wants the plan that yields rows in order
+      // from the first one (an index scan); PostgreSQL costs plans by their total and, misjudging
+      // how many rows one key of a long history has, picks a bitmap scan and a full (external)
+      // sort that sends nothing until it has read everything (1M points: 1.4 s before the first
+      // row, against rows from the start and 1.1 s in all).
       await client.query('BEGIN READ ONLY');
+      await client.query('SET LOCAL enable_bitmapscan = off');
       if (values.length > 0) await client.query(`SELECT ${settings.join(', ')}`, values.map(settingValue));
       const reader = new BinaryCopyReader(columns);
       const stream = client.query(copyTo(`COPY (${text}) TO STDOUT (FORMAT binary)`));
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const rows = reader.push(chunk);
-        if (rows.length > 0) yield rows;
+        const batch = reader.push(chunk);
+        if (batch[0]!.length > 0) yield batch;
       }
       reader.finish();
       await client.query('COMMIT');
@@ -192,7 +198,7 @@ function settingPlaceholder(index: number, value: unknown): string {
   const read = `current_setting('${STREAM_SETTING_PREFIX}${index}')`;
   if (typeof value === 'string') return read;
   if (typeof value === 'number') return Number.isSafeInteger(value) ? `CAST(${read} AS BIGINT)` : `CAST(${read} AS DOUBLE PRECISION)`;
-  throw new Error(`streamRows binds strings and numbers only, not ${value === null ? 'null' : typeof value}`);
+  throw new Error(`streamColumns binds strings and numbers only, not ${value === null ? 'null' : typeof value}`);
 }
 
 /** A value as the text of its setting (numbers in shortest exact form; NaN and ±Infinity as PostgreSQL spells them). */

@@ -1,6 +1,6 @@
 import type { Metric, TrackingStore } from '@orrery/core';
 import { readWholeMetricHistory } from '@orrery/core';
-import { wireDouble } from '../wire/tracking-wire.js';
+import { writeMetricsJson } from '../wire/metric-json-writer.js';
 
 /**
  * A response body written piece by piece instead of built whole: the route answers with this, and
@@ -11,7 +11,7 @@ import { wireDouble } from '../wire/tracking-wire.js';
  * body, never a wrong one).
  */
 export class StreamedJson {
-  constructor(readonly chunks: AsyncIterable<string>) {}
+  constructor(readonly chunks: AsyncIterable<string | Buffer>) {}
 }
 
 /**
@@ -27,34 +27,13 @@ export async function wholeMetricHistoryJson(store: TrackingStore, runId: string
   return new StreamedJson(historyChunks(first.value, batches));
 }
 
-async function* historyChunks(first: Metric[], rest: AsyncGenerator<Metric[]>): AsyncGenerator<string> {
+async function* historyChunks(first: Metric[], rest: AsyncGenerator<Metric[]>): AsyncGenerator<string | Buffer> {
   try {
-    yield metricsJson(first, '{"metrics":[');
-    for await (const batch of rest) yield metricsJson(batch, ',');
+    yield writeMetricsJson(first, '{"metrics":[');
+    for await (const batch of rest) yield writeMetricsJson(batch, ',');
     yield ']}';
   } finally {
     // The client may leave mid-way: end the store's read (and its read-ahead) with the response.
     await rest.return(undefined);
   }
-}
-
-/**
- * `items` as the members of MLflow's metrics list, preceded by `separator`: the text
- * `JSON.stringify(items.map(metricToWire))` has between its brackets, written without building
- * the wire objects (for a million points those objects cost more than the text).
- */
-function metricsJson(items: readonly Metric[], separator: string): string {
-  let out = '';
-  let lastKey: string | undefined;
-  let keyJson = '';
-  for (let i = 0; i < items.length; i++) {
-    const m = items[i]!;
-    if (m.key !== lastKey) {
-      lastKey = m.key;
-      keyJson = JSON.stringify(m.key);
-    }
-    const value = Number.isFinite(m.value) ? String(m.value) : JSON.stringify(wireDouble(m.value));
-    out += `${i === 0 ? separator : ','}{"key":${keyJson},"value":${value},"timestamp":${m.timestamp},"step":${m.step}}`;
-  }
-  return out;
 }

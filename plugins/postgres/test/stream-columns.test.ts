@@ -5,11 +5,16 @@ import { PostgresExecutor } from '../src/postgres-executor.js';
 import { parsePostgresUri } from '../src/postgres-uri.js';
 import { useTestDatabase } from './postgres-test-helpers.js';
 
+/** A column-major batch as rows. */
+function toRows(columns: unknown[][]): unknown[][] {
+  return columns[0]!.map((_, r) => columns.map((column) => column[r]));
+}
+
 /**
- * `PostgresExecutor.streamRows` (binary COPY, values bound as transaction-local settings) on the
+ * `PostgresExecutor.streamColumns` (binary COPY, values bound as transaction-local settings) on the
  * real server: what whole-history reads stand on.
  */
-describe('PostgreSQL streamRows', () => {
+describe('PostgreSQL streamColumns', () => {
   const db = useTestDatabase();
 
   const withExecutor = async <T>(fn: (executor: PostgresExecutor) => Promise<T>): Promise<T> => {
@@ -21,16 +26,16 @@ describe('PostgreSQL streamRows', () => {
     }
   };
 
-  const collect = async (rows: AsyncIterable<unknown[][]>): Promise<unknown[][]> => {
+  const collect = async (batches: AsyncIterable<unknown[][]>): Promise<unknown[][]> => {
     const all: unknown[][] = [];
-    for await (const batch of rows) all.push(...batch);
+    for await (const batch of batches) all.push(...toRows(batch));
     return all;
   };
 
   it('decodes every column type exactly, NULLs and edge values included', async () => {
     await withExecutor(async (executor) => {
       const rows = await collect(
-        executor.streamRows(
+        executor.streamColumns(
           sql`SELECT * FROM (VALUES
                 (CAST(0.1 AS DOUBLE PRECISION), CAST(-1 AS BIGINT), CAST(-2147483648 AS INTEGER), CAST('héllo 😀' AS TEXT)),
                 (CAST('Infinity' AS DOUBLE PRECISION), CAST(9007199254740991 AS BIGINT), 2147483647, ''),
@@ -56,7 +61,7 @@ describe('PostgreSQL streamRows', () => {
     await withExecutor(async (executor) => {
       const hostile = `x'); DROP TABLE pg_class; --\\ 😀`;
       const rows = await collect(
-        executor.streamRows(sql`SELECT ${hostile}, ${42}, ${-0.5}, ${1e300}, ${-7}`, ['text', 'int8', 'float8', 'float8', 'int8']),
+        executor.streamColumns(sql`SELECT ${hostile}, ${42}, ${-0.5}, ${1e300}, ${-7}`, ['text', 'int8', 'float8', 'float8', 'int8']),
       );
       expect(rows).toEqual([[hostile, 42, -0.5, 1e300, -7]]);
       // The settings were transaction-local: the connection carries none of them afterwards.
@@ -70,9 +75,9 @@ describe('PostgreSQL streamRows', () => {
       const batches: number = await (async () => {
         let count = 0;
         let next = 1;
-        for await (const batch of executor.streamRows(sql`SELECT g, CAST(g AS DOUBLE PRECISION) / 3 FROM generate_series(1, ${200_000}) g`, ['int8', 'float8'])) {
+        for await (const batch of executor.streamColumns(sql`SELECT g, CAST(g AS DOUBLE PRECISION) / 3 FROM generate_series(1, ${200_000}) g`, ['int8', 'float8'])) {
           count++;
-          for (const [g, third] of batch as [number, number][]) {
+          for (const [g, third] of toRows(batch) as [number, number][]) {
             expect(g).toBe(next);
             expect(third).toBe(next / 3);
             next++;
@@ -88,12 +93,12 @@ describe('PostgreSQL streamRows', () => {
   it('leaves the pool usable when the reader stops early or the query fails', async () => {
     await withExecutor(async (executor) => {
       for (let i = 0; i < 3; i++) {
-        for await (const batch of executor.streamRows(sql`SELECT g FROM generate_series(1, 500000) g`, ['int4'])) {
-          expect(batch.length).toBeGreaterThan(0);
+        for await (const batch of executor.streamColumns(sql`SELECT g FROM generate_series(1, 500000) g`, ['int4'])) {
+          expect(batch[0]!.length).toBeGreaterThan(0);
           break;
         }
       }
-      await expect(collect(executor.streamRows(sql`SELECT 1 / (g - g) FROM generate_series(1, 3) g`, ['int4']))).rejects.toThrow();
+      await expect(collect(executor.streamColumns(sql`SELECT 1 / (g - g) FROM generate_series(1, 3) g`, ['int4']))).rejects.toThrow();
       const row = await executor.get<{ n: number }>(sql`SELECT CAST(${7} AS INTEGER) + 1 AS n`);
       expect(row?.n).toBe(8);
     });
@@ -120,13 +125,13 @@ describe('BinaryCopyReader', () => {
     const expected = [1, 2, 3, 4, 5].map((g) => [g, g * 1.5, `k${g}`, g * -1000000007]);
     for (let cut = 0; cut <= whole.length; cut++) {
       const reader = new BinaryCopyReader(['int4', 'float8', 'text', 'int8']);
-      const rows = [...reader.push(whole.subarray(0, cut)), ...reader.push(whole.subarray(cut))];
+      const rows = [...toRows(reader.push(whole.subarray(0, cut))), ...toRows(reader.push(whole.subarray(cut)))];
       reader.finish();
       expect(rows).toEqual(expected);
     }
     const byteByByte = new BinaryCopyReader(['int4', 'float8', 'text', 'int8']);
     const rows: unknown[][] = [];
-    for (let i = 0; i < whole.length; i++) rows.push(...byteByByte.push(whole.subarray(i, i + 1)));
+    for (let i = 0; i < whole.length; i++) rows.push(...toRows(byteByByte.push(whole.subarray(i, i + 1))));
     byteByByte.finish();
     expect(rows).toEqual(expected);
   });
