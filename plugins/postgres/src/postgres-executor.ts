@@ -124,8 +124,7 @@ export class PostgresExecutor implements SqlExecutor {
       // how many rows one key of a long history has, picks a bitmap scan and a full (external)
       // sort that sends nothing until it has read everything (1M points: 1.4 s before the first
       // row, against rows from the start and 1.1 s in all).
-      await client.query('BEGIN READ ONLY');
-      await client.query('SET LOCAL enable_bitmapscan = off');
+      await client.query('BEGIN READ ONLY; SET LOCAL enable_bitmapscan = off');
       if (values.length > 0) await client.query(`SELECT ${settings.join(', ')}`, values.map(settingValue));
       const reader = new BinaryCopyReader(columns);
       const stream = client.query(copyTo(`COPY (${text}) TO STDOUT (FORMAT binary)`));
@@ -191,13 +190,15 @@ export class PostgresExecutor implements SqlExecutor {
 const STREAM_SETTING_PREFIX = 'orrery.stream_';
 
 /**
- * The SQL that reads bound value `index` back from its setting, typed as the value is: settings
- * are text, and a comparison with a number column needs the number's type.
+ * The SQL that reads bound value `index` back from its setting, typed as the value is (settings
+ * are text; a comparison with a number column needs the number's type). Wrapped in a scalar
+ * subquery, so PostgreSQL evaluates it once per statement (an InitPlan) rather than once per row
+ * where it appears in a filter, and can still use it as an index bound.
  */
 function settingPlaceholder(index: number, value: unknown): string {
   const read = `current_setting('${STREAM_SETTING_PREFIX}${index}')`;
-  if (typeof value === 'string') return read;
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? `CAST(${read} AS BIGINT)` : `CAST(${read} AS DOUBLE PRECISION)`;
+  if (typeof value === 'string') return `(SELECT ${read})`;
+  if (typeof value === 'number') return `(SELECT CAST(${read} AS ${Number.isSafeInteger(value) ? 'BIGINT' : 'DOUBLE PRECISION'}))`;
   throw new Error(`streamColumns binds strings and numbers only, not ${value === null ? 'null' : typeof value}`);
 }
 

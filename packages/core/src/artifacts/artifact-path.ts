@@ -73,27 +73,34 @@ export function normalizeArtifactPath(path: string | undefined): string {
   if (rule !== undefined) refuse(path, rule);
   if (OVERLONG_UTF8_LEAD.test(path)) refuse(path, 'artifact paths must not contain overlong UTF-8 encodings');
 
-  let decoded = path;
-  for (let round = 1; ; round += 1) {
-    const next = decodeAsciiPercent(decoded);
-    if (next === decoded) break;
-    if (round > MAX_DECODING_ROUNDS) {
-      refuse(path, `artifact paths must not be percent-encoded more than ${MAX_DECODING_ROUNDS} times over`);
-    }
-    const decodedRule = brokenRule(next);
-    if (decodedRule !== undefined) refuse(path, `${decodedRule}, even percent-encoded`);
-    decoded = next;
-  }
+  refuseEncodedBreaks(path, path);
 
   const normalized = path
     .split('/')
     .filter((segment) => segment !== '' && segment !== '.')
     .join('/');
-  // `./C:/x` only becomes drive-absolute once its `.` segment is gone.
+  // Dropping `.` segments can bring something to the front that was harmless in the middle:
+  // `./C:/x` becomes drive-absolute, `./%2f` starts with an encoded `/`. Check the result again.
   if (WINDOWS_DRIVE.test(normalized)) {
     refuse(path, 'artifact paths must be relative (must not start with a drive letter)');
   }
+  refuseEncodedBreaks(normalized, path);
   return normalized;
+}
+
+/** Refuses `path` (shown as `shown`) when a round of percent-decoding would break a rule. */
+function refuseEncodedBreaks(value: string, shown: string): void {
+  let decoded = value;
+  for (let round = 1; ; round += 1) {
+    const next = decodeAsciiPercent(decoded);
+    if (next === decoded) return;
+    if (round > MAX_DECODING_ROUNDS) {
+      refuse(shown, `artifact paths must not be percent-encoded more than ${MAX_DECODING_ROUNDS} times over`);
+    }
+    const decodedRule = brokenRule(next);
+    if (decodedRule !== undefined) refuse(shown, `${decodedRule}, even percent-encoded`);
+    decoded = next;
+  }
 }
 
 /**

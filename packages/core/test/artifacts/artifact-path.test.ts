@@ -66,6 +66,9 @@ describe('normalizeArtifactPath', () => {
     ['a%2f%2e%2e%2f%2e%2e%2fx', "'..' segments, even percent-encoded"],
     ['%252e%252e/x', "'..' segments, even percent-encoded"],
     ['%2fetc/passwd', "must not start with '/'), even percent-encoded"],
+    // Found by the property below: dropping `./` brings an encoded `/` to the front.
+    ['./%2f', "must not start with '/'), even percent-encoded"],
+    ['././%2fetc', "must not start with '/'), even percent-encoded"],
     ['a%5cb', 'backslashes, even percent-encoded'],
     ['a%00b', 'NUL bytes, even percent-encoded'],
     ['a%0ab', 'control characters, even percent-encoded'],
