@@ -158,7 +158,6 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
       throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
     }
     // Blob storage has no directories, so only files are uploaded (an empty directory is lost).
-    // Symbolic links are left out rather than followed.
     const files: LocalTreeEntry[] = [];
     for await (const entry of walkLocalTree(localDir)) {
       if (entry.kind === 'file') files.push(entry);

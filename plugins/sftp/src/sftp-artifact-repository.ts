@@ -125,7 +125,6 @@ export class SftpArtifactRepository implements ArtifactRepository {
     }
     const directories: string[] = [base];
     const files: Array<{ local: string; rel: string }> = [];
-    // Links that cannot be followed (dangling ones) are left out rather than failing the upload.
     for await (const entry of walkLocalTree(localDir)) {
       const rel = joinArtifactPath(base, entry.path);
       if (entry.kind === 'directory') directories.push(rel);
