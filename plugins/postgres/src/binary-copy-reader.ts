@@ -50,69 +50,61 @@ export class BinaryCopyReader {
       at = SIGNATURE.length + 8 + extension;
       this.headerRead = true;
     }
+    // One pass per row. A row cut by the end of the chunk is taken back out of the columns and
+    // left in `pending` (at most once per chunk).
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const size = buf.length;
     for (;;) {
-      if (this.ended || buf.length - at < 2) break;
-      const fields = buf.readInt16BE(at);
+      if (this.ended || size - at < 2) break;
+      const fields = view.getInt16(at);
       if (fields === -1) {
         this.ended = true;
         at += 2;
         break;
       }
       if (fields !== width) throw new Error(`binary COPY stream: a row has ${fields} fields, expected ${width}`);
-      // Walk the row once to see whether it is complete, then decode it.
-      let end = at + 2;
-      let complete = true;
-      for (let c = 0; c < width; c++) {
-        if (buf.length - end < 4) {
-          complete = false;
-          break;
-        }
-        const length = buf.readInt32BE(end);
-        end += 4 + (length > 0 ? length : 0);
-        if (end > buf.length) {
-          complete = false;
-          break;
-        }
-      }
-      if (!complete) break;
       let p = at + 2;
-      for (let c = 0; c < width; c++) {
-        const length = buf.readInt32BE(p);
+      let c = 0;
+      for (; c < width; c++) {
+        if (size - p < 4) break;
+        const length = view.getInt32(p);
         p += 4;
         if (length < 0) {
           out[c]!.push(null);
           continue;
         }
-        const type = this.columns[c]!;
-        if (type !== 'text' && length !== FIELD_WIDTH[type]) {
-          throw new Error(`binary COPY stream: column ${c + 1} has ${length}-byte values, not ${type}`);
-        }
-        out[c]!.push(decodeField(type, buf, p, length));
+        if (size - p < length) break;
+        out[c]!.push(this.decodeField(c, view, buf, p, length));
         p += length;
       }
-      at = end;
+      if (c < width) {
+        for (let k = 0; k < c; k++) out[k]!.pop();
+        break;
+      }
+      at = p;
     }
     this.pending = at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
     return out;
   }
 
+  private decodeField(column: number, view: DataView, buf: Buffer, at: number, length: number): unknown {
+    const type = this.columns[column]!;
+    if (type === 'text') return buf.toString('utf8', at, at + length);
+    if (length !== FIELD_WIDTH[type]) throw new Error(`binary COPY stream: column ${column + 1} has ${length}-byte values, not ${type}`);
+    switch (type) {
+      case 'float8':
+        return view.getFloat64(at);
+      case 'int8':
+        // Every int8 Orrery stores (timestamps, steps, ids) fits in 2^53: two 32-bit loads are
+        // exact there and much cheaper than a BigInt.
+        return view.getInt32(at) * TWO_32 + view.getUint32(at + 4);
+      case 'int4':
+        return view.getInt32(at);
+    }
+  }
+
   /** Throws unless the stream ended exactly at its trailer. */
   finish(): void {
     if (!this.ended || this.pending.length > 0) throw new Error('binary COPY stream ended before its trailer');
-  }
-}
-
-function decodeField(type: StreamColumnType, buf: Buffer, at: number, length: number): unknown {
-  switch (type) {
-    case 'float8':
-      return buf.readDoubleBE(at);
-    case 'int8':
-      // Every int8 Orrery stores (timestamps, steps, ids) fits in 2^53: two 32-bit loads are exact
-      // there and much cheaper than a BigInt.
-      return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
-    case 'int4':
-      return buf.readInt32BE(at);
-    case 'text':
-      return buf.toString('utf8', at, at + length);
   }
 }
