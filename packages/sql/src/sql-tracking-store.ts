@@ -183,13 +183,24 @@ class HistoryPage {
 
   /** The first `limit` rows as metrics named `key`. */
   metrics(key: string, limit: number): Metric[] {
-    const count = Math.min(this.values.length, limit);
-    const items: Metric[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      items[i] = { key, value: this.nans[i] === 1 ? NaN : this.values[i]!, timestamp: this.timestamps[i]!, step: this.steps[i]! };
-    }
-    return items;
+    return metricsFromColumns(key, this.values, this.timestamps, this.steps, this.nans, Math.min(this.values.length, limit));
   }
+}
+
+/** The first `count` history rows held column by column, as metrics named `key` (NaN is stored as 0 with is_nan set). */
+function metricsFromColumns(
+  key: string,
+  values: readonly number[],
+  timestamps: readonly number[],
+  steps: readonly number[],
+  nans: readonly number[],
+  count: number,
+): Metric[] {
+  const items: Metric[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    items[i] = { key, value: nans[i] === 1 ? NaN : values[i]!, timestamp: timestamps[i]!, step: steps[i]! };
+  }
+  return items;
 }
 
 /** Reads a double printed by `metricTuples` (SQLite prints infinities as `Inf`, PostgreSQL as `Infinity`). */
@@ -681,11 +692,7 @@ export class SqlTrackingStore implements TrackingStore {
         ['float8', 'int8', 'int8', 'int4'],
       );
       for await (const [values, timestamps, steps, nans] of batches as AsyncIterable<[number[], number[], number[], number[]]>) {
-        const items: Metric[] = new Array(values.length);
-        for (let i = 0; i < values.length; i++) {
-          items[i] = { key: metricKey, value: nans[i] === 1 ? NaN : values[i]!, timestamp: timestamps[i]!, step: steps[i]! };
-        }
-        yield items;
+        yield metricsFromColumns(metricKey, values, timestamps, steps, nans, values.length);
       }
       return;
     }

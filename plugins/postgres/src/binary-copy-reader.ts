@@ -22,11 +22,6 @@ export class BinaryCopyReader {
 
   constructor(private readonly columns: readonly StreamColumnType[]) {}
 
-  /** True once the trailer (field count -1) was read. */
-  get done(): boolean {
-    return this.ended;
-  }
-
   /**
    * The complete rows in `chunk` (and in what was left of the previous one), column by column:
    * `result[c][r]` is column `c` of row `r` (no array per row: a long read makes millions).

@@ -202,9 +202,14 @@ function settingPlaceholder(index: number, value: unknown): string {
   throw new Error(`streamColumns binds strings and numbers only, not ${value === null ? 'null' : typeof value}`);
 }
 
-/** A value as the text of its setting (numbers in shortest exact form; NaN and ±Infinity as PostgreSQL spells them). */
+/** A value as the text of its setting. */
 function settingValue(value: unknown): string {
-  return typeof value === 'number' && !Number.isFinite(value) ? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity') : String(value);
+  return typeof value === 'number' ? numberText(value) : String(value);
+}
+
+/** A number as PostgreSQL reads it back exactly: shortest round-trip form, NaN and ±Infinity spelled out. */
+function numberText(value: number): string {
+  return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
 }
 
 async function runQuery(target: Queryable, fragment: SqlFragment, name?: string): Promise<pg.QueryResult> {
@@ -364,7 +369,7 @@ export class PostgresSession implements SqlExecutor {
 /** One value in COPY's text format: `\N` for NULL, backslash escapes for the characters COPY reserves. */
 function copyField(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  if (typeof value === 'number') return numberText(value);
   return String(value).replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r'));
 }
 
