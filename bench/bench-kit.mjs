@@ -1,5 +1,6 @@
 // Pieces every benchmark script uses: number formatting, percentiles, a free loopback port and a
 // keep-alive JSON client for the REST API. Loopback only; nothing here asserts anything.
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -50,4 +51,43 @@ export function httpClient(port, sockets = 1) {
     get: (p) => request('GET', `/api/2.0/mlflow${p}`),
     close: () => agent.destroy(),
   };
+}
+
+/**
+ * CPU seconds (user + system) used so far by every live process on this machine, summed by
+ * command name (`postgres`, `node`, ...), from /proc. Take one before and one after a phase and
+ * pass both to `cpuSpent`: processes that started or ended in between count for what they were
+ * seen to use. Linux only; elsewhere an empty map.
+ */
+export function cpuByCommand() {
+  const seen = new Map();
+  let entries = [];
+  try {
+    entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return seen;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const command = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      seen.set(pid, { command, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return seen;
+}
+
+/** CPU seconds per command name between two `cpuByCommand` snapshots (100 ticks per second). */
+export function cpuSpent(before, after) {
+  const spent = new Map();
+  for (const [pid, { command, ticks }] of after) {
+    const earlier = before.get(pid);
+    const delta = earlier && earlier.command === command ? ticks - earlier.ticks : ticks;
+    if (delta > 0) spent.set(command, (spent.get(command) ?? 0) + delta / 100);
+  }
+  return spent;
 }

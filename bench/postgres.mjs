@@ -11,7 +11,8 @@
 //      through the HTTP server, for: a metric filter ordered by a metric; a param LIKE filter; tag
 //      equality plus attribute status. The EXPLAIN ANALYZE of each search query is printed.
 //   2. log-batch ingest through `orrery server` (built CLI, BENCH_WORKERS worker processes,
-//      default 2 = the cores here): 8 clients, 1000 metrics per request.
+//      default 2 = the cores here, BENCH_POOL_SIZE connections each, default 8): 8 clients, 1000
+//      metrics per request; with the CPU per metric PostgreSQL, the server and the clients used.
 //   3. the history of one metric with 1M points: paged by keyset (pages of 25000, the API maximum)
 //      through the store and through the HTTP server, and as one streamed get-history response
 //      (no max_results, as MLflow 2.x clients ask). Best of two runs after a warm-up.
@@ -24,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath } from 'node:url';
-import { fmt, freePort, httpClient } from './bench-kit.mjs';
+import { cpuByCommand, cpuSpent, fmt, freePort, httpClient } from './bench-kit.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
@@ -38,6 +39,8 @@ const INGEST_CLIENTS = 8;
 const INGEST_BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 60);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+/** Connections per server worker (BENCH_POOL_SIZE). */
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 8);
 /** BENCH_PHASES picks phases (comma-separated: search, ingest, history); default all. */
 const phases = new Set((process.env.BENCH_PHASES ?? 'search,ingest,history').split(',').map((p) => p.trim()));
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -223,7 +226,7 @@ async function startServer(url) {
   const child = spawn(
     process.execPath,
     [cliBin, 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', String(WORKERS),
-      '--backend-store-uri', `${url}?pool_size=8`, '--artifacts-destination', `file://${path.join(dir, 'artifacts')}`],
+      '--backend-store-uri', `${url}?pool_size=${POOL_SIZE}`, '--artifacts-destination', `file://${path.join(dir, 'artifacts')}`],
     { cwd: dir, env: { ...process.env, ORRERY_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -271,6 +274,8 @@ async function benchIngest(port) {
   const clients = runIds.map(() => httpClient(port, 1));
   // Warm-up: one batch per client.
   await Promise.all(clients.map((cl, c) => cl.post('/runs/log-batch', bodies[c][0])));
+  const cpuBefore = cpuByCommand();
+  const ownBefore = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     clients.map(async (cl, c) => {
@@ -278,8 +283,13 @@ async function benchIngest(port) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(ownBefore);
+  const spent = cpuSpent(cpuBefore, cpuByCommand());
   clients.forEach((cl) => cl.close());
-  return { metrics: INGEST_CLIENTS * (INGEST_BATCHES - 1) * 1000, seconds };
+  const clientSeconds = (own.user + own.system) / 1e6;
+  // Every node process but this one is the server (its primary and workers).
+  const cpu = { postgres: spent.get('postgres') ?? 0, server: Math.max(0, (spent.get('node') ?? 0) - clientSeconds), clients: clientSeconds };
+  return { metrics: INGEST_CLIENTS * (INGEST_BATCHES - 1) * 1000, seconds, cpu };
 }
 
 async function benchHistory(url, port) {
@@ -376,6 +386,9 @@ try {
     const ingest = await benchIngest(server.port);
     const rate = ingest.metrics / ingest.seconds;
     log(`  ${fmt(ingest.metrics)} metrics in ${ingest.seconds.toFixed(2)} s = ${fmt(rate)} metrics/s ${rate >= 200_000 ? 'OK' : 'MISSES TARGET'}`);
+    const perMetric = (cpuSeconds) => `${((cpuSeconds / ingest.metrics) * 1e6).toFixed(2)} us`;
+    log(`  CPU per metric: PostgreSQL ${perMetric(ingest.cpu.postgres)}, server ${perMetric(ingest.cpu.server)}, bench clients ${perMetric(ingest.cpu.clients)} ` +
+      `(${os.cpus().length} cores: 200,000 metrics/s needs at most ${((os.cpus().length / 200_000) * 1e6).toFixed(0)} us in all)`);
   }
 
   if (phases.has('history')) {

@@ -25,11 +25,25 @@ type Chunk =
 export class SqlFragment {
   /** @internal */
   readonly chunks: readonly Chunk[];
+  /** Set by `preparedSql`: the driver may prepare this statement once per connection and reuse it. */
+  readonly prepare: boolean;
 
   /** @internal */
-  constructor(chunks: readonly Chunk[]) {
+  constructor(chunks: readonly Chunk[], prepare = false) {
     this.chunks = chunks;
+    this.prepare = prepare;
   }
+}
+
+/**
+ * Marks a whole statement as worth preparing once per connection: its text does not vary with its
+ * inputs, it runs very often, and its best plan does not depend on the values bound (PostgreSQL
+ * reuses a generic plan after a few executions, and skips parsing and planning from then on).
+ * Not for searches, whose plans depend on how selective the values are. SQLite caches every
+ * statement anyway. Embedding a marked fragment in another one drops the mark.
+ */
+export function preparedSql(fragment: SqlFragment): SqlFragment {
+  return new SqlFragment(fragment.chunks, true);
 }
 
 /**

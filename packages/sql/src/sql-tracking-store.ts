@@ -51,9 +51,10 @@ import {
   compileRunFilter,
   compileRunOrder,
 } from './search-compiler.js';
+import { postgresNumberArray, postgresTextArray } from './postgres-arrays.js';
 import type { SqlExecutor, StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
-import { byDialect, joinSql, sql, sqlList, trustedSql } from './sql-fragment.js';
+import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
 import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
 import { encodeMetricValue, toDatasetInput, toExperiment, toMetric, toRunInfo } from './tracking-rows.js';
 
@@ -81,6 +82,9 @@ const LATEST_METRIC_UPSERT =
   'WHERE (excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)';
 
 const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
+const runNotActive = (runId: string) => errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
 
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
   switch (viewType) {
@@ -578,6 +582,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
     validateMetric(metric);
+    if (this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, [metric]);
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       await this.insertMetrics(tx, runId, [metric]);
@@ -610,6 +615,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
     validateLogBatch(batch);
+    const metricsOnly = (batch.metrics?.length ?? 0) > 0 && !batch.params?.length && !batch.tags?.length;
+    if (metricsOnly && this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, batch.metrics!);
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       if (batch.params && batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
@@ -822,15 +829,13 @@ export class SqlTrackingStore implements TrackingStore {
       typeof runId === 'string' && RUN_ID_PATTERN.test(runId)
         ? await db.get<RunRow>(sql`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_uuid = ${runId}`)
         : undefined;
-    if (!row) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (!row) throw runNotFound(runId);
     return row;
   }
 
   private async requireActiveRun(db: SqlExecutor, runId: string): Promise<RunRow> {
     const row = await this.requireRun(db, runId);
-    if (row.lifecycle_stage !== 'active') {
-      throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
-    }
+    if (row.lifecycle_stage !== 'active') throw runNotActive(runId);
     return row;
   }
 
@@ -915,6 +920,65 @@ export class SqlTrackingStore implements TrackingStore {
       return [runId, m.key, value, m.timestamp, m.step, isNan];
     });
     await db.insertMany('latest_metrics', METRIC_COLUMNS, latestRows, LATEST_METRIC_UPSERT);
+  }
+
+  /**
+   * PostgreSQL's path for metrics-only writes (what training loops send): the run check, the
+   * history append and the latest-value upsert as ONE statement, so one round trip and no
+   * BEGIN/COMMIT. A single statement is atomic on its own: the batch lands whole or not at all.
+   * Both inserts are conditioned on the run being active; the statement returns the run's stage
+   * (no row: no such run), and the same errors as the transaction path are raised from it. The
+   * columns travel as array literals, one parameter each, so the statement text never varies.
+   * Measured against BEGIN, run check, COPY, upsert, COMMIT (bench/postgres-ingest-breakdown.mjs,
+   * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
+   */
+  private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[]): Promise<void> {
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw runNotFound(runId);
+    const n = metrics.length;
+    const keys = new Array<string>(n);
+    const values = new Array<number>(n);
+    const timestamps = new Array<number>(n);
+    const steps = new Array<number>(n);
+    const nans = new Array<number>(n);
+    const latest = new Map<string, Metric>();
+    for (let i = 0; i < n; i++) {
+      const m = metrics[i]!;
+      const [value, isNan] = encodeMetricValue(m.value);
+      keys[i] = m.key;
+      values[i] = value;
+      timestamps[i] = m.timestamp;
+      steps[i] = m.step;
+      nans[i] = isNan;
+      const current = latest.get(m.key);
+      if (!current || isLater(m, current)) latest.set(m.key, m);
+    }
+    // Upserted rows in key order: concurrent writers to one run lock its latest rows in one order.
+    const last = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const lastValues = last.map((m) => encodeMetricValue(m.value));
+    const columns = (k: string[], v: number[], t: number[], s: number[], nan: number[]) =>
+      sql`unnest(CAST(${postgresTextArray(k)} AS varchar[]), CAST(${postgresNumberArray(v)} AS float8[]), CAST(${postgresNumberArray(t)} AS int8[]),
+                 CAST(${postgresNumberArray(s)} AS int8[]), CAST(${postgresNumberArray(nan)} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+    const row = await this.db.get<{ lifecycle_stage: string }>(
+      preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
+          appended AS (
+            INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${columns(keys, values, timestamps, steps, nans)}
+            WHERE (SELECT lifecycle_stage FROM run) = 'active'),
+          moved AS (
+            INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${columns(
+              last.map((m) => m.key),
+              lastValues.map(([value]) => value),
+              last.map((m) => m.timestamp),
+              last.map((m) => m.step),
+              lastValues.map(([, isNan]) => isNan),
+            )}
+            WHERE (SELECT lifecycle_stage FROM run) = 'active'
+            ${trustedSql(LATEST_METRIC_UPSERT)})
+          SELECT lifecycle_stage FROM run`),
+    );
+    if (!row) throw runNotFound(runId);
+    if (row.lifecycle_stage !== 'active') throw runNotActive(runId);
   }
 
   private async loadExperiments(db: SqlExecutor, rows: readonly ExperimentRow[]): Promise<Experiment[]> {

@@ -212,8 +212,22 @@ function numberText(value: number): string {
   return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
 }
 
+const statementNames = new Map<string, string>();
+
+/**
+ * The name a statement is prepared under on every connection: derived from its text, so the same
+ * text is prepared once per connection and a different text never reuses another's plan. Only
+ * fixed statement texts written in code are named, so the cache stays small.
+ */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `orrery_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+  return name;
+}
+
 async function runQuery(target: Queryable, fragment: SqlFragment, name?: string): Promise<pg.QueryResult> {
   const { text, values } = renderQuery(fragment, 'postgres');
+  if (fragment.prepare) name ??= statementName(text);
   try {
     return await target.query(name ? { name, text, values } : { text, values });
   } catch (error) {
@@ -260,7 +274,7 @@ export class PostgresSession implements SqlExecutor {
     });
     const text =
       `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')})` + (onConflict ? ` ${onConflict}` : '');
-    const name = `orrery_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    const name = statementName(text);
     const ordered = onConflict ? [...rows].sort(compareRows) : rows;
     for (let start = 0; start < ordered.length; start += INSERT_CHUNK_ROWS) {
       const chunk = ordered.slice(start, start + INSERT_CHUNK_ROWS);
@@ -337,7 +351,7 @@ export class PostgresSession implements SqlExecutor {
 
   private async query(fragment: SqlFragment): Promise<pg.QueryResult> {
     const { text, values } = renderQuery(fragment, 'postgres');
-    return this.raw(undefined, text, values);
+    return this.raw(fragment.prepare ? statementName(text) : undefined, text, values);
   }
 
   private async raw(name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> {

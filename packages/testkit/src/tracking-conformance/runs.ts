@@ -171,6 +171,7 @@ export function runConformance(options: TrackingStoreConformanceOptions): void {
         h.store.logBatch(runId, { metrics: [metric], params: [{ key: 'p', value: 'v' }], tags: [{ key: 't', value: 'v' }] }),
         'INVALID_STATE',
       );
+      await expectOrreryError(h.store.logBatch(runId, { metrics: [metric, { ...metric, key: 'other', step: 1 }] }), 'INVALID_STATE');
       await expectOrreryError(
         h.store.logInputs(runId, [
           { tags: [], dataset: { name: 'd', digest: 'abc', sourceType: 'local', source: '{}' } },
