@@ -51,7 +51,7 @@ import {
   compileRunFilter,
   compileRunOrder,
 } from './search-compiler.js';
-import { postgresNumberArray, postgresTextArray } from './postgres-arrays.js';
+import { postgresBinaryArray, postgresTextArray } from './postgres-arrays.js';
 import type { SqlExecutor, StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
@@ -928,7 +928,8 @@ export class SqlTrackingStore implements TrackingStore {
    * BEGIN/COMMIT. A single statement is atomic on its own: the batch lands whole or not at all.
    * Both inserts are conditioned on the run being active; the statement returns the run's stage
    * (no row: no such run), and the same errors as the transaction path are raised from it. The
-   * columns travel as array literals, one parameter each, so the statement text never varies.
+   * columns travel as one array parameter each (numbers in binary), so the statement text never
+   * varies and is prepared once per connection.
    * Measured against BEGIN, run check, COPY, upsert, COMMIT (bench/postgres-ingest-breakdown.mjs,
    * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
    */
@@ -956,8 +957,9 @@ export class SqlTrackingStore implements TrackingStore {
     const last = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const lastValues = last.map((m) => encodeMetricValue(m.value));
     const columns = (k: string[], v: number[], t: number[], s: number[], nan: number[]) =>
-      sql`unnest(CAST(${postgresTextArray(k)} AS varchar[]), CAST(${postgresNumberArray(v)} AS float8[]), CAST(${postgresNumberArray(t)} AS int8[]),
-                 CAST(${postgresNumberArray(s)} AS int8[]), CAST(${postgresNumberArray(nan)} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+      sql`unnest(CAST(${postgresTextArray(k)} AS varchar[]), CAST(${postgresBinaryArray(v, 'float8')} AS float8[]),
+                 CAST(${postgresBinaryArray(t, 'int8')} AS int8[]), CAST(${postgresBinaryArray(s, 'int8')} AS int8[]),
+                 CAST(${postgresBinaryArray(nan, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
     const row = await this.db.get<{ lifecycle_stage: string }>(
       preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
           appended AS (
