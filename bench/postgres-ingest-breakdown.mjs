@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Where PostgreSQL's log-batch CPU goes: `node bench/postgres-ingest-breakdown.mjs` (no build
-// needed). Prints figures; asserts nothing. In a fresh database on ORRERY_BENCH_POSTGRES_URL
+// Where PostgreSQL's log-batch CPU goes: `node bench/postgres-ingest-breakdown.mjs` (after
+// `pnpm tsc -b`). Prints figures; asserts nothing. In a fresh database on ORRERY_BENCH_POSTGRES_URL
 // (default postgres://postgres@127.0.0.1:5432/postgres, dropped at the end), it appends the
 // ingest benchmark's load (BENCH_CLIENTS connections, default 8, x 59 batches x 1000 metrics,
 // 10 keys per run, one run per connection) into a table shaped like `metrics`, once per variant:
 //   - store:    BEGIN, run check, COPY into the history, latest-value upsert, COMMIT, with the
 //               schema's index (run_uuid, key, step): the store's path for batches with params or tags;
 //   - one-stmt: the same work as ONE statement (run check, INSERT ... SELECT FROM unnest of array
-//               literals, upsert), prepared: the store's path for metrics-only batches;
+//               parameters, upsert), prepared: the store's path for metrics-only batches;
+//   - one-none, one-series: that statement with no history index, and with the series index;
 //   - none:     the transaction with no history index at all (the floor: heap, WAL, COPY parsing);
 //   - series:   an index on (an integer series id, step), the alternative a per-(run, key) id allows;
 //   - run-c, seq-1k, binary, c+seq+bin: the "C" collation on run_uuid, a sequence cache of 1000,
@@ -24,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
 const { from: copyFrom } = await import(path.join(repo, 'plugins/postgres/node_modules/pg-copy-streams/index.js'));
+const { postgresBinaryArray, postgresTextArray } = await import(path.join(repo, 'packages/sql/dist/index.js'));
 
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
@@ -38,6 +40,9 @@ const VARIANTS = {
   binary: { index: STORE_INDEX, binary: true },
   'c+seq+bin': { index: STORE_INDEX, runCollateC: true, sequenceCache: 1000, binary: true },
   'one-stmt': { index: STORE_INDEX, oneStatement: true },
+  'one-none': { oneStatement: true },
+  'one-hash': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true },
+  'one-series': { index: 'CREATE INDEX ON history (series_id, step)', series: true, oneStatement: true },
 };
 const only = process.env.BENCH_VARIANTS?.split(',');
 
@@ -93,9 +98,9 @@ function binaryRows(runId, metrics, seriesOf) {
   return buf.subarray(0, at);
 }
 
-const ONE_STATEMENT = `WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = $1),
-  ins AS (INSERT INTO history (run_uuid, key, value, timestamp, step, is_nan)
-    SELECT $1, k, v, t, s, n FROM unnest($2::varchar[], $3::float8[], $4::int8[], $5::int8[], $6::int[]) AS u(k, v, t, s, n)
+const oneStatement = (series) => `WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = $1),
+  ins AS (INSERT INTO history (run_uuid, key, value, timestamp, step, is_nan, series_id)
+    SELECT $1, k, v, t, s, n, ${series ? 'i' : 'NULL'} FROM unnest($2::varchar[], $3::float8[], $4::int8[], $5::int8[], $6::int[], $12::int8[]) AS u(k, v, t, s, n, i)
     WHERE (SELECT lifecycle_stage FROM run) = 'active'),
   up AS (INSERT INTO latest (run_uuid, key, value, timestamp, step, is_nan)
     SELECT $1, k, v, t, s, n FROM unnest($7::varchar[], $8::float8[], $9::int8[], $10::int8[], $11::int[]) AS u(k, v, t, s, n)
@@ -150,15 +155,17 @@ try {
       for (const m of metrics) if (!latest.has(m.key) || m.step > latest.get(m.key).step) latest.set(m.key, m);
       const rows = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
       if (variant.oneStatement) {
-        const literal = (xs) => `{${xs.join(',')}}`;
-        const quoted = (xs) => `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+        const numbers = (xs, type) => postgresBinaryArray(xs, type);
         const result = await client.query({
           name: 'one',
-          text: ONE_STATEMENT,
+          text: oneStatement(variant.series),
           values: [
             runId,
-            quoted(metrics.map((m) => m.key)), literal(metrics.map((m) => m.value)), literal(metrics.map((m) => m.timestamp)), literal(metrics.map((m) => m.step)), literal(metrics.map(() => 0)),
-            quoted(rows.map((m) => m.key)), literal(rows.map((m) => m.value)), literal(rows.map((m) => m.timestamp)), literal(rows.map((m) => m.step)), literal(rows.map(() => 0)),
+            postgresTextArray(metrics.map((m) => m.key)), numbers(metrics.map((m) => m.value), 'float8'), numbers(metrics.map((m) => m.timestamp), 'int8'),
+            numbers(metrics.map((m) => m.step), 'int8'), numbers(metrics.map(() => 0), 'int4'),
+            postgresTextArray(rows.map((m) => m.key)), numbers(rows.map((m) => m.value), 'float8'), numbers(rows.map((m) => m.timestamp), 'int8'),
+            numbers(rows.map((m) => m.step), 'int8'), numbers(rows.map(() => 0), 'int4'),
+            numbers(metrics.map((m) => seriesOf(m)), 'int8'),
           ],
         });
         if (result.rows[0]?.lifecycle_stage !== 'active') throw new Error('run not active');

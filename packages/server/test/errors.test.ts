@@ -77,6 +77,15 @@ describe('bad input gets MLflow errors, never a 5xx', () => {
     expect(name.body.message).toContain("Hint: Value was of type 'int'");
     const tags = await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, metrics: [{ key: 'm', value: 1 }] });
     expect(tags.body.message).toContain("'metrics[0].timestamp'");
+    const later = await postJson(server.app, `${API}/runs/log-batch`, {
+      run_id: runId,
+      metrics: [{ key: 'm', value: 1, timestamp: 1 }, { key: 'm', value: 2, timestamp: 2, step: 'x' }],
+    });
+    expect(later.body.message).toContain("'metrics[1].step'");
+    const notMessage = await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, tags: [{ key: 't', value: 'v' }, 7] });
+    expect(notMessage.body.message).toContain("'tags[1]'");
+    const deep = await postJson(server.app, `${API}/runs/log-inputs`, { run_id: runId, datasets: [{ dataset: { name: 5, digest: 'd', source_type: 'local', source: '{}' } }] });
+    expect(deep.body.message).toContain("'datasets[0].dataset.name'");
     const list = await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, params: 'p' });
     expect(list.body.message).toContain("Hint: Value was of type 'str'");
     const view = await postJson(server.app, `${API}/runs/search`, { experiment_ids: ['0'], run_view_type: 'SOME' });

@@ -170,7 +170,38 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'metrics history without a primary-key index',
     statements: metricsWithoutIdIndex,
   },
+  {
+    version: 6,
+    name: 'metrics history indexed by series hash and step',
+    statements: metricsBySeriesHash,
+  },
 ];
+
+/**
+ * How PostgreSQL's history index identifies a metric series (one run's one key): a 64-bit hash of
+ * the run id and the key (`alias` qualifies the columns). Every history read names it in this form
+ * (see `historySeries` in the store), so the planner matches the index expression. `hashtextextended`
+ * is what PostgreSQL's own hash partitioning stores its routing on, so it is kept stable across
+ * major versions and pg_upgrade; the `"C"` collation keeps it a plain hash of the bytes.
+ */
+export function postgresSeriesHash(alias?: 'b' | 'm'): string {
+  const column = (name: string): string => (alias ? `${alias}.${name}` : name);
+  return `hashtextextended(${column('run_uuid')} || '/' || ${column('key')} COLLATE "C", 0)`;
+}
+
+/**
+ * Migration 6: on PostgreSQL the metrics history is indexed by `(series hash, step)` instead of
+ * `(run_uuid, key, step)`. Appending a row to the text index was the largest cost of ingest: in
+ * bench/postgres-ingest-breakdown.mjs PostgreSQL spent 9-11 µs per metric with it, 3.6-3.8 µs with
+ * no index, and 6.9-7.2 µs with this one (two 8-byte keys, no string comparisons). Reads filter on
+ * run_uuid and key as well, so a hash collision can only cost a few extra rows read, never a wrong
+ * answer. Building the index reads the whole table once (about 3 minutes at 100M rows here);
+ * appends wait meanwhile. SQLite keeps its index: its text comparisons are plain byte compares.
+ */
+function metricsBySeriesHash(d: Dialect): string[] {
+  if (d === 'sqlite') return [];
+  return [`CREATE INDEX metrics_series_step ON metrics ((${postgresSeriesHash()}), step)`, 'DROP INDEX metrics_run_key_step'];
+}
 
 /**
  * Migration 5: on PostgreSQL the metrics history keeps its surrogate `id` (generated, so unique;

@@ -42,7 +42,7 @@ import {
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
-import { migrate } from './migrations.js';
+import { migrate, postgresSeriesHash } from './migrations.js';
 import { generateRunName } from './run-names.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
@@ -82,6 +82,23 @@ const LATEST_METRIC_UPSERT =
   'WHERE (excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)';
 
 const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/** PostgreSQL's series hash (migration 6) of a run id and a key given as expressions. */
+function seriesHashOf(runId: SqlFragment, key: SqlFragment): SqlFragment {
+  return sql`hashtextextended(CAST(${runId} AS varchar) || '/' || CAST(${key} AS varchar) COLLATE "C", 0)`;
+}
+
+/**
+ * The condition picking one metric series (a run's key) from the history, in the form each
+ * dialect's history index serves: SQLite's `(run_uuid, key, step)`; PostgreSQL's
+ * `(series hash, step)` (migration 6), whose hash equality comes first, with the run and key
+ * compared as well so that a hash collision cannot let another series' rows in.
+ */
+function historySeries(alias: 'b' | 'm' | undefined, runId: SqlFragment, key: SqlFragment): SqlFragment {
+  const column = (name: string): SqlFragment => trustedSql(alias ? `${alias}.${name}` : name);
+  const same = sql`${column('run_uuid')} = ${runId} AND ${column('key')} = ${key}`;
+  return byDialect({ sqlite: same, postgres: sql`${trustedSql(postgresSeriesHash(alias))} = ${seriesHashOf(runId, key)} AND ${same}` });
+}
 
 const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
 const runNotActive = (runId: string) => errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
@@ -694,7 +711,7 @@ export class SqlTrackingStore implements TrackingStore {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
       // read as the driver's fast stream (PostgreSQL: binary COPY).
       const batches = this.db.streamColumns(
-        sql`SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ${runId} AND key = ${metricKey}
+        sql`SELECT value, timestamp, step, is_nan FROM metrics WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)}
             ORDER BY step, timestamp, is_nan, value, id`,
         ['float8', 'int8', 'int8', 'int4'],
       );
@@ -727,12 +744,12 @@ export class SqlTrackingStore implements TrackingStore {
     const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(HISTORY_KEYS, cursor)}` : sql`1 = 1`;
     const upperStep = byDialect({
       sqlite: sql``,
-      postgres: sql` AND step <= COALESCE((SELECT b.step FROM metrics b WHERE b.run_uuid = ${runId} AND b.key = ${metricKey}${
+      postgres: sql` AND step <= COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', sql`${runId}`, sql`${metricKey}`)}${
         cursor ? sql` AND b.step > ${cursor[0]}` : sql``
       } ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
     });
     const page = sql`SELECT value, timestamp, step, is_nan, id FROM metrics
-          WHERE run_uuid = ${runId} AND key = ${metricKey} AND ${after}${upperStep}
+          WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)} AND ${after}${upperStep}
           ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`;
     if (!this.db.streamColumns) return HistoryPage.fromRows(await this.db.all<HistoryRow>(page));
     // PostgreSQL: node-postgres decodes rows one text field at a time in JavaScript, which was most
@@ -784,17 +801,21 @@ export class SqlTrackingStore implements TrackingStore {
       maxResults === 1
         ? sql`rn = 0`
         : sql`n <= CAST(${maxResults} AS BIGINT) OR ((((rn * CAST(${maxResults - 1} AS BIGINT)) + (n - 2)) / (n - 1)) * (n - 1)) / CAST(${maxResults - 1} AS BIGINT) = rn`;
+    // PostgreSQL reaches the history through its (series hash, step) index (migration 6).
+    const seriesOfRuns = byDialect({
+      sqlite: sql``,
+      postgres: sql`${trustedSql(postgresSeriesHash())} = ANY(ARRAY(SELECT ${seriesHashOf(trustedSql('l.r'), sql`${input.metricKey}`)} FROM ${sqlList(unique)} AS l (r))) AND `,
+    });
     const rows = await this.db.all<MetricRow & { run_uuid: string }>(
       sql`WITH steps AS (
             SELECT run_uuid, step,
                    ROW_NUMBER() OVER (PARTITION BY run_uuid ORDER BY step) - 1 AS rn,
                    COUNT(*) OVER (PARTITION BY run_uuid) AS n
             FROM (SELECT DISTINCT run_uuid, step FROM metrics
-                  WHERE run_uuid IN ${sqlList(unique)} AND key = ${input.metricKey}${range}) s
+                  WHERE ${seriesOfRuns}run_uuid IN ${sqlList(unique)} AND key = ${input.metricKey}${range}) s
           ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})
           SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan
-          FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step
-          WHERE m.key = ${input.metricKey}
+          FROM metrics m JOIN picked p ON ${historySeries('m', trustedSql('p.run_uuid'), sql`${input.metricKey}`)} AND p.step = m.step
           ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
     );
     return rows.map((row) => ({ runId: row.run_uuid, ...toMetric(row) }));

@@ -91,11 +91,14 @@ function readTag(item: RequestReader): RunTag {
   return { key: item.string('key', { required: true }), value: item.string('value') ?? '' };
 }
 
+/** Field options shared by every read of a log-batch's up to 1000 metrics (no object per call). */
+const REQUIRED = { required: true } as const;
+
 function readMetric(item: RequestReader): Metric {
   return {
-    key: item.string('key', { required: true }),
-    value: item.double('value', { required: true })!,
-    timestamp: item.integer('timestamp', { required: true })!,
+    key: item.string('key', REQUIRED),
+    value: item.double('value', REQUIRED)!,
+    timestamp: item.integer('timestamp', REQUIRED)!,
     step: item.integer('step') ?? 0,
   };
 }
