@@ -42,6 +42,7 @@ const VARIANTS = {
   'one-stmt': { index: STORE_INDEX, oneStatement: true },
   'one-none': { oneStatement: true },
   'one-hash': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true },
+  'one-hash-seq': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true, sequenceCache: 1000 },
   'one-series': { index: 'CREATE INDEX ON history (series_id, step)', series: true, oneStatement: true },
 };
 const only = process.env.BENCH_VARIANTS?.split(',');

@@ -175,7 +175,24 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'metrics history indexed by series hash and step',
     statements: metricsBySeriesHash,
   },
+  {
+    version: 7,
+    name: 'metrics history ids handed out 1000 at a time',
+    statements: metricIdsInBlocks,
+  },
 ];
+
+/**
+ * Migration 7: on PostgreSQL each connection takes history ids from the sequence 1000 at a time
+ * instead of one by one (every row of a log-batch draws one). Measured with
+ * bench/postgres-ingest-breakdown.mjs: 6.8 µs of PostgreSQL CPU per metric instead of 7.3-7.4.
+ * Ids stay unique; ids of concurrent writers no longer follow commit order and a connection that
+ * closes leaves a gap, which nothing minds: the id is only the last tiebreak between identical
+ * observations (same step, timestamp and value). SQLite's rowid costs nothing: nothing to do there.
+ */
+function metricIdsInBlocks(d: Dialect): string[] {
+  return d === 'sqlite' ? [] : ['ALTER TABLE metrics ALTER COLUMN id SET CACHE 1000'];
+}
 
 /**
  * How PostgreSQL's history index identifies a metric series (one run's one key): a 64-bit hash of
