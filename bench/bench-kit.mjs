@@ -91,3 +91,65 @@ export function cpuSpent(before, after) {
   }
   return spent;
 }
+
+/**
+ * A POST to `/api/2.0/mlflow<urlPath>` on 127.0.0.1 as the bytes of one HTTP/1.1 keep-alive
+ * request, built once, for `rawHttpConnection(port).send` (a load generator's way: the request is
+ * made before the clock starts, so sending it costs the client one socket write).
+ */
+export function rawPostRequest(urlPath, json) {
+  const body = Buffer.from(typeof json === 'string' ? json : JSON.stringify(json));
+  const head = `POST /api/2.0/mlflow${urlPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head), body]);
+}
+
+/**
+ * One keep-alive connection sending prebuilt requests one at a time. `send` resolves with the
+ * response body once the whole response (Content-Length framed, as the server answers) is in,
+ * and rejects on any status but 200 or a response it cannot frame: a wrong answer is never counted.
+ */
+export async function rawHttpConnection(port) {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  let pending;
+  let received = Buffer.alloc(0);
+  const settle = () => {
+    const end = received.indexOf('\r\n\r\n');
+    if (end < 0 || !pending) return;
+    const head = received.subarray(0, end).toString('latin1');
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!length) {
+      pending.reject(new Error(`response without Content-Length: ${head.slice(0, 200)}`));
+      pending = undefined;
+      return;
+    }
+    const total = end + 4 + Number(length[1]);
+    if (received.length < total) return;
+    const body = received.subarray(end + 4, total).toString('utf8');
+    received = received.subarray(total);
+    const { resolve, reject } = pending;
+    pending = undefined;
+    if (status === 200) resolve(body);
+    else reject(new Error(`HTTP ${status}: ${body.slice(0, 300)}`));
+  };
+  socket.on('data', (chunk) => {
+    received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+    settle();
+  });
+  socket.on('error', (error) => pending?.reject(error));
+  return {
+    send(request) {
+      if (pending) throw new Error('one request at a time per connection');
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        socket.write(request);
+      });
+    },
+    close: () => socket.end(),
+  };
+}

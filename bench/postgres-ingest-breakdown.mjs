@@ -43,6 +43,7 @@ const VARIANTS = {
   'one-none': { oneStatement: true },
   'one-hash': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true },
   'one-hash-seq': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true, sequenceCache: 1000 },
+  'one-hash-sorted': { index: `CREATE INDEX ON history ((hashtextextended(run_uuid || '/' || key COLLATE "C", 0)), step)`, oneStatement: true, sequenceCache: 1000, sortByKey: true },
   'one-series': { index: 'CREATE INDEX ON history (series_id, step)', series: true, oneStatement: true },
 };
 const only = process.env.BENCH_VARIANTS?.split(',');
@@ -140,7 +141,8 @@ try {
     for (const client of clients) await client.connect();
     const pids = [];
     for (const client of clients) pids.push((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
-    const append = async (client, c, metrics) => {
+    const append = async (client, c, batch) => {
+      const metrics = variant.sortByKey ? [...batch].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.step - b.step)) : batch;
       const runId = runs[c];
       const seriesOf = (m) => 1_000_000 + c * 10 + Number(m.key.slice(1));
       let body;

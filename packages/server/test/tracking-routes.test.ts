@@ -177,6 +177,34 @@ describe('tracking routes: MLflow request and response shapes', () => {
     expect(run.data.metrics.map((m: { key: string }) => m.key)).toEqual(['m']);
   });
 
+  it('reads log-batch metrics the same whether they come as plain JSON or in the forms MLflow converts', async () => {
+    const runId = (await createRun()).info.run_id as string;
+    const metrics = [
+      { key: 'm', value: 1.5, timestamp: 10, step: 1 },
+      { key: 'm', value: '2.5', timestamp: '11', step: '2' },
+      { key: 'm', value: 'NaN', timestamp: 12, step: 3 },
+      { key: 'm', value: 'Infinity', timestamp: 13 },
+      { key: 'm', value: 4, timestamp: 14, step: null },
+      { key: 'm', value: -0.25, timestamp: 15, step: -7, extra: 'ignored' },
+    ];
+    expect(await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, metrics })).toEqual({ status: 200, body: {} });
+    const history = (await getJson(server.app, `${API}/metrics/get-history?run_id=${runId}&metric_key=m`)).body.metrics as Record<string, unknown>[];
+    const byTimestamp = Object.fromEntries(history.map((m) => [m.timestamp as number, [m.value, m.step]]));
+    expect(byTimestamp).toEqual({ 10: [1.5, 1], 11: [2.5, 2], 12: ['NaN', 3], 13: ['Infinity', 0], 14: [4, 0], 15: [-0.25, -7] });
+    for (const [bad, field] of [
+      [{ key: '', value: 1, timestamp: 1 }, 'metrics[1].key'],
+      [{ key: 'm', value: true, timestamp: 1 }, 'metrics[1].value'],
+      [{ key: 'm', value: 1, timestamp: 1.5 }, 'metrics[1].timestamp'],
+      [{ key: 'm', value: 1, timestamp: 1, step: 2 ** 53 }, 'metrics[1].step'],
+      [{ key: 'm', value: 1 }, 'metrics[1].timestamp'],
+    ] as const) {
+      const refused = await postJson(server.app, `${API}/runs/log-batch`, { run_id: runId, metrics: [metrics[0], bad] });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toContain(`'${field}'`);
+    }
+    expect((await getJson(server.app, `${API}/metrics/get-history?run_id=${runId}&metric_key=m`)).body.metrics).toHaveLength(metrics.length);
+  });
+
   it('records dataset inputs and logged models in the mlflow.log-model.history tag', async () => {
     const runId = (await createRun()).info.run_id as string;
     const inputs = await postJson(server.app, `${API}/runs/log-inputs`, {

@@ -94,6 +94,21 @@ function readTag(item: RequestReader): RunTag {
 /** Field options shared by every read of a log-batch's up to 1000 metrics (no object per call). */
 const REQUIRED = { required: true } as const;
 
+/**
+ * A metric sent as plain JSON of the right types (what clients send), taken without a reader:
+ * the same Metric `readMetric` would build. Anything else (numbers as strings, "NaN", a missing
+ * or empty field) is left to `readMetric`, which converts what MLflow accepts and names what it
+ * refuses. A log-batch carries up to 1000 of these.
+ */
+function plainMetric(item: unknown): Metric | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const { key, value, timestamp, step } = item as Record<string, unknown>;
+  if (typeof key !== 'string' || key === '' || typeof value !== 'number') return undefined;
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp)) return undefined;
+  if (step === undefined || step === null) return { key, value, timestamp, step: 0 };
+  return typeof step === 'number' && Number.isSafeInteger(step) ? { key, value, timestamp, step } : undefined;
+}
+
 function readMetric(item: RequestReader): Metric {
   return {
     key: item.string('key', REQUIRED),
@@ -546,7 +561,7 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
     bodyLimit: LIMITS.batch.maxRequestBytes,
     async handle(request, { store }) {
       const runId = request.string('run_id', { required: true });
-      const metrics = request.messageList('metrics', readMetric);
+      const metrics = request.messageList('metrics', readMetric, { plain: plainMetric });
       const params = request.messageList('params', readTag);
       const tags = request.messageList('tags', readTag);
       await store.logBatch(runId, { metrics, params, tags });

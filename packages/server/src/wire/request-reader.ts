@@ -58,10 +58,13 @@ export class RequestReader {
     private readonly source: Record<string, unknown>,
     private readonly fromQuery: boolean,
     /**
-     * Where a nested message sits (`metrics[2]`), for naming its fields in errors. Kept as parts
-     * and spelled out only when an error needs it: a log-batch reads 1000 metric messages.
+     * Where a nested message sits (`metrics[2]`: its parent reader, field and index), for naming
+     * its fields in errors; spelled out only when an error needs it (a log-batch reads 1000
+     * metric messages).
      */
-    private readonly at?: { parent: RequestReader; field: string; index?: number },
+    private readonly parent?: RequestReader,
+    private readonly field?: string,
+    private readonly index?: number,
   ) {}
 
   static fromJson(body: Record<string, unknown>): RequestReader {
@@ -73,9 +76,8 @@ export class RequestReader {
   }
 
   private name(field: string): string {
-    if (!this.at) return field;
-    const { parent, field: own, index } = this.at;
-    return `${parent.name(own)}${index === undefined ? '' : `[${index}]`}.${field}`;
+    if (!this.parent) return field;
+    return `${this.parent.name(this.field!)}${this.index === undefined ? '' : `[${this.index}]`}.${field}`;
   }
 
   /** Whether the field was sent at all (null counts as absent, as in protobuf's JSON mapping). */
@@ -196,15 +198,25 @@ export class RequestReader {
     });
   }
 
-  /** A repeated message field (JSON bodies only); each item is read by `readItem`. */
-  messageList<T>(field: string, readItem: (item: RequestReader) => T, options: FieldOptions = {}): T[] {
+  /**
+   * A repeated message field (JSON bodies only); each item is read by `readItem`. `plain`, when
+   * given, takes an item that is already exactly what `readItem` would return it as (the right
+   * JSON types, nothing to convert) without a reader; it returns undefined for anything else,
+   * which `readItem` then converts or refuses with the field's name.
+   */
+  messageList<T>(
+    field: string,
+    readItem: (item: RequestReader) => T,
+    options: FieldOptions & { plain?: (item: unknown) => T | undefined } = {},
+  ): T[] {
     const value = this.fromQuery ? undefined : this.source[field];
     if (value === undefined || value === null) {
       if (options.required) throw missingParameter(this.name(field));
       return [];
     }
     if (!Array.isArray(value)) throw invalidParameter(this.name(field), value);
-    return value.map((item, index) => readItem(this.nested(field, item, index)));
+    const plain = options.plain;
+    return value.map((item, index) => (plain?.(item) ?? readItem(this.nested(field, item, index))));
   }
 
   /** A singular message field (JSON bodies only). */
@@ -221,7 +233,7 @@ export class RequestReader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw invalidParameter(index === undefined ? this.name(field) : `${this.name(field)}[${index}]`, value);
     }
-    return new RequestReader(value as Record<string, unknown>, false, { parent: this, field, index });
+    return new RequestReader(value as Record<string, unknown>, false, this, field, index);
   }
 
   /** The run id of a request, from `run_id` or its deprecated twin `run_uuid`. */
