@@ -801,21 +801,28 @@ export class SqlTrackingStore implements TrackingStore {
       maxResults === 1
         ? sql`rn = 0`
         : sql`n <= CAST(${maxResults} AS BIGINT) OR ((((rn * CAST(${maxResults - 1} AS BIGINT)) + (n - 2)) / (n - 1)) * (n - 1)) / CAST(${maxResults - 1} AS BIGINT) = rn`;
-    // PostgreSQL reaches the history through its (series hash, step) index (migration 6).
-    const seriesOfRuns = byDialect({
-      sqlite: sql``,
-      postgres: sql`${trustedSql(postgresSeriesHash())} = ANY(ARRAY(SELECT ${seriesHashOf(trustedSql('l.r'), sql`${input.metricKey}`)} FROM ${sqlList(unique)} AS l (r))) AND `,
+    // PostgreSQL reaches the history through its (series hash, step) index (migration 6), run by
+    // run: a LATERAL subquery per run makes each lookup an index range scan whatever the planner
+    // guesses about the list (with the hashes as one list it chose a scan of the whole table).
+    const key = sql`${input.metricKey}`;
+    const seriesSteps = byDialect({
+      sqlite: sql`SELECT DISTINCT run_uuid, step FROM metrics WHERE run_uuid IN ${sqlList(unique)} AND key = ${key}${range}`,
+      postgres: sql`SELECT l.r AS run_uuid, x.step FROM ${sqlList(unique)} AS l (r)
+                    CROSS JOIN LATERAL (SELECT DISTINCT step FROM metrics WHERE ${historySeries(undefined, trustedSql('l.r'), key)}${range}) x`,
+    });
+    const pickedRows = byDialect({
+      sqlite: sql`metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}`,
+      postgres: sql`picked p CROSS JOIN LATERAL (SELECT * FROM metrics m WHERE ${historySeries('m', trustedSql('p.run_uuid'), key)} AND m.step = p.step) m`,
     });
     const rows = await this.db.all<MetricRow & { run_uuid: string }>(
       sql`WITH steps AS (
             SELECT run_uuid, step,
                    ROW_NUMBER() OVER (PARTITION BY run_uuid ORDER BY step) - 1 AS rn,
                    COUNT(*) OVER (PARTITION BY run_uuid) AS n
-            FROM (SELECT DISTINCT run_uuid, step FROM metrics
-                  WHERE ${seriesOfRuns}run_uuid IN ${sqlList(unique)} AND key = ${input.metricKey}${range}) s
+            FROM (${seriesSteps}) s
           ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})
           SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan
-          FROM metrics m JOIN picked p ON ${historySeries('m', trustedSql('p.run_uuid'), sql`${input.metricKey}`)} AND p.step = m.step
+          FROM ${pickedRows}
           ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
     );
     return rows.map((row) => ({ runId: row.run_uuid, ...toMetric(row) }));

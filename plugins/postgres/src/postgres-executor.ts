@@ -123,11 +123,8 @@ export class PostgresExecutor implements SqlExecutor {
       // from the first one (an index scan); PostgreSQL costs plans by their total and, misjudging
       // how many rows one key of a long history has, picks a bitmap scan and a full (external)
       // sort that sends nothing until it has read everything (1M points: 1.4 s before the first
-      // row, against rows from the start and 1.1 s in all). JIT is off too: the values arrive as
-      // settings, unknown when planning, so a history page's bound subquery is costed as if it
-      // could read a whole series, which crosses jit_above_cost; compiling the plan then took
-      // 235 ms of a 270 ms page.
-      await client.query('BEGIN READ ONLY; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off');
+      // row, against rows from the start and 1.1 s in all).
+      await client.query('BEGIN READ ONLY; SET LOCAL enable_bitmapscan = off');
       if (values.length > 0) await client.query(`SELECT ${settings.join(', ')}`, values.map(settingValue));
       const reader = new BinaryCopyReader(columns);
       const stream = client.query(copyTo(`COPY (${text}) TO STDOUT (FORMAT binary)`));

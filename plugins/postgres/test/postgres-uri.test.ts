@@ -41,7 +41,7 @@ describe('PostgreSQL store URIs', () => {
       query_timeout: 6500,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 1000,
-      options: '-c extra_float_digits=3 -c search_path=tracking',
+      options: '-c extra_float_digits=3 -c jit=off -c search_path=tracking',
       application_name: 'ci',
     });
   });

@@ -91,9 +91,6 @@ function readTag(item: RequestReader): RunTag {
   return { key: item.string('key', { required: true }), value: item.string('value') ?? '' };
 }
 
-/** Field options shared by every read of a log-batch's up to 1000 metrics (no object per call). */
-const REQUIRED = { required: true } as const;
-
 /**
  * A metric sent as plain JSON of the right types (what clients send), taken without a reader:
  * the same Metric `readMetric` would build. Anything else (numbers as strings, "NaN", a missing
@@ -111,9 +108,9 @@ function plainMetric(item: unknown): Metric | undefined {
 
 function readMetric(item: RequestReader): Metric {
   return {
-    key: item.string('key', REQUIRED),
-    value: item.double('value', REQUIRED)!,
-    timestamp: item.integer('timestamp', REQUIRED)!,
+    key: item.string('key', { required: true }),
+    value: item.double('value', { required: true })!,
+    timestamp: item.integer('timestamp', { required: true })!,
     step: item.integer('step') ?? 0,
   };
 }
