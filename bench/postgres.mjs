@@ -386,7 +386,21 @@ async function benchHistory(url, port) {
     const runs = [await fn(), await fn()];
     return runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
   };
-  const result = { store: await best(viaStore), storeStream: await best(viaStoreStream), http: await best(viaHttp), whole: await best(viaHttpWhole) };
+  // get-history-bulk-interval (what the UI's charts ask): 100 runs' metric_3 (100 steps each), and
+  // the 1M-point metric, sampled to 320 points per run inside SQL.
+  const runIds = (await admin(url, `SELECT md5('run' || i) AS id FROM generate_series(1, 100) i`)).rows.map((r) => r.id);
+  const sampled = async (ids, key) => {
+    const times = [];
+    let points = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      points = (await store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: key, maxResults: 320 })).length;
+      times.push(performance.now() - t0);
+    }
+    return { points, ms: times.sort((a, b) => a - b)[2] };
+  };
+  const bulk = { manyRuns: await sampled(runIds, 'metric_3'), longRun: await sampled([runId], 'long') };
+  const result = { store: await best(viaStore), storeStream: await best(viaStoreStream), http: await best(viaHttp), whole: await best(viaHttpWhole), bulk };
   client.close();
   await store.close();
   return result;
@@ -450,6 +464,8 @@ try {
     log(`  through the HTTP server, paged:   ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s ${history.http.seconds <= 2 ? 'OK' : 'MISSES TARGET'}`);
     log(`  through the HTTP server, streamed: ${fmt(history.whole.points)} points in ${history.whole.seconds.toFixed(2)} s ${history.whole.seconds <= 2 ? 'OK' : 'MISSES TARGET'} (one get-history request without max_results; last byte received)`);
     log(`    then ${history.whole.decodeSeconds.toFixed(2)} s for this client to decode the 70 MB body (Buffer.concat, UTF-8, JSON.parse): ${(history.whole.seconds + history.whole.decodeSeconds).toFixed(2)} s in all`);
+    log(`  get-history-bulk-interval, 100 runs x 100 steps, 320 per run: ${fmt(history.bulk.manyRuns.points)} points, median ${ms(history.bulk.manyRuns.ms)}`);
+    log(`  get-history-bulk-interval, the 1M-point metric sampled to 320:  ${fmt(history.bulk.longRun.points)} points, median ${ms(history.bulk.longRun.ms)}`);
   }
 } finally {
   await server?.stop();
