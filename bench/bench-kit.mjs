@@ -69,16 +69,20 @@ export function cpuByCommand() {
   }
   for (const pid of entries) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const command = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      seen.set(pid, { command, ticks: Number(fields[11]) + Number(fields[12]) });
+      seen.set(pid, processCpu(pid));
     } catch {
       // The process ended while we looked.
     }
   }
   return seen;
+}
+
+/** A process's command name and the CPU ticks (user + system, 100 per second) it used so far, from /proc. */
+export function processCpu(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return { command: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
 /** CPU seconds per command name between two `cpuByCommand` snapshots (100 ticks per second). */

@@ -17,10 +17,10 @@
 // metric (from /proc, so run it on the database's machine) and this process's CPU, and checks
 // that every row landed. The table holds 1M rows of other runs first, so the index is not
 // trivially small.
-import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { processCpu } from './bench-kit.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
@@ -56,10 +56,7 @@ const url = new URL(SERVER_URL);
 url.pathname = `/${dbName}`;
 
 /** CPU ticks (user + system) of a process, from /proc. */
-function ticks(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
+const ticks = (pid) => processCpu(pid).ticks;
 const ticksPerSecond = 100;
 
 const UPSERT = `INSERT INTO latest (run_uuid, key, value, timestamp, step, is_nan)

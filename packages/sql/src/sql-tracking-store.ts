@@ -100,6 +100,32 @@ function historySeries(alias: 'b' | 'm' | undefined, runId: SqlFragment, key: Sq
   return byDialect({ sqlite: same, postgres: sql`${trustedSql(postgresSeriesHash(alias))} = ${seriesHashOf(runId, key)} AND ${same}` });
 }
 
+/**
+ * Metrics as a PostgreSQL `unnest` of one array parameter per column, aliased `u (key, value,
+ * timestamp, step, is_nan)`: keys as a text literal, numbers in binary. NaN is stored as 0 with
+ * is_nan set (see `encodeMetricValue`).
+ */
+function metricArrays(metrics: readonly Metric[]): SqlFragment {
+  const n = metrics.length;
+  const keys = new Array<string>(n);
+  const values = new Array<number>(n);
+  const timestamps = new Array<number>(n);
+  const steps = new Array<number>(n);
+  const nans = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const m = metrics[i]!;
+    const nan = Number.isNaN(m.value);
+    keys[i] = m.key;
+    values[i] = nan ? 0 : m.value;
+    timestamps[i] = m.timestamp;
+    steps[i] = m.step;
+    nans[i] = nan ? 1 : 0;
+  }
+  return sql`unnest(CAST(${postgresTextArray(keys)} AS varchar[]), CAST(${postgresBinaryArray(values, 'float8')} AS float8[]),
+                    CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]), CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]),
+                    CAST(${postgresBinaryArray(nans, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+}
+
 const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
 const runNotActive = (runId: string) => errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
 
@@ -191,7 +217,7 @@ class HistoryPage {
     );
   }
 
-  /** Columns in `HISTORY_COLUMNS` order, as `SqlExecutor.streamColumns` yields them (batches concatenated). */
+  /** Columns in `HISTORY_COLUMN_TYPES` order, as `SqlExecutor.streamColumns` yields them (batches concatenated). */
   static fromColumns(batches: readonly (readonly number[][])[]): HistoryPage {
     const column = (c: number): number[] => (batches.length === 1 ? batches[0]![c]! : batches.flatMap((batch) => batch[c]!));
     return new HistoryPage(column(0), column(1), column(2), column(3), column(4));
@@ -973,51 +999,20 @@ export class SqlTrackingStore implements TrackingStore {
       if (group) group.push(m);
       else byKey.set(m.key, [m]);
     }
-    const n = metrics.length;
-    const keys = new Array<string>(n);
-    const values = new Array<number>(n);
-    const timestamps = new Array<number>(n);
-    const steps = new Array<number>(n);
-    const nans = new Array<number>(n);
-    const latest: Metric[] = [];
-    let i = 0;
-    for (const group of byKey.values()) {
-      let newest = group[0]!;
-      for (const m of group) {
-        // NaN is stored as 0 with is_nan set (see encodeMetricValue), without a pair per metric.
-        const nan = Number.isNaN(m.value);
-        keys[i] = m.key;
-        values[i] = nan ? 0 : m.value;
-        timestamps[i] = m.timestamp;
-        steps[i] = m.step;
-        nans[i] = nan ? 1 : 0;
-        if (isLater(m, newest)) newest = m;
-        i++;
-      }
-      latest.push(newest);
-    }
+    const groups = [...byKey.values()];
     // Upserted rows in key order: concurrent writers to one run lock its latest rows in one order.
-    const last = latest.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const lastValues = last.map((m) => encodeMetricValue(m.value));
-    const columns = (k: string[], v: number[], t: number[], s: number[], nan: number[]) =>
-      sql`unnest(CAST(${postgresTextArray(k)} AS varchar[]), CAST(${postgresBinaryArray(v, 'float8')} AS float8[]),
-                 CAST(${postgresBinaryArray(t, 'int8')} AS int8[]), CAST(${postgresBinaryArray(s, 'int8')} AS int8[]),
-                 CAST(${postgresBinaryArray(nan, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+    const newest = groups
+      .map((group) => group.reduce((latest, m) => (isLater(m, latest) ? m : latest)))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const row = await this.db.get<{ lifecycle_stage: string }>(
       preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
           appended AS (
             INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${columns(keys, values, timestamps, steps, nans)}
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(groups.flat())}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'),
           moved AS (
             INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${columns(
-              last.map((m) => m.key),
-              lastValues.map(([value]) => value),
-              last.map((m) => m.timestamp),
-              last.map((m) => m.step),
-              lastValues.map(([, isNan]) => isNan),
-            )}
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(newest)}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'
             ${trustedSql(LATEST_METRIC_UPSERT)})
           SELECT lifecycle_stage FROM run`),

@@ -30,7 +30,6 @@ import { formatWasbsUri, parseAzureBlobUri, type AzureBlobLocation } from './azu
 import { createBlobClient, type AzureBlobClientSetup, type AzureCredentialSource } from './azure-credentials.js';
 
 const MiB = 1024 * 1024;
-
 /** Write buffer of a downloaded file's stream. */
 const WRITE_BUFFER_BYTES = MiB;
 /** The service's limit on blocks per blob. */

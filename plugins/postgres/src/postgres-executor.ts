@@ -225,11 +225,10 @@ function statementName(text: string): string {
   return name;
 }
 
-async function runQuery(target: Queryable, fragment: SqlFragment, name?: string): Promise<pg.QueryResult> {
+async function runQuery(target: Queryable, fragment: SqlFragment): Promise<pg.QueryResult> {
   const { text, values } = renderQuery(fragment, 'postgres');
-  if (fragment.prepare) name ??= statementName(text);
   try {
-    return await target.query(name ? { name, text, values } : { text, values });
+    return await target.query(fragment.prepare ? { name: statementName(text), text, values } : { text, values });
   } catch (error) {
     throw translatePostgresError(error);
   }
