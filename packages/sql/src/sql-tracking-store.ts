@@ -42,7 +42,7 @@ import {
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
-import { migrate, postgresSeriesHash } from './migrations.js';
+import { CHUNK_MAX_POINTS, CHUNK_POINT_COLUMNS, CHUNK_UNNEST, migrate, postgresSeriesHash } from './migrations.js';
 import { generateRunName } from './run-names.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
@@ -124,6 +124,90 @@ function metricArrays(metrics: readonly Metric[]): SqlFragment {
   return sql`unnest(CAST(${postgresTextArray(keys)} AS varchar[]), CAST(${postgresBinaryArray(values, 'float8')} AS float8[]),
                     CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]), CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]),
                     CAST(${postgresBinaryArray(nans, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+}
+
+/**
+ * PostgreSQL: a log-batch's points of one key are stored as one or more `metric_chunks` rows
+ * (migration 8) when there are at least this many of them; fewer go to `metrics`, one row each.
+ * A chunk costs one heap tuple and one index entry whatever its size, about what two rows cost.
+ */
+export const CHUNK_MIN_POINTS = 4;
+
+/** The condition picking one series' chunks, in the form of the `metric_chunks` index (run and key compared as well). */
+function chunkSeries(runId: SqlFragment, key: SqlFragment): SqlFragment {
+  return sql`${trustedSql(postgresSeriesHash('c'))} = ${seriesHashOf(runId, key)} AND c.run_uuid = ${runId} AND c.key = ${key}`;
+}
+
+/**
+ * PostgreSQL: every observation of one series from both tables that hold history (rows in
+ * `metrics`, points of `metric_chunks`), as `value, timestamp, step, is_nan, id` rows in no
+ * particular order. `from` and `to` bound the steps (inclusive); chunks are picked by their step
+ * range through their index, then their points filtered.
+ */
+function postgresSeriesPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
+  const atLeast = (column: string): SqlFragment => (from ? sql` AND ${trustedSql(column)} >= ${from}` : sql``);
+  const atMost = (column: string): SqlFragment => (to ? sql` AND ${trustedSql(column)} <= ${to}` : sql``);
+  return sql`SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${historySeries(undefined, runId, key)}${atLeast('step')}${atMost('step')}
+      UNION ALL
+      SELECT value, timestamp, step, is_nan, id FROM (SELECT ${trustedSql(CHUNK_POINT_COLUMNS)} FROM metric_chunks c ${trustedSql(CHUNK_UNNEST)}
+        WHERE ${chunkSeries(runId, key)}${atLeast('c.max_step')}${atMost('c.min_step')}${atLeast('u.step')}${atMost('u.step')}) p`;
+}
+
+/**
+ * Splits a batch's metrics, grouped by key, into what is stored as rows and what as chunks (at
+ * most `CHUNK_MAX_POINTS` points each): see `CHUNK_MIN_POINTS`.
+ */
+function storageOf(groups: readonly Metric[][]): { rows: Metric[]; chunks: Metric[][] } {
+  const rows: Metric[] = [];
+  const chunks: Metric[][] = [];
+  for (const group of groups) {
+    if (group.length < CHUNK_MIN_POINTS) {
+      for (const m of group) rows.push(m);
+      continue;
+    }
+    const pieces = Math.ceil(group.length / CHUNK_MAX_POINTS);
+    const size = Math.ceil(group.length / pieces);
+    for (let at = 0; at < group.length; at += size) chunks.push(group.slice(at, at + size));
+  }
+  return { rows, chunks };
+}
+
+/**
+ * Chunks as a PostgreSQL row source `k (key, lo, hi, min_step, max_step)` joined with `a (steps,
+ * timestamps, vals)`: every chunk's points are laid end to end in three array parameters (numbers
+ * in binary, NaN as is), and chunk i is the slice `lo..hi` (1-based) of each.
+ */
+function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
+  const keys = new Array<string>(chunks.length);
+  const lows = new Array<number>(chunks.length);
+  const highs = new Array<number>(chunks.length);
+  const minSteps = new Array<number>(chunks.length);
+  const maxSteps = new Array<number>(chunks.length);
+  const steps: number[] = [];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c]!;
+    keys[c] = chunk[0]!.key;
+    lows[c] = steps.length + 1;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const m of chunk) {
+      steps.push(m.step);
+      timestamps.push(m.timestamp);
+      values.push(m.value);
+      if (m.step < min) min = m.step;
+      if (m.step > max) max = m.step;
+    }
+    highs[c] = steps.length;
+    minSteps[c] = min;
+    maxSteps[c] = max;
+  }
+  return sql`unnest(CAST(${postgresTextArray(keys)} AS varchar[]), CAST(${postgresBinaryArray(lows, 'int4')} AS int4[]),
+                    CAST(${postgresBinaryArray(highs, 'int4')} AS int4[]), CAST(${postgresBinaryArray(minSteps, 'int8')} AS int8[]),
+                    CAST(${postgresBinaryArray(maxSteps, 'int8')} AS int8[])) AS k (key, lo, hi, min_step, max_step)
+             CROSS JOIN (SELECT CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]) AS steps, CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]) AS timestamps,
+                                CAST(${postgresBinaryArray(values, 'float8')} AS float8[]) AS vals) a`;
 }
 
 const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
@@ -737,8 +821,10 @@ export class SqlTrackingStore implements TrackingStore {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
       // read as the driver's fast stream (PostgreSQL: binary COPY).
       const batches = this.db.streamColumns(
-        sql`SELECT value, timestamp, step, is_nan FROM metrics WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)}
-            ORDER BY step, timestamp, is_nan, value, id`,
+        sql`SELECT value, timestamp, step, is_nan FROM (${byDialect({
+          sqlite: sql`SELECT * FROM metrics WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)}`,
+          postgres: postgresSeriesPoints(sql`${runId}`, sql`${metricKey}`),
+        })}) h ORDER BY step, timestamp, is_nan, value, id`,
         ['float8', 'int8', 'int8', 'int4'],
       );
       for await (const [values, timestamps, steps, nans] of batches as AsyncIterable<[number[], number[], number[], number[]]>) {
@@ -759,24 +845,40 @@ export class SqlTrackingStore implements TrackingStore {
 
   /**
    * Up to `limit` observations after `cursor`, in history order. The redundant `step >=` bound
-   * lets the index range-scan from the cursor on. PostgreSQL gets an upper step bound as well, so
-   * a page reads about one page of rows however long the history is: the planner misjudges how
-   * many rows one (run, key) has in a large table and would otherwise sort the whole rest of the
-   * history for every page. The bound is the step of the `limit`-th observation after the cursor's
-   * step: every row of the page, which also includes the cursor step's remaining rows, has a step
-   * at or below it.
+   * lets the index range-scan from the cursor on.
+   *
+   * PostgreSQL gets an upper step bound `b` as well, so a page reads about one page of
+   * observations however long the history is (the planner misjudges how many one series has in a
+   * large table and would otherwise sort the whole rest of it for every page). `b` is the smaller
+   * of two steps, each with at least `limit` observations after the cursor at or below it, so every
+   * observation of the page has a step at or below `b`:
+   * - rows: the step of the `limit`-th row whose step is past the cursor's;
+   * - chunks: walking the chunks that start past the cursor's step in order of their last step,
+   *   the last step of the one where their point counts add up to `limit` (all of their points are
+   *   after the cursor and at or below it). Both are read from the indexes alone.
+   * Chunks that reach the cursor's step (they may hold later points) and start at or below `b`
+   * are then unnested, and the page is the first `limit` of their points and rows after the cursor.
    */
   private async readHistoryPage(runId: string, metricKey: string, cursor: HistoryCursor | undefined, limit: number): Promise<HistoryPage> {
-    const after = cursor ? sql`step >= ${cursor[0]} AND ${keysetAfter(HISTORY_KEYS, cursor)}` : sql`1 = 1`;
-    const upperStep = byDialect({
-      sqlite: sql``,
-      postgres: sql` AND step <= COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', sql`${runId}`, sql`${metricKey}`)}${
-        cursor ? sql` AND b.step > ${cursor[0]}` : sql``
-      } ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER})`,
+    const run = sql`${runId}`;
+    const key = sql`${metricKey}`;
+    const after = cursor ? keysetAfter(HISTORY_KEYS, cursor) : sql`1 = 1`;
+    const past = (column: string): SqlFragment => (cursor ? sql` AND ${trustedSql(column)} > ${cursor[0]}` : sql``);
+    const page = byDialect({
+      sqlite: sql`SELECT value, timestamp, step, is_nan, id FROM metrics
+          WHERE ${historySeries(undefined, run, key)}${cursor ? sql` AND step >= ${cursor[0]}` : sql``} AND ${after}
+          ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`,
+      postgres: sql`WITH bound AS (SELECT LEAST(
+            COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', run, key)}${past('b.step')}
+                      ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER}),
+            COALESCE((SELECT x.max_step FROM (
+                        SELECT c.max_step, SUM(c.points) OVER (ORDER BY c.max_step ROWS UNBOUNDED PRECEDING) AS total
+                        FROM metric_chunks c WHERE ${chunkSeries(run, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
+                      WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b)
+          SELECT value, timestamp, step, is_nan, id
+          FROM (${postgresSeriesPoints(run, key, cursor ? sql`${cursor[0]}` : undefined, sql`(SELECT b FROM bound)`)}) h
+          WHERE ${after} ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`,
     });
-    const page = sql`SELECT value, timestamp, step, is_nan, id FROM metrics
-          WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)} AND ${after}${upperStep}
-          ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`;
     if (!this.db.streamColumns) return HistoryPage.fromRows(await this.db.all<HistoryRow>(page));
     // PostgreSQL: node-postgres decodes rows one text field at a time in JavaScript, which was most
     // of the time of reading a long history; the executor's binary stream decodes each value with
@@ -827,29 +929,31 @@ export class SqlTrackingStore implements TrackingStore {
       maxResults === 1
         ? sql`rn = 0`
         : sql`n <= CAST(${maxResults} AS BIGINT) OR ((((rn * CAST(${maxResults - 1} AS BIGINT)) + (n - 2)) / (n - 1)) * (n - 1)) / CAST(${maxResults - 1} AS BIGINT) = rn`;
-    // PostgreSQL reaches the history through its (series hash, step) index (migration 6), run by
-    // run: a LATERAL subquery per run makes each lookup an index range scan whatever the planner
-    // guesses about the list (with the hashes as one list it chose a scan of the whole table).
+    // PostgreSQL reads each run's observations in range once (its rows through the (series hash,
+    // step) index, its chunks through theirs), run by run: a LATERAL subquery per run makes each
+    // read an index range scan whatever the planner guesses about the list.
     const key = sql`${input.metricKey}`;
-    const seriesSteps = byDialect({
-      sqlite: sql`SELECT DISTINCT run_uuid, step FROM metrics WHERE run_uuid IN ${sqlList(unique)} AND key = ${key}${range}`,
-      postgres: sql`SELECT l.r AS run_uuid, x.step FROM ${sqlList(unique)} AS l (r)
-                    CROSS JOIN LATERAL (SELECT DISTINCT step FROM metrics WHERE ${historySeries(undefined, trustedSql('l.r'), key)}${range}) x`,
-    });
-    const pickedRows = byDialect({
-      sqlite: sql`metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}`,
-      postgres: sql`picked p CROSS JOIN LATERAL (SELECT * FROM metrics m WHERE ${historySeries('m', trustedSql('p.run_uuid'), key)} AND m.step = p.step) m`,
-    });
-    const rows = await this.db.all<MetricRow & { run_uuid: string }>(
-      sql`WITH steps AS (
+    const from = input.startStep !== undefined && input.startStep !== null ? sql`${input.startStep}` : undefined;
+    const to = input.endStep !== undefined && input.endStep !== null ? sql`${input.endStep}` : undefined;
+    const steps = (source: SqlFragment): SqlFragment => sql`steps AS (
             SELECT run_uuid, step,
                    ROW_NUMBER() OVER (PARTITION BY run_uuid ORDER BY step) - 1 AS rn,
                    COUNT(*) OVER (PARTITION BY run_uuid) AS n
-            FROM (${seriesSteps}) s
-          ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})
+            FROM (${source}) s
+          ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})`;
+    const rows = await this.db.all<MetricRow & { run_uuid: string }>(
+      byDialect({
+        sqlite: sql`WITH ${steps(sql`SELECT DISTINCT run_uuid, step FROM metrics WHERE run_uuid IN ${sqlList(unique)} AND key = ${key}${range}`)}
           SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan
-          FROM ${pickedRows}
+          FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}
           ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
+        postgres: sql`WITH points AS MATERIALIZED (
+            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${postgresSeriesPoints(trustedSql('l.r'), key, from, to)}) h
+          ), ${steps(sql`SELECT DISTINCT run_uuid, step FROM points`)}
+          SELECT m.run_uuid, CAST(${key} AS varchar) AS key, m.value, m.timestamp, m.step, m.is_nan
+          FROM points m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step
+          ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
+      }),
     );
     return rows.map((row) => ({ runId: row.run_uuid, ...toMetric(row) }));
   }
@@ -1004,11 +1108,17 @@ export class SqlTrackingStore implements TrackingStore {
     const newest = groups
       .map((group) => group.reduce((latest, m) => (isLater(m, latest) ? m : latest)))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const { rows, chunks } = storageOf(groups);
     const row = await this.db.get<{ lifecycle_stage: string }>(
       preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
           appended AS (
             INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(groups.flat())}
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(rows)}
+            WHERE (SELECT lifecycle_stage FROM run) = 'active'),
+          chunked AS (
+            INSERT INTO metric_chunks (run_uuid, key, min_step, max_step, points, steps, timestamps, vals)
+            SELECT CAST(${runId} AS varchar), k.key, k.min_step, k.max_step, k.hi - k.lo + 1, a.steps[k.lo:k.hi], a.timestamps[k.lo:k.hi], a.vals[k.lo:k.hi]
+            FROM ${chunkArrays(chunks)}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'),
           moved AS (
             INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)

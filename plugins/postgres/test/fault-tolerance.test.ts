@@ -100,7 +100,7 @@ describe('a server whose PostgreSQL restarts under load', () => {
     // Each batch is all there or not there at all (judged by content), and every acknowledged one is there.
     const metricRows = await queryRows<{ run_uuid: string; seq: number; n: number }>(
       postgres.url,
-      `SELECT run_uuid, value::int AS seq, COUNT(*)::int AS n FROM metrics GROUP BY run_uuid, value`,
+      `SELECT run_uuid, value::int AS seq, COUNT(*)::int AS n FROM metric_history GROUP BY run_uuid, value`,
     );
     const paramRows = await queryRows<{ run_uuid: string; key: string }>(postgres.url, `SELECT run_uuid, key FROM params`);
     const tagRows = await queryRows<{ run_uuid: string; key: string }>(postgres.url, `SELECT run_uuid, key FROM tags WHERE key LIKE 't%'`);

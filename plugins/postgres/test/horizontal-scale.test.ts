@@ -68,7 +68,7 @@ describe('three servers on one PostgreSQL database', () => {
     const url = database.url;
     const metricRows = await queryRows<{ run_uuid: string; key: string; n: number; distinct_steps: number }>(
       url,
-      `SELECT run_uuid, key, COUNT(*)::int AS n, COUNT(DISTINCT step)::int AS distinct_steps FROM metrics GROUP BY run_uuid, key`,
+      `SELECT run_uuid, key, COUNT(*)::int AS n, COUNT(DISTINCT step)::int AS distinct_steps FROM metric_history GROUP BY run_uuid, key`,
     );
     const expected = new Map<string, number>();
     for (let c = 0; c < CLIENTS; c++) {
@@ -99,7 +99,7 @@ describe('three servers on one PostgreSQL database', () => {
     // latest_metrics agrees with the history, whichever server wrote last.
     const latest = await queryRows<{ run_uuid: string; step: number; expected: number }>(
       url,
-      `SELECT l.run_uuid, l.step::int AS step, (SELECT MAX(step)::int FROM metrics m WHERE m.run_uuid = l.run_uuid AND m.key = l.key) AS expected
+      `SELECT l.run_uuid, l.step::int AS step, (SELECT MAX(step)::int FROM metric_history m WHERE m.run_uuid = l.run_uuid AND m.key = l.key) AS expected
        FROM latest_metrics l`,
     );
     expect(latest.length).toBe(expected.size);
