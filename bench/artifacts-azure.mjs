@@ -7,7 +7,7 @@
 // the bare Azure SDK (BlockBlobClient.uploadFile / BlobClient.downloadToFile, with the same block
 // size and concurrency). Prints both and the plugin's share of the bare SDK's throughput (target
 // >= 90%). Both run against the same server, case by case in alternating order, best of
-// BENCH_AZURE_ROUNDS (default 2).
+// BENCH_AZURE_ROUNDS (default 2); then the ratio of each round's back-to-back pair, and their median.
 // Set ORRERY_BENCH_AZURE_CONNECTION_STRING to measure a real account instead (containers named
 // orrery-bench-* are created and deleted there).
 import { execFileSync } from 'node:child_process';
@@ -87,8 +87,11 @@ try {
   await forEachBounded(smallNames, 64, (name) => fs.writeFile(path.join(smallDir, name), Buffer.alloc(SMALL_BYTES, name.length)));
 
   const best = { plugin: {}, bare: {} };
+  /** Every round's seconds, per side and case: the plugin and the SDK ran back to back in each. */
+  const rounds = { plugin: {}, bare: {} };
   const keep = (side, key, seconds) => {
     best[side][key] = Math.min(best[side][key] ?? Infinity, seconds);
+    (rounds[side][key] ??= []).push(seconds);
   };
 
   // Each case runs through the plugin and the bare SDK back to back, in alternating order, each
@@ -169,6 +172,16 @@ try {
         `${((plugin / bare) * 100).toFixed(0)}%`.padStart(8),
       ].join(' '),
     );
+  }
+  // The same comparison paired round by round: in each round the two sides ran one right after
+  // the other, so their ratio cancels what drifts between rounds (the emulator's state, the
+  // host). The median of those ratios is the steadier figure when the rounds disagree.
+  console.log(`\nplugin / bare SDK throughput, round by round (paired), and the median of the rounds:`);
+  for (const [label, , , , key] of rows) {
+    const ratios = rounds.plugin[key].map((seconds, i) => rounds.bare[key][i] / seconds);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    console.log(`${label.padEnd(22)} ${ratios.map((r) => `${(r * 100).toFixed(0)}%`.padStart(6)).join(' ')}   median ${(median * 100).toFixed(0)}%`);
   }
 } finally {
   await azurite?.stop();
