@@ -12,10 +12,14 @@
 //      equality plus attribute status. The EXPLAIN ANALYZE of each search query is printed.
 //   2. log-batch ingest through `orrery server` (built CLI, BENCH_WORKERS worker processes,
 //      default 2 = the cores here, BENCH_POOL_SIZE connections each, default 8): 8 clients, 1000
-//      metrics per request; with the CPU per metric PostgreSQL, the server and the clients used.
-//   3. the history of one metric with 1M points: paged by keyset (pages of 25000, the API maximum)
-//      through the store and through the HTTP server, and as one streamed get-history response
-//      (no max_results, as MLflow 2.x clients ask). Best of two runs after a warm-up.
+//      metrics per request (10 keys x 100 steps, so stored as chunks: migration 8;
+//      BENCH_INGEST_BATCHES requests per client, default 240); with the CPU per metric
+//      PostgreSQL, the server and the clients used, and a check that every metric was stored once.
+//   3. the history of one metric with 1M points, twice: stored as rows (`long`, as single
+//      log-metric calls store it) and as chunks of 250 (`long_batched`, as log-batch stores it;
+//      added to an older seeded database when missing). Paged by keyset (pages of 25000, the API
+//      maximum) through the store and through the HTTP server, and as one streamed get-history
+//      response (no max_results, as MLflow 2.x clients ask). Best of two runs after a warm-up.
 // BENCH_PHASES=search,ingest,history picks phases (default all).
 // Targets (issue 5): search p50 <= 30 ms; ingest >= 200k metrics/s; 1M points in <= 2 s.
 import { spawn } from 'node:child_process';

@@ -56,8 +56,12 @@ export function uriCarriesSecret(uri: string): boolean {
 /** Removes credentials from a URI before it is logged or shown in a message. */
 export function redactUri(uri: string): string {
   return uri
-    .replace(USERINFO, (_m, scheme: string, userinfo: string) => {
-      const user = userinfo.split(':')[0] ?? '';
+    .replace(USERINFO, (whole: string, scheme: string, userinfo: string) => {
+      // A user name alone (or with an empty password) is not a credential: shown as it is, so
+      // `postgres://postgres@db/x` does not read as if it had a password.
+      const colon = userinfo.indexOf(':');
+      if (colon < 0 || colon === userinfo.length - 1) return whole;
+      const user = userinfo.slice(0, colon);
       return `${scheme}${user ? `${user}:***` : '***'}@`;
     })
     .replace(PARAMETER, (whole, separator: string, name: string, value: string) =>

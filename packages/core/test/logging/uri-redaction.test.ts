@@ -40,8 +40,10 @@ describe('uriSecrets and redactUri agree on what a credential is', () => {
     'file:///tmp/runs',
     '/tmp/a:b@c',
     'https://h/x?email=a@b.example&page=2',
-  ])('%s carries none', (uri) => {
+    'postgresql://postgres@127.0.0.1:5432/orrery',
+  ])('%s carries none, and is shown unchanged', (uri) => {
     expect(uriSecrets(uri)).toEqual([]);
     expect(uriCarriesSecret(uri)).toBe(false);
+    expect(redactUri(uri)).toBe(uri);
   });
 });
