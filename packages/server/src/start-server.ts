@@ -189,6 +189,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     return startCluster(settings, logger);
   }
 
+  if (cluster.isWorker) leaveQuietlyWhenThePrimaryIsGone();
+
   let container: DependencyContainer | undefined;
   let store: TrackingStore | undefined;
   let registryStore: ModelRegistryStore | undefined;
@@ -221,6 +223,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     `orrery server listening at ${urlOf(settings.host, port)}`,
   );
   return { url: urlOf(settings.host, port), settings: { ...settings, port }, app, close: () => app.close() };
+}
+
+/**
+ * In a worker: when the primary has gone (stopped or killed while this worker was still starting),
+ * the IPC channel is closed and node:cluster's next message to it (e.g. asking for the listening
+ * socket) fails with EPIPE, emitted as an 'error' that nobody handled: the worker crashed with a
+ * stack trace. There is nothing left to serve for, so it exits quietly instead. Any other error
+ * is rethrown as before.
+ */
+function leaveQuietlyWhenThePrimaryIsGone(): void {
+  cluster.worker?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_IPC_CHANNEL_CLOSED') process.exit(0);
+    throw error;
+  });
 }
 
 /**

@@ -177,4 +177,39 @@ describe('startServer', () => {
       expect(await exited).toBe(0);
     }
   });
+
+  it('lets workers still starting leave quietly when the primary is stopped before they all listen', { timeout: 60_000 }, async () => {
+    // The primary answers no signal until every worker listens, but the first worker serves
+    // /health already: stopping the primary then closes the IPC channel under the second worker,
+    // which used to crash with an unhandled EPIPE (about one start in three here). Each round
+    // stops it at that moment; no worker may print an error, and none may outlive the primary.
+    const script = fileURLToPath(new URL('./fixtures/cluster-server.mjs', import.meta.url));
+    for (let round = 0; round < 8; round++) {
+      const cwd = await tempCwd();
+      const port = await freePort();
+      const child = spawn(process.execPath, [script], {
+        cwd,
+        env: { ...process.env, ORRERY_LOG_LEVEL: 'warn', ORRERY_TEST_SERVER_OPTIONS: JSON.stringify({ cwd, port, workers: 2 }) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      child.kill('SIGTERM');
+      await exited;
+      // The workers notice the primary's exit through their IPC channel; give them a moment.
+      for (let wait = 0; wait < 50; wait++) {
+        if (!(await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false))) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stderr).not.toMatch(/EPIPE|Unhandled|Error/);
+      expect(await fetch(`http://127.0.0.1:${port}/health`).then(() => 'serving', () => 'stopped')).toBe('stopped');
+    }
+  });
 });

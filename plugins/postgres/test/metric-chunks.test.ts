@@ -179,6 +179,17 @@ describe('PostgreSQL metric history stored as rows and chunks', () => {
     expect(paged.map((v) => Object.is(v, -0))).toEqual([true, false, false]);
   });
 
+  it('store full chunks of the longest key (250 three-byte characters) within a page', async () => {
+    const run = await store.createRun({ experimentId: '0' });
+    const key = '語'.repeat(250);
+    const metrics = Array.from({ length: 1000 }, (_, i) => ({ key, value: i / 7, timestamp: 5, step: 999 - i }));
+    await store.logBatch(run.info.runId, { metrics });
+    const chunks = await queryRows<{ points: number }>(db.url, `SELECT points FROM ${schema}.metric_chunks WHERE run_uuid = $1 ORDER BY id`, [run.info.runId]);
+    expect(chunks.map((c) => c.points)).toEqual([250, 250, 250, 250]);
+    const got = await streamed(run.info.runId, key);
+    expect(got.map(show)).toEqual([...metrics].sort(compare).map(show));
+  });
+
   it('refuse a chunk-sized batch to a deleted run and store none of it', async () => {
     const run = await store.createRun({ experimentId: '0' });
     await store.deleteRun(run.info.runId);
