@@ -27,6 +27,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Starts test/fixtures/cluster-server.mjs (startServer with 2 workers) on a free port; stderr is collected. */
+async function startClusterFixture() {
+  const cwd = await tempCwd();
+  const port = await freePort();
+  const script = fileURLToPath(new URL('./fixtures/cluster-server.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ORRERY_LOG_LEVEL: 'warn', ORRERY_TEST_SERVER_OPTIONS: JSON.stringify({ cwd, port, workers: 2 }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, port, stderr: () => stderr };
+}
+
 describe('server settings', () => {
   it("applies mlflow server's defaults: embedded SQLite, proxied artifacts into ./orrery-artifacts", () => {
     const settings = resolveServerSettings({ cwd: '/srv/app' });
@@ -138,22 +153,13 @@ describe('startServer', () => {
   });
 
   it('runs N worker processes sharing one store with --workers, and stops them on SIGTERM', async () => {
-    const cwd = await tempCwd();
-    const port = await freePort();
-    const script = fileURLToPath(new URL('./fixtures/cluster-server.mjs', import.meta.url));
-    const child = spawn(process.execPath, [script], {
-      cwd,
-      env: { ...process.env, ORRERY_LOG_LEVEL: 'warn', ORRERY_TEST_SERVER_OPTIONS: JSON.stringify({ cwd, port, workers: 2 }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const { child, stderr } = await startClusterFixture();
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         const match = /LISTENING (\S+)/.exec(chunk.toString());
         if (match) resolve(match[1]!);
       });
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr()}`)));
     });
     try {
       const names = Array.from({ length: 8 }, (_, i) => `exp-${i}`);
@@ -183,17 +189,9 @@ describe('startServer', () => {
     // /health already: stopping the primary then closes the IPC channel under the second worker,
     // which used to crash with an unhandled EPIPE (about one start in three here). Each round
     // stops it at that moment; no worker may print an error, and none may outlive the primary.
-    const script = fileURLToPath(new URL('./fixtures/cluster-server.mjs', import.meta.url));
     for (let round = 0; round < 8; round++) {
-      const cwd = await tempCwd();
-      const port = await freePort();
-      const child = spawn(process.execPath, [script], {
-        cwd,
-        env: { ...process.env, ORRERY_LOG_LEVEL: 'warn', ORRERY_TEST_SERVER_OPTIONS: JSON.stringify({ cwd, port, workers: 2 }) },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const { child, port, stderr } = await startClusterFixture();
+      child.stdout.resume();
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       for (;;) {
         const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
@@ -208,7 +206,7 @@ describe('startServer', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(stderr).not.toMatch(/EPIPE|Unhandled|Error/);
+      expect(stderr()).not.toMatch(/EPIPE|Unhandled|Error/);
       expect(await fetch(`http://127.0.0.1:${port}/health`).then(() => 'serving', () => 'stopped')).toBe('stopped');
     }
   });
