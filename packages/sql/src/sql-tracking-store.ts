@@ -1061,7 +1061,11 @@ export class SqlTrackingStore implements TrackingStore {
     }
   }
 
-  /** Appends the observations, then moves latest_metrics forward once per key. */
+  /**
+   * Appends the observations as rows, then moves latest_metrics forward once per key. Batches that
+   * also carry params or tags take this path in their transaction (on PostgreSQL too: chunks are
+   * the metrics-only statement's), and so does every SQLite write.
+   */
   private async insertMetrics(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void> {
     const rows: unknown[][] = new Array(metrics.length);
     const latest = new Map<string, Metric>();
@@ -1082,9 +1086,10 @@ export class SqlTrackingStore implements TrackingStore {
 
   /**
    * PostgreSQL's path for metrics-only writes (what training loops send): the run check, the
-   * history append and the latest-value upsert as ONE statement, so one round trip and no
-   * BEGIN/COMMIT. A single statement is atomic on its own: the batch lands whole or not at all.
-   * Both inserts are conditioned on the run being active; the statement returns the run's stage
+   * history append (a key's points as chunks when there are `CHUNK_MIN_POINTS` or more, else as
+   * rows) and the latest-value upsert as ONE statement, so one round trip and no BEGIN/COMMIT. A
+   * single statement is atomic on its own: the batch lands whole or not at all.
+   * Every insert is conditioned on the run being active; the statement returns the run's stage
    * (no row: no such run), and the same errors as the transaction path are raised from it. The
    * columns travel as one array parameter each (numbers in binary), so the statement text never
    * varies and is prepared once per connection.
