@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './bench-kit.mjs';
 
 const MiB = 1024 * 1024;
 const BIG_MB = Number(process.env.BENCH_AZURE_MB ?? 1024);
@@ -179,9 +180,7 @@ try {
   console.log(`\nplugin / bare SDK throughput, round by round (paired), and the median of the rounds:`);
   for (const [label, , , , key] of rows) {
     const ratios = rounds.plugin[key].map((seconds, i) => rounds.bare[key][i] / seconds);
-    const sorted = [...ratios].sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    console.log(`${label.padEnd(22)} ${ratios.map((r) => `${(r * 100).toFixed(0)}%`.padStart(6)).join(' ')}   median ${(median * 100).toFixed(0)}%`);
+    console.log(`${label.padEnd(22)} ${ratios.map((r) => `${(r * 100).toFixed(0)}%`.padStart(6)).join(' ')}   median ${(median(ratios) * 100).toFixed(0)}%`);
   }
 } finally {
   await azurite?.stop();

@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath } from 'node:url';
-import { cpuByCommand, cpuSpent, fmt, freePort, httpClient, rawHttpConnection, rawPostRequest } from './bench-kit.mjs';
+import { cpuByCommand, cpuSpent, fmt, freePort, httpClient, median, percentile, rawHttpConnection, rawPostRequest } from './bench-kit.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
@@ -50,7 +50,6 @@ const phases = new Set((process.env.BENCH_PHASES ?? 'search,ingest,history').spl
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const ms = (n) => `${n.toFixed(1)} ms`;
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const log = (...args) => console.log(...args);
 
 function withDatabase(url, name) {
@@ -422,7 +421,7 @@ async function benchHistory(url, port, key) {
       points = (await store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: key, maxResults: 320 })).length;
       times.push(performance.now() - t0);
     }
-    return { points, ms: times.sort((a, b) => a - b)[2] };
+    return { points, ms: median(times) };
   };
   const bulk = { manyRuns: await sampled(runIds, 'metric_3'), longRun: await sampled([runId], key) };
   const result = { store: await best(viaStore), storeStream: await best(viaStoreStream), http: await best(viaHttp), whole: await best(viaHttpWhole), bulk };

@@ -91,10 +91,11 @@ function seriesHashOf(runId: SqlFragment, key: SqlFragment): SqlFragment {
 /**
  * The condition picking one metric series (a run's key) from the history, in the form each
  * dialect's history index serves: SQLite's `(run_uuid, key, step)`; PostgreSQL's
- * `(series hash, step)` (migration 6), whose hash equality comes first, with the run and key
- * compared as well so that a hash collision cannot let another series' rows in.
+ * `(series hash, step)` (migration 6) and, for `metric_chunks c`, `(series hash, max_step)`
+ * (migration 8), whose hash equality comes first, with the run and key compared as well so that
+ * a hash collision cannot let another series' rows in.
  */
-function historySeries(alias: 'b' | 'm' | undefined, runId: SqlFragment, key: SqlFragment): SqlFragment {
+function historySeries(alias: 'b' | 'm' | 'c' | undefined, runId: SqlFragment, key: SqlFragment): SqlFragment {
   const column = (name: string): SqlFragment => trustedSql(alias ? `${alias}.${name}` : name);
   const same = sql`${column('run_uuid')} = ${runId} AND ${column('key')} = ${key}`;
   return byDialect({ sqlite: same, postgres: sql`${trustedSql(postgresSeriesHash(alias))} = ${seriesHashOf(runId, key)} AND ${same}` });
@@ -133,24 +134,23 @@ function metricArrays(metrics: readonly Metric[]): SqlFragment {
  */
 export const CHUNK_MIN_POINTS = 4;
 
-/** The condition picking one series' chunks, in the form of the `metric_chunks` index (run and key compared as well). */
-function chunkSeries(runId: SqlFragment, key: SqlFragment): SqlFragment {
-  return sql`${trustedSql(postgresSeriesHash('c'))} = ${seriesHashOf(runId, key)} AND c.run_uuid = ${runId} AND c.key = ${key}`;
-}
-
 /**
- * PostgreSQL: every observation of one series from both tables that hold history (rows in
- * `metrics`, points of `metric_chunks`), as `value, timestamp, step, is_nan, id` rows in no
- * particular order. `from` and `to` bound the steps (inclusive); chunks are picked by their step
- * range through their index, then their points filtered.
+ * Every observation of one series, as `value, timestamp, step, is_nan, id` rows in no particular
+ * order: on PostgreSQL from both tables that hold history (rows of `metrics`, points of
+ * `metric_chunks`), on SQLite from `metrics`. `from` and `to` bound the steps (inclusive); chunks
+ * are picked by their step range through their index, then their points filtered.
  */
-function postgresSeriesPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
+function seriesPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
   const atLeast = (column: string): SqlFragment => (from ? sql` AND ${trustedSql(column)} >= ${from}` : sql``);
   const atMost = (column: string): SqlFragment => (to ? sql` AND ${trustedSql(column)} <= ${to}` : sql``);
-  return sql`SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${historySeries(undefined, runId, key)}${atLeast('step')}${atMost('step')}
+  const rows = sql`SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${historySeries(undefined, runId, key)}${atLeast('step')}${atMost('step')}`;
+  return byDialect({
+    sqlite: rows,
+    postgres: sql`${rows}
       UNION ALL
       SELECT value, timestamp, step, is_nan, id FROM (SELECT ${trustedSql(CHUNK_POINT_COLUMNS)} FROM metric_chunks c ${trustedSql(CHUNK_UNNEST)}
-        WHERE ${chunkSeries(runId, key)}${atLeast('c.max_step')}${atMost('c.min_step')}${atLeast('u.step')}${atMost('u.step')}) p`;
+        WHERE ${historySeries('c', runId, key)}${atLeast('c.max_step')}${atMost('c.min_step')}${atLeast('u.step')}${atMost('u.step')}) p`,
+  });
 }
 
 /**
@@ -821,10 +821,8 @@ export class SqlTrackingStore implements TrackingStore {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
       // read as the driver's fast stream (PostgreSQL: binary COPY).
       const batches = this.db.streamColumns(
-        sql`SELECT value, timestamp, step, is_nan FROM (${byDialect({
-          sqlite: sql`SELECT * FROM metrics WHERE ${historySeries(undefined, sql`${runId}`, sql`${metricKey}`)}`,
-          postgres: postgresSeriesPoints(sql`${runId}`, sql`${metricKey}`),
-        })}) h ORDER BY step, timestamp, is_nan, value, id`,
+        sql`SELECT value, timestamp, step, is_nan FROM (${seriesPoints(sql`${runId}`, sql`${metricKey}`)}) h
+            ORDER BY step, timestamp, is_nan, value, id`,
         ['float8', 'int8', 'int8', 'int4'],
       );
       for await (const [values, timestamps, steps, nans] of batches as AsyncIterable<[number[], number[], number[], number[]]>) {
@@ -864,21 +862,19 @@ export class SqlTrackingStore implements TrackingStore {
     const key = sql`${metricKey}`;
     const after = cursor ? keysetAfter(HISTORY_KEYS, cursor) : sql`1 = 1`;
     const past = (column: string): SqlFragment => (cursor ? sql` AND ${trustedSql(column)} > ${cursor[0]}` : sql``);
-    const page = byDialect({
-      sqlite: sql`SELECT value, timestamp, step, is_nan, id FROM metrics
-          WHERE ${historySeries(undefined, run, key)}${cursor ? sql` AND step >= ${cursor[0]}` : sql``} AND ${after}
-          ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`,
-      postgres: sql`WITH bound AS (SELECT LEAST(
+    const bounded = this.db.dialect === 'postgres';
+    const bound = bounded
+      ? sql`WITH bound AS (SELECT LEAST(
             COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', run, key)}${past('b.step')}
                       ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER}),
             COALESCE((SELECT x.max_step FROM (
                         SELECT c.max_step, SUM(c.points) OVER (ORDER BY c.max_step ROWS UNBOUNDED PRECEDING) AS total
-                        FROM metric_chunks c WHERE ${chunkSeries(run, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
-                      WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b)
-          SELECT value, timestamp, step, is_nan, id
-          FROM (${postgresSeriesPoints(run, key, cursor ? sql`${cursor[0]}` : undefined, sql`(SELECT b FROM bound)`)}) h
-          WHERE ${after} ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`,
-    });
+                        FROM metric_chunks c WHERE ${historySeries('c', run, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
+                      WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b) `
+      : sql``;
+    const page = sql`${bound}SELECT value, timestamp, step, is_nan, id
+          FROM (${seriesPoints(run, key, cursor ? sql`${cursor[0]}` : undefined, bounded ? sql`(SELECT b FROM bound)` : undefined)}) h
+          WHERE ${after} ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`;
     if (!this.db.streamColumns) return HistoryPage.fromRows(await this.db.all<HistoryRow>(page));
     // PostgreSQL: node-postgres decodes rows one text field at a time in JavaScript, which was most
     // of the time of reading a long history; the executor's binary stream decodes each value with
@@ -948,7 +944,7 @@ export class SqlTrackingStore implements TrackingStore {
           FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}
           ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
         postgres: sql`WITH points AS MATERIALIZED (
-            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${postgresSeriesPoints(trustedSql('l.r'), key, from, to)}) h
+            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${seriesPoints(trustedSql('l.r'), key, from, to)}) h
           ), ${steps(sql`SELECT DISTINCT run_uuid, step FROM points`)}
           SELECT m.run_uuid, CAST(${key} AS varchar) AS key, m.value, m.timestamp, m.step, m.is_nan
           FROM points m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step
