@@ -3,12 +3,14 @@ import 'reflect-metadata';
 export * from './entities/tracking.js';
 export * from './entities/registry.js';
 export * from './entities/project.js';
+export * from './entities/auth.js';
 
 export * from './contracts/tracking-store.js';
 export * from './contracts/artifact-repository.js';
 export * from './contracts/run-context-provider.js';
 export * from './contracts/model-registry-store.js';
 export * from './contracts/project-backend.js';
+export * from './contracts/auth-store.js';
 
 export * from './errors/error-codes.js';
 export * from './errors/orrery-error.js';
