@@ -22,6 +22,7 @@ import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.j
 import { ServerMetrics } from './operations/server-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
 import { registerAccessLog } from './operations/access-log.js';
+import { defaultAllowedHosts, refuseHost, type AllowedHosts } from './operations/allowed-hosts.js';
 import { responseSerializerCompiler } from './schemas/response-serializer.js';
 import { StreamedJson } from './routes/streamed-json.js';
 import { TRACKING_ROUTES, type TrackingRouteContext } from './routes/tracking-routes.js';
@@ -75,6 +76,11 @@ export interface CreateServerOptions {
    * 500 when they differ (a schema dropping or coercing a field). For tests; it costs time.
    */
   verifyResponseSchemas?: boolean;
+  /**
+   * The Host headers the server answers (`--allowed-hosts`); others get 403 before any route
+   * runs. Default: `localhost`, `127.0.0.1` and `[::1]` on any port.
+   */
+  allowedHosts?: AllowedHosts;
 }
 
 /** Where Prometheus metrics are served. */
@@ -139,6 +145,12 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
   });
   collectRoutes(app);
+  // First of all hooks: a request naming a host the operator did not allow reaches nothing else.
+  const allowedHosts = options.allowedHosts ?? defaultAllowedHosts('127.0.0.1');
+  app.addHook('onRequest', async (request, reply) => {
+    const refusal = refuseHost(allowedHosts, request.headers.host);
+    if (refusal !== undefined) return reply.code(403).type('application/json').send(errorBody('PERMISSION_DENIED', refusal));
+  });
   // Once closing, answers end their connection, so a kept-alive client does not hold up the exit.
   let closing = false;
   app.addHook('preClose', async () => {

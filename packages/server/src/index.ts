@@ -25,3 +25,4 @@ export {
 } from './routes/registry-routes.js';
 export { checkModelVersionSource } from './routes/model-version-source.js';
 export { modelVersionToWire, registeredModelToWire } from './wire/registry-wire.js';
+export { parseAllowedHosts, defaultAllowedHosts, refuseHost, type AllowedHosts } from './operations/allowed-hosts.js';

@@ -2,7 +2,8 @@
  * `orrery server`, with `mlflow server`'s flag names. Each flag also reads an environment
  * variable, `ORRERY_<NAME>` first, then MLflow's `MLFLOW_<NAME>`:
  * BACKEND_STORE_URI, REGISTRY_STORE_URI, DEFAULT_ARTIFACT_ROOT, ARTIFACTS_DESTINATION,
- * SERVE_ARTIFACTS, ARTIFACTS_ONLY, HOST, PORT, WORKERS.
+ * SERVE_ARTIFACTS, ARTIFACTS_ONLY, HOST, PORT, WORKERS; `--allowed-hosts` reads
+ * `ORRERY_ALLOWED_HOSTS`, then MLflow 3's `MLFLOW_SERVER_ALLOWED_HOSTS`.
  */
 import cluster from 'node:cluster';
 import { Option, type Command } from 'commander';
@@ -17,6 +18,10 @@ function fromEnv(env: Env, name: string): string | undefined {
     if (value !== undefined && value.trim() !== '') return value.trim();
   }
   return undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 function parseBoolean(name: string, value: string): boolean {
@@ -41,6 +46,7 @@ export interface ServerCommandOptions {
   host?: string;
   port?: string;
   workers?: string;
+  allowedHosts?: string;
 }
 
 /**
@@ -81,6 +87,8 @@ export function serverOptionsFrom(
   if (port !== undefined) options.port = parseInteger('--port', port);
   const workers = pick('workers', 'WORKERS');
   if (workers !== undefined) options.workers = parseInteger('--workers', workers);
+  const allowedHosts = pick('allowedHosts', 'ALLOWED_HOSTS') ?? nonEmpty(env.MLFLOW_SERVER_ALLOWED_HOSTS);
+  if (allowedHosts !== undefined) options.allowedHosts = [allowedHosts];
   return options;
 }
 
@@ -103,6 +111,11 @@ export function registerServerCommand(program: Command): Command {
     .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1) [env ORRERY_HOST]'))
     .option('-p, --port <port>', 'port to listen on (default: 5000) [env ORRERY_PORT]')
     .option('-w, --workers <n>', 'number of worker processes (default: 1) [env ORRERY_WORKERS]')
+    .option(
+      '--allowed-hosts <hosts>',
+      'comma-separated Host headers to answer: names, addresses, *.domain, prefix.*, optional :port, or * for any ' +
+        '(default: the bound host, localhost, 127.0.0.1, [::1]) [env ORRERY_ALLOWED_HOSTS, MLFLOW_SERVER_ALLOWED_HOSTS]',
+    )
     .action(async function (this: Command) {
       const flags = this.opts<ServerCommandOptions>();
       const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');

@@ -25,6 +25,7 @@ import {
   type TrackingStore,
 } from '@orrery/core';
 import { createServer } from './app.js';
+import { defaultAllowedHosts, parseAllowedHosts, type AllowedHosts } from './operations/allowed-hosts.js';
 
 /** Plugin packages the server depends on, so its default setup needs nothing else installed. */
 const DEFAULT_PLUGIN_PACKAGES = ['@orrery/plugin-sqlite', '@orrery/plugin-local'];
@@ -51,6 +52,11 @@ export interface StartServerOptions {
   port?: number;
   /** Worker processes (node:cluster); default 1, i.e. serve from this process. */
   workers?: number;
+  /**
+   * Host headers to answer (`--allowed-hosts`): names, addresses, `*.domain`, `prefix.*`, each with
+   * an optional `:port`, or `*` for any. Default: the bound host, `localhost`, `127.0.0.1`, `[::1]`.
+   */
+  allowedHosts?: readonly string[];
   /** Directory for the defaults and for plugin discovery; default the working directory. */
   cwd?: string;
   /** A registry to open stores with instead of discovering plugins. */
@@ -70,6 +76,7 @@ export interface ResolvedServerSettings {
   host: string;
   port: number;
   workers: number;
+  allowedHosts: AllowedHosts;
 }
 
 export interface RunningServer {
@@ -107,6 +114,7 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
     );
   }
   const backendStoreUri = options.backendStoreUri ?? defaultTrackingUri(cwd);
+  const host = options.host ?? '127.0.0.1';
   return {
     backendStoreUri,
     registryStoreUri: options.registryStoreUri ?? backendStoreUri,
@@ -114,9 +122,10 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
     artifactsDestination: options.artifactsDestination ?? defaultLocalArtifactRoot(cwd),
     serveArtifacts,
     artifactsOnly,
-    host: options.host ?? '127.0.0.1',
+    host,
     port,
     workers,
+    allowedHosts: options.allowedHosts !== undefined ? parseAllowedHosts(options.allowedHosts) : defaultAllowedHosts(host),
   };
 }
 
@@ -205,6 +214,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     defaultArtifactRoot: settings.defaultArtifactRoot,
     serveArtifacts: settings.serveArtifacts,
     artifactsOnly: settings.artifactsOnly,
+    allowedHosts: settings.allowedHosts,
     logger,
   });
   app.addHook('onClose', async () => {

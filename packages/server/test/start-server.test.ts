@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveServerSettings, serverOptionsFrom, startServer, type RunningServer } from '@orrery/server';
+import { defaultAllowedHosts, resolveServerSettings, serverOptionsFrom, startServer, type RunningServer } from '@orrery/server';
 import { ORRERY_CLI, userEnvironment } from '@orrery/testkit';
 
 const dirs: string[] = [];
@@ -55,6 +55,7 @@ describe('server settings', () => {
       host: '127.0.0.1',
       port: 5000,
       workers: 1,
+      allowedHosts: defaultAllowedHosts('127.0.0.1'),
     });
     expect(resolveServerSettings({ cwd: '/srv/app', serveArtifacts: false }).defaultArtifactRoot).toBe('file:///srv/app/orrery-artifacts');
     expect(() => resolveServerSettings({ artifactsOnly: true, serveArtifacts: false })).toThrow(/--artifacts-only/);
