@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -19,15 +18,16 @@ import {
   walkLocalTree,
 } from '@orrery/core';
 
-/**
- * Uploads in progress are written next to their destination under this prefix and renamed into
- * place once complete; listings never show them.
- */
-const UPLOAD_TEMP_PREFIX = '.orrery-upload-';
+import { DEFAULT_STALE_UPLOAD_MS, isUploadTempName, removeIfStaleUpload, sweepStaleUploads, uploadTempName } from './stale-uploads.js';
 
 export interface LocalArtifactRepositoryOptions {
   /** Directory relative root paths are resolved from; default the working directory. */
   cwd?: string;
+  /**
+   * How long an upload's temporary file must be untouched before a listing or a sweep may remove
+   * it (and then only when its writer is not a live process on this machine); default one hour.
+   */
+  staleUploadAfterMs?: number;
 }
 
 /**
@@ -52,9 +52,20 @@ export class LocalArtifactRepository implements ArtifactRepository {
   /** The absolute local directory the root URI names. */
   readonly rootDir: string;
 
+  private readonly staleUploadAfterMs: number;
+
   constructor(rootUri: string, options: LocalArtifactRepositoryOptions = {}) {
     this.rootUri = rootUri;
     this.rootDir = localPathFromArtifactUri(rootUri, options.cwd);
+    this.staleUploadAfterMs = options.staleUploadAfterMs ?? DEFAULT_STALE_UPLOAD_MS;
+  }
+
+  /**
+   * Removes the temporary files of uploads that died with their process (kill -9) anywhere below
+   * the root; returns how many. Uploads of live processes on this machine are never touched.
+   */
+  async sweepStaleUploads(): Promise<number> {
+    return sweepStaleUploads(this.rootDir, this.staleUploadAfterMs);
   }
 
   async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
@@ -155,7 +166,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       if (existing?.isDirectory()) {
         throw errors.invalidParameter(`Artifact '${rel}' is a directory and cannot be overwritten by a file.`);
       }
-      const temp = path.join(parentDir, `${UPLOAD_TEMP_PREFIX}${randomUUID()}.tmp`);
+      const temp = path.join(parentDir, uploadTempName());
       try {
         // `flush` syncs the data to disk before the file is closed, so the rename publishes
         // durable content; the pipeline settles only once the file is closed.
@@ -236,7 +247,12 @@ export class LocalArtifactRepository implements ArtifactRepository {
     dirRel: string,
     entry: Dirent,
   ): Promise<ArtifactFileInfo | undefined> {
-    if (entry.name.startsWith(UPLOAD_TEMP_PREFIX) || !isAddressableName(entry.name)) return undefined;
+    if (isUploadTempName(entry.name)) {
+      // Listing is where leftovers are seen, so it is where a dead upload's file is cleared away.
+      if (entry.isFile()) await removeIfStaleUpload(path.join(realDir, entry.name), entry.name, this.staleUploadAfterMs);
+      return undefined;
+    }
+    if (!isAddressableName(entry.name)) return undefined;
     const entryPath = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`;
     let stats: Stats;
     if (entry.isSymbolicLink()) {
