@@ -24,8 +24,9 @@ export interface LocalArtifactRepositoryOptions {
   /** Directory relative root paths are resolved from; default the working directory. */
   cwd?: string;
   /**
-   * How long an upload's temporary file must be untouched before a listing or a sweep may remove
-   * it (and then only when its writer is not a live process on this machine); default one hour.
+   * How long an upload's temporary file whose writer cannot be checked (another machine sharing
+   * the folder) must be untouched before a listing or a sweep removes it; default one hour. One
+   * whose writer was a process of this machine that has died is removed at once.
    */
   staleUploadAfterMs?: number;
 }

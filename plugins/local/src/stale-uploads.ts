@@ -2,16 +2,19 @@
  * Temporary upload files (`.orrery-upload-*.tmp`) left behind by a process that died mid-upload
  * (kill -9, power loss): a failed upload in a live process removes its own, but a dead one cannot.
  *
- * Each temporary name records the machine (a hash of its host name) and the process id of its
- * writer. A temporary file is stale, and may be removed, when both hold:
- * - it has not been modified for `staleAfterMs` (default one hour): an upload in flight writes
- *   into it all the time;
- * - its writer is not a live process on this machine. A writer on another machine (a shared
- *   folder) or a name from before names carried a writer is judged by its age alone.
+ * Each temporary name records its writer: a tag of its machine (host name and PID namespace, so
+ * two containers sharing a folder are told apart) and its process id. A temporary file is stale,
+ * and may be removed, when:
+ * - its writer ran on this machine and is no longer a live process: at once, whatever its age
+ *   (a dead process writes nothing more; a reused process id only keeps the file longer);
+ * - its writer cannot be checked (another machine sharing the folder, or a name from before names
+ *   carried a writer): when it has not been modified for `staleAfterMs` (default one hour), as an
+ *   upload in flight writes into it all the time.
  * So an upload of a live process on this machine is never removed, however slow.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -21,7 +24,15 @@ export const UPLOAD_TEMP_PREFIX = '.orrery-upload-';
 /** Temporary files untouched this long (and whose writer is gone) are removed: one hour. */
 export const DEFAULT_STALE_UPLOAD_MS = 60 * 60 * 1000;
 
-const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+}
+
+const HOST_TAG = createHash('sha256').update(`${hostname()}\0${pidNamespace()}`).digest('hex').slice(0, 8);
 const TEMP_NAME = /^\.orrery-upload-([0-9a-f]{8})-(\d+)-[0-9a-f-]{36}\.tmp$/;
 
 /** A fresh temporary name for an upload written by this process. */
@@ -46,10 +57,10 @@ function isLiveProcess(pid: number): boolean {
 
 /** Whether the temporary file `name`, last modified at `mtimeMs`, is stale at `now` (see the module comment). */
 export function isStaleUpload(name: string, mtimeMs: number, staleAfterMs: number, now: number = Date.now()): boolean {
-  if (!isUploadTempName(name) || now - mtimeMs < staleAfterMs) return false;
+  if (!isUploadTempName(name)) return false;
   const match = TEMP_NAME.exec(name);
-  if (match !== null && match[1] === HOST_TAG && isLiveProcess(Number(match[2]))) return false;
-  return true;
+  if (match !== null && match[1] === HOST_TAG) return !isLiveProcess(Number(match[2]));
+  return now - mtimeMs >= staleAfterMs;
 }
 
 /** Removes `file` (named `name`) when it is a stale upload; returns whether it did. */
