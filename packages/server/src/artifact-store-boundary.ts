@@ -20,9 +20,16 @@ export const ARTIFACT_STORE_UNAVAILABLE = 'The artifact store is unavailable; se
 /** Codes that say the store failed the server (its login, its rights, its health), not the request. */
 const STORE_SIDE_CODES = new Set<ErrorCode>(['UNAUTHENTICATED', 'PERMISSION_DENIED']);
 
-/** The strings in a plugin message that would reveal where `uri` is. */
-function locationMarkers(uri: string): string[] {
+/** How repositories name their own root in messages (`displayUri`, `rootDir`, ...), read where present. */
+const SELF_DESCRIPTIONS = ['rootUri', 'displayUri', 'shownUri', 'rootDir'] as const;
+
+/** The strings in a plugin message that would reveal where `uri` (opened as `repository`) is. */
+function locationMarkers(uri: string, repository?: ArtifactRepository): string[] {
   const markers = new Set<string>([uri, redactUri(uri)]);
+  for (const name of SELF_DESCRIPTIONS) {
+    const value: unknown = repository === undefined ? undefined : Reflect.get(repository, name);
+    if (typeof value === 'string') markers.add(value);
+  }
   const withoutQuery = uri.replace(/[?#].*$/, '');
   markers.add(withoutQuery);
   markers.add(redactUri(withoutQuery));
@@ -45,10 +52,16 @@ function locationMarkers(uri: string): string[] {
 }
 
 /** The error a client sees for `error`, thrown by the repository at `uri`. */
-export function publicArtifactError(error: unknown, uri: string, logger: FastifyBaseLogger, operation: string): OrreryError {
+export function publicArtifactError(
+  error: unknown,
+  uri: string,
+  logger: FastifyBaseLogger,
+  operation: string,
+  repository?: ArtifactRepository,
+): OrreryError {
   if (isOrreryError(error) && error.httpStatus < 500 && !STORE_SIDE_CODES.has(error.code)) {
     let message = error.message;
-    for (const marker of locationMarkers(uri)) message = message.split(marker).join('the artifact store');
+    for (const marker of locationMarkers(uri, repository)) message = message.split(marker).join('the artifact store');
     return new OrreryError(error.code, message, { cause: error });
   }
   logger.error({ err: error, artifactStore: redactUri(uri), operation }, 'artifact store failed');
@@ -70,7 +83,7 @@ export function guardArtifactRepository(repository: ArtifactRepository, uri: str
           try {
             return await (value as (...a: unknown[]) => unknown).apply(object, args);
           } catch (error) {
-            throw publicArtifactError(error, uri, logger, operation);
+            throw publicArtifactError(error, uri, logger, operation, repository);
           }
         };
         wrapped.set(property, wrapper);
