@@ -11,6 +11,7 @@ import {
   artifactBasename,
   artifactDirname,
   errors,
+  isInsideDirectory,
   isOrreryError,
   joinArtifactPath,
   localPathFromArtifactUri,
@@ -209,7 +210,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
     if (realRoot === undefined) return undefined;
     const realPath = await realpathOrUndefined(this.localPath(rel));
     if (realPath === undefined) return undefined;
-    if (!isInside(realRoot, realPath)) throw refuseEscape(rel);
+    if (!isInsideDirectory(realRoot, realPath)) throw refuseEscape(rel);
     return { realRoot, realPath, stats: await fs.stat(realPath) };
   }
 
@@ -232,7 +233,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const realNext = await fs.realpath(next);
-      if (!isInside(realRoot, realNext)) throw refuseEscape(rel);
+      if (!isInsideDirectory(realRoot, realNext)) throw refuseEscape(rel);
       if (!(await fs.stat(realNext)).isDirectory()) {
         const file = segments.slice(0, index + 1).join('/');
         throw errors.invalidParameter(`Artifact '${file}' is a file, so nothing can be stored under '${rel}'.`);
@@ -258,7 +259,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
     let stats: Stats;
     if (entry.isSymbolicLink()) {
       const target = await realpathOrUndefined(path.join(realDir, entry.name));
-      if (target === undefined || !isInside(realRoot, target)) return undefined;
+      if (target === undefined || !isInsideDirectory(realRoot, target)) return undefined;
       stats = await fs.stat(target);
     } else if (entry.isDirectory()) {
       return { path: entryPath, isDir: true };
@@ -281,12 +282,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
       }
     }
   }
-}
-
-function isInside(root: string, candidate: string): boolean {
-  if (candidate === root) return true;
-  const prefix = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
-  return candidate.startsWith(prefix);
 }
 
 /** Whether a directory entry's name is one an artifact path can name (Linux allows `\` and controls). */
