@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { errors } from '../errors/orrery-error.js';
 import { localPathFromArtifactUri } from './local-artifact-uri.js';
-import { normalizeArtifactPath } from './artifact-path.js';
+import { isDotSegment, normalizeArtifactPath } from './artifact-path.js';
 import { isInsideDirectory, realpathOfExistingPrefix } from './local-real-path.js';
 
 /** Ports a scheme implies when a URI names none, so `ftp://h/x` and `ftp://h:21/x` are one place. */
@@ -97,32 +97,26 @@ function parseRemote(uri: string): RemoteLocation | undefined {
 }
 
 /**
- * Why a client-chosen location can never be trusted whatever the roots are, or undefined.
- * Checked on the text as written, before any parser could fold `..` away.
+ * Whether a client-chosen location can never be trusted, whatever the roots: control characters,
+ * a backslash, a query or fragment, a `.` or `..` segment (also percent-encoded), or a segment
+ * that is no valid artifact path (an encoded `/` or NUL). Checked on the text as written, before
+ * any parser could fold `..` away.
  */
-function unsafeShape(uri: string): string | undefined {
-  if (CONTROL_CHARACTER.test(uri)) return 'control characters';
-  if (uri.includes('\\')) return 'a backslash';
-  if (uri.includes('?') || uri.includes('#')) return 'a query string or fragment';
+function isUnsafeLocation(uri: string): boolean {
+  if (CONTROL_CHARACTER.test(uri) || uri.includes('\\') || uri.includes('?') || uri.includes('#')) return true;
   const pathPart = isLocalUri(uri) ? uri.replace(/^file:(\/\/[^/]*)?/i, '') : (HIERARCHICAL_URI.exec(uri)?.[3] ?? '');
-  for (const segment of pathPart.split('/')) {
-    if (segment === '') continue;
-    // Dot segments, also percent-encoded (any number of times): `..`, `%2e%2e`, `%252e.`.
-    let decoded = segment;
-    for (let round = 0; round < 8; round += 1) {
-      if (decoded === '.' || decoded === '..') return "a '.' or '..' segment";
-      const next = decoded.replace(/%([0-7][0-9a-fA-F])/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-      if (next === decoded) break;
-      decoded = next;
-    }
-    if (decoded === '.' || decoded === '..') return "a '.' or '..' segment";
-    try {
-      normalizeArtifactPath(segment);
-    } catch {
-      return 'a path segment that is not a valid artifact path';
-    }
-  }
-  return undefined;
+  return pathPart
+    .split('/')
+    .filter((segment) => segment !== '')
+    .some((segment) => {
+      if (isDotSegment(segment)) return true;
+      try {
+        normalizeArtifactPath(segment);
+        return false;
+      } catch {
+        return true;
+      }
+    });
 }
 
 /** Whether `location` lies at or below `root`; returns the client's relative raw segments when it does. */
@@ -190,7 +184,7 @@ export class TrustedArtifactRoots {
    * message whatever the location was.
    */
   async resolve(clientUri: string): Promise<string | undefined> {
-    if (unsafeShape(clientUri) !== undefined) return undefined;
+    if (isUnsafeLocation(clientUri)) return undefined;
     if (isLocalUri(clientUri)) return this.resolveLocal(clientUri);
     const location = parseRemote(clientUri);
     if (location === undefined) return undefined;
