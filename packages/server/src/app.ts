@@ -348,6 +348,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         // Artifact URIs may carry credentials (ftp://user:password@...): never log them as given.
         ...(options.defaultArtifactRoot !== undefined ? { defaultArtifactRoot: redactUri(options.defaultArtifactRoot) } : {}),
         ...(options.artifactsDestination !== undefined ? { artifactsDestination: redactUri(options.artifactsDestination) } : {}),
+        ...(options.allowedArtifactRoots?.length ? { allowedArtifactRoots: options.allowedArtifactRoots.map(redactUri) } : {}),
       },
       'orrery server ready',
     );
