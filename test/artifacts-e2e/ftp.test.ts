@@ -161,9 +161,9 @@ describe('FTP artifacts end to end', () => {
     const dir = await freshWork();
     const location = freshFtpRoot(false);
     expect(location).not.toContain(ftpPassword);
-    // The server never touches these artifacts except to list them for MLflow's REST API,
-    // which it does with the same environment variable.
-    const server = await startServer(dir, ['--artifacts-destination', `file://${path.join(dir, 'proxied')}`], {
+    // The server never touches these artifacts except to list them for MLflow's REST API, which
+    // it does with the same environment variable, and only because the operator allowed the root.
+    const server = await startServer(dir, ['--artifacts-destination', `file://${path.join(dir, 'proxied')}`, '--allowed-artifact-root', location], {
       ORRERY_FTP_PASSWORD: ftpPassword,
     });
     cleanups.push(() => server.stop());

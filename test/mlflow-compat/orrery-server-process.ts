@@ -16,6 +16,11 @@ export interface OrreryServerProcess {
   dir: string;
   /** Where the proxy stores files (`--artifacts-destination`). */
   artifactsDir: string;
+  /**
+   * A folder for experiments whose artifact_location is a local path the clients write to
+   * directly; allowed with `--allowed-artifact-root`, so the server lists it (artifacts/list).
+   */
+  directArtifactsDir: string;
   /** Everything the server wrote to stderr so far (for failure messages). */
   stderr(): string;
   /** SIGTERM, wait for the exit, remove the folder. */
@@ -27,15 +32,24 @@ export interface OrreryServerProcess {
 export async function startOrreryServer(): Promise<OrreryServerProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orrery-mlflow-compat-'));
   const artifactsDir = path.join(dir, 'mlartifacts');
+  const directArtifactsDir = path.join(dir, 'direct-artifacts');
   try {
     const server = await startOrreryServerProcess({
       cwd: dir,
-      args: ['--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--artifacts-destination', `file://${artifactsDir}`],
+      args: [
+        '--backend-store-uri',
+        `sqlite:///${path.join(dir, 'mlflow.db')}`,
+        '--artifacts-destination',
+        `file://${artifactsDir}`,
+        '--allowed-artifact-root',
+        directArtifactsDir,
+      ],
     });
     return {
       url: server.url,
       dir,
       artifactsDir,
+      directArtifactsDir,
       stderr: server.stderr,
       async stop() {
         await server.stop();

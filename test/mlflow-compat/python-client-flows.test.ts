@@ -384,7 +384,8 @@ describe('MLflow 2.12.2 Python client flows against orrery server', () => {
   });
 
   it('direct artifacts (file: artifact root): the client writes and reads the files itself; the server lists them', async () => {
-    const root = path.join(scratch, 'direct-root');
+    // A local root the server was told to trust (--allowed-artifact-root): it lists only those.
+    const root = path.join(server.directArtifactsDir, 'direct-root');
     const location = `file://${root}`;
     // mlflow.create_experiment(name, artifact_location=...) then set_experiment by name
     const experimentId = await store.createExperiment('python flows: direct artifacts', location);

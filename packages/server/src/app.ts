@@ -11,11 +11,13 @@ import {
   isErrorCode,
   isOrreryError,
   redactUri,
+  TrustedArtifactRoots,
   type ArtifactRepository,
   type ErrorCode,
   type ModelRegistryStore,
   type TrackingStore,
 } from '@orrery/core';
+import { openGuardedRepository } from './artifact-store-boundary.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
@@ -57,8 +59,18 @@ export interface CreateServerOptions {
   openArtifactRepository?: (uri: string) => Promise<ArtifactRepository>;
   /** The URI the artifact proxy stores files under (`--artifacts-destination`). Required when serving artifacts. */
   artifactsDestination?: string;
-  /** The default artifact root the tracking store was opened with; informative (logged). */
+  /**
+   * The default artifact root the tracking store was opened with: logged, and a trusted artifact
+   * root (see `allowedArtifactRoots`).
+   */
   defaultArtifactRoot?: string;
+  /**
+   * More artifact roots the server may open with its own credentials (`--allowed-artifact-root`).
+   * The server opens a run's non-proxied artifact root (artifacts/list) only when it lies below
+   * `artifactsDestination`, `defaultArtifactRoot` or one of these; any other answers
+   * PERMISSION_DENIED without contacting it. Local roots are resolved from the working directory.
+   */
+  allowedArtifactRoots?: readonly string[];
   /** Whether the artifact proxy routes answer (`--serve-artifacts`, default true). */
   serveArtifacts?: boolean;
   /** Serve only the artifact proxy (`--artifacts-only`); tracking routes answer 503. */
@@ -85,6 +97,19 @@ export interface CreateServerOptions {
 
 /** Where Prometheus metrics are served. */
 export const METRICS_PATH = '/metrics';
+
+/**
+ * The answer for a run whose artifact root is outside the server's trusted roots: the same text
+ * whatever the location, so it tells a client nothing about the server's network.
+ */
+function untrustedArtifactLocation(): OrreryError {
+  return new OrreryError(
+    'PERMISSION_DENIED',
+    "This run's artifact location is outside the artifact roots this server is configured to access, so the server does not " +
+      'open it with its own credentials. Read the artifacts from the location directly, or ask the operator to add it with ' +
+      '--allowed-artifact-root.',
+  );
+}
 
 function errorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ error_code: code, message });
@@ -129,6 +154,12 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     throw errors.invalidParameter('createServer: serving artifacts needs artifactsDestination and openArtifactRepository.');
   }
 
+  // Checked before anything is built: a bad --allowed-artifact-root stops the start.
+  const trustedRoots = TrustedArtifactRoots.fromConfiguration([
+    ...(options.artifactsDestination !== undefined ? [{ uri: options.artifactsDestination, option: '--artifacts-destination' }] : []),
+    ...(options.defaultArtifactRoot !== undefined ? [{ uri: options.defaultArtifactRoot, option: '--default-artifact-root' }] : []),
+    ...(options.allowedArtifactRoots ?? []).map((uri) => ({ uri, option: '--allowed-artifact-root' })),
+  ]);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
@@ -186,7 +217,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         ),
       );
     }
-    destination ??= options.openArtifactRepository!(options.artifactsDestination!);
+    destination ??= openGuardedRepository(options.openArtifactRepository!, options.artifactsDestination!, app.log);
     destination.catch(() => {
       destination = undefined;
     });
@@ -257,10 +288,10 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
           store,
           artifactDestination,
           openArtifactRepository: async (uri) => {
-            if (options.openArtifactRepository === undefined) {
-              throw new OrreryError('NOT_IMPLEMENTED', `The server cannot open the artifact root ${uri}: no artifact repositories are configured.`);
-            }
-            return options.openArtifactRepository(uri);
+            // One answer for every untrusted location, decided without contacting it.
+            const trusted = await trustedRoots.resolve(uri);
+            if (trusted === undefined || options.openArtifactRepository === undefined) throw untrustedArtifactLocation();
+            return openGuardedRepository(options.openArtifactRepository, trusted, app.log);
           },
         };
 
@@ -329,6 +360,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         // Artifact URIs may carry credentials (ftp://user:password@...): never log them as given.
         ...(options.defaultArtifactRoot !== undefined ? { defaultArtifactRoot: redactUri(options.defaultArtifactRoot) } : {}),
         ...(options.artifactsDestination !== undefined ? { artifactsDestination: redactUri(options.artifactsDestination) } : {}),
+        ...(options.allowedArtifactRoots?.length ? { allowedArtifactRoots: options.allowedArtifactRoots.map(redactUri) } : {}),
       },
       'orrery server ready',
     );

@@ -3,7 +3,9 @@
  * variable, `ORRERY_<NAME>` first, then MLflow's `MLFLOW_<NAME>`:
  * BACKEND_STORE_URI, REGISTRY_STORE_URI, DEFAULT_ARTIFACT_ROOT, ARTIFACTS_DESTINATION,
  * SERVE_ARTIFACTS, ARTIFACTS_ONLY, HOST, PORT, WORKERS; `--allowed-hosts` reads
- * `ORRERY_ALLOWED_HOSTS`, then MLflow 3's `MLFLOW_SERVER_ALLOWED_HOSTS`.
+ * `ORRERY_ALLOWED_HOSTS`, then MLflow 3's `MLFLOW_SERVER_ALLOWED_HOSTS`; and
+ * `ORRERY_ALLOWED_ARTIFACT_ROOTS` (comma-separated, Orrery's own) for the repeatable
+ * `--allowed-artifact-root`.
  */
 import cluster from 'node:cluster';
 import { Option, type Command } from 'commander';
@@ -41,6 +43,7 @@ export interface ServerCommandOptions {
   registryStoreUri?: string;
   defaultArtifactRoot?: string;
   artifactsDestination?: string;
+  allowedArtifactRoot?: string[];
   serveArtifacts?: boolean;
   artifactsOnly?: boolean;
   host?: string;
@@ -77,6 +80,11 @@ export function serverOptionsFrom(
   if (defaultArtifactRoot !== undefined) options.defaultArtifactRoot = defaultArtifactRoot;
   const artifactsDestination = pick('artifactsDestination', 'ARTIFACTS_DESTINATION');
   if (artifactsDestination !== undefined) options.artifactsDestination = artifactsDestination;
+  // The flag, when given, replaces the variable (as every other flag does); no MLFLOW_ twin exists.
+  const allowedRoots = fromCommandLine('allowedArtifactRoot')
+    ? (flags.allowedArtifactRoot ?? [])
+    : (env.ORRERY_ALLOWED_ARTIFACT_ROOTS ?? '').split(',').map((root) => root.trim()).filter((root) => root !== '');
+  if (allowedRoots.length > 0) options.allowedArtifactRoots = allowedRoots;
   const serveArtifacts = pickBoolean('serveArtifacts', 'SERVE_ARTIFACTS');
   if (serveArtifacts !== undefined) options.serveArtifacts = serveArtifacts;
   const artifactsOnly = pickBoolean('artifactsOnly', 'ARTIFACTS_ONLY');
@@ -104,6 +112,11 @@ export function registerServerCommand(program: Command): Command {
       'artifact root of new experiments (default: mlflow-artifacts:/ when serving artifacts, else ./orrery-artifacts) [env ORRERY_DEFAULT_ARTIFACT_ROOT]',
     )
     .option('--artifacts-destination <uri>', 'where the artifact proxy stores files (default: ./orrery-artifacts) [env ORRERY_ARTIFACTS_DESTINATION]')
+    .option(
+      '--allowed-artifact-root <uri>',
+      'another artifact root the server may open with its own credentials (repeatable) [env ORRERY_ALLOWED_ARTIFACT_ROOTS, comma-separated]',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--serve-artifacts', 'serve the artifact proxy (default) [env ORRERY_SERVE_ARTIFACTS]')
     .option('--no-serve-artifacts', 'do not serve the artifact proxy')
     .option('--artifacts-only', 'serve only the artifact proxy [env ORRERY_ARTIFACTS_ONLY]', false)

@@ -4,6 +4,7 @@
  * share the listening socket and the store.
  */
 import cluster from 'node:cluster';
+import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
   createLogger,
@@ -23,6 +24,7 @@ import {
   type ModelRegistryStore,
   type PluginRegistry,
   type TrackingStore,
+  TrustedArtifactRoots,
 } from '@orrery/core';
 import { createServer } from './app.js';
 import { defaultAllowedHosts, parseAllowedHosts, type AllowedHosts } from './operations/allowed-hosts.js';
@@ -42,6 +44,8 @@ export interface StartServerOptions {
   defaultArtifactRoot?: string;
   /** Where the proxy stores files; default `<cwd>/orrery-artifacts`. */
   artifactsDestination?: string;
+  /** More roots the server may open with its own credentials (`--allowed-artifact-root`); see docs/security-artifacts.md. */
+  allowedArtifactRoots?: string[];
   /** Serve the artifact proxy (default true). */
   serveArtifacts?: boolean;
   /** Serve only the artifact proxy. */
@@ -71,6 +75,7 @@ export interface ResolvedServerSettings {
   registryStoreUri: string;
   defaultArtifactRoot: string;
   artifactsDestination: string;
+  allowedArtifactRoots: string[];
   serveArtifacts: boolean;
   artifactsOnly: boolean;
   host: string;
@@ -120,6 +125,7 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
     registryStoreUri: options.registryStoreUri ?? backendStoreUri,
     defaultArtifactRoot: options.defaultArtifactRoot ?? (serveArtifacts ? PROXIED_ARTIFACT_ROOT : defaultLocalArtifactRoot(cwd)),
     artifactsDestination: options.artifactsDestination ?? defaultLocalArtifactRoot(cwd),
+    allowedArtifactRoots: checkedAllowedRoots(options.allowedArtifactRoots ?? [], cwd),
     serveArtifacts,
     artifactsOnly,
     host,
@@ -127,6 +133,15 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
     workers,
     allowedHosts: options.allowedHosts !== undefined ? parseAllowedHosts(options.allowedHosts) : defaultAllowedHosts(host),
   };
+}
+
+/** Refuses a malformed `--allowed-artifact-root` before anything starts; relative local roots become absolute. */
+function checkedAllowedRoots(roots: string[], cwd: string): string[] {
+  TrustedArtifactRoots.fromConfiguration(
+    roots.map((uri) => ({ uri, option: '--allowed-artifact-root' })),
+    cwd,
+  );
+  return roots.map((uri) => (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(uri) ? uri : path.resolve(cwd, uri)));
 }
 
 /**
@@ -212,6 +227,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     openArtifactRepository: (uri) => registry.openArtifactRepository(uri),
     artifactsDestination: settings.artifactsDestination,
     defaultArtifactRoot: settings.defaultArtifactRoot,
+    allowedArtifactRoots: settings.allowedArtifactRoots,
     serveArtifacts: settings.serveArtifacts,
     artifactsOnly: settings.artifactsOnly,
     allowedHosts: settings.allowedHosts,

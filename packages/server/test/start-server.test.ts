@@ -50,6 +50,7 @@ describe('server settings', () => {
       registryStoreUri: 'sqlite:////srv/app/orrery.db',
       defaultArtifactRoot: 'mlflow-artifacts:/',
       artifactsDestination: 'file:///srv/app/orrery-artifacts',
+      allowedArtifactRoots: [],
       serveArtifacts: true,
       artifactsOnly: false,
       host: '127.0.0.1',
@@ -81,6 +82,21 @@ describe('server settings', () => {
       port: 6000,
       serveArtifacts: true,
     });
+  });
+});
+
+describe('--allowed-artifact-root', () => {
+  it('is repeatable, or read comma-separated from ORRERY_ALLOWED_ARTIFACT_ROOTS; the flags replace the variable', () => {
+    const env = { ORRERY_ALLOWED_ARTIFACT_ROOTS: 'ftp://files.example/mlruns, /data/runs ,' };
+    expect(serverOptionsFrom({}, () => false, env).allowedArtifactRoots).toEqual(['ftp://files.example/mlruns', '/data/runs']);
+    const flags = { allowedArtifactRoot: ['sftp://u@h/a?known_hosts=/etc/orrery/known_hosts', '/srv/b'] };
+    expect(serverOptionsFrom(flags, (name) => name === 'allowedArtifactRoot', env).allowedArtifactRoots).toEqual(flags.allowedArtifactRoot);
+    expect(serverOptionsFrom({}, () => false, {}).allowedArtifactRoots).toBeUndefined();
+  });
+
+  it('resolves relative local roots from the working directory and refuses a root that is no location', () => {
+    expect(resolveServerSettings({ cwd: '/srv/app', allowedArtifactRoots: ['runs', 'ftp://h/x'] }).allowedArtifactRoots).toEqual(['/srv/app/runs', 'ftp://h/x']);
+    expect(() => resolveServerSettings({ allowedArtifactRoots: ['mailto:someone'] })).toThrow(/Invalid --allowed-artifact-root/);
   });
 });
 

@@ -119,6 +119,8 @@ describe('FTP artifact URIs', () => {
       'ftp://u:topsecret@h/a%00b',
       'ftp://u:top%0asecret@h/a',
       'ftp://u:topsecret@h/a?x=1',
+      // No parameter is read at all, so a repeated one is refused like any other.
+      'ftp://u:topsecret@h/a?x=1&x=2',
       'ftp://u:topsecret@h/a%2Fb',
       'sftp://u:topsecret@h/a',
     ]) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -12,6 +11,7 @@ import {
   artifactBasename,
   artifactDirname,
   errors,
+  isInsideDirectory,
   isOrreryError,
   joinArtifactPath,
   localPathFromArtifactUri,
@@ -19,15 +19,17 @@ import {
   walkLocalTree,
 } from '@orrery/core';
 
-/**
- * Uploads in progress are written next to their destination under this prefix and renamed into
- * place once complete; listings never show them.
- */
-const UPLOAD_TEMP_PREFIX = '.orrery-upload-';
+import { DEFAULT_STALE_UPLOAD_MS, isUploadTempName, removeIfStaleUpload, sweepStaleUploads, uploadTempName } from './stale-uploads.js';
 
 export interface LocalArtifactRepositoryOptions {
   /** Directory relative root paths are resolved from; default the working directory. */
   cwd?: string;
+  /**
+   * How long an upload's temporary file whose writer cannot be checked (another machine sharing
+   * the folder) must be untouched before a listing or a sweep removes it; default one hour. One
+   * whose writer was a process of this machine that has died is removed at once.
+   */
+  staleUploadAfterMs?: number;
 }
 
 /**
@@ -52,9 +54,20 @@ export class LocalArtifactRepository implements ArtifactRepository {
   /** The absolute local directory the root URI names. */
   readonly rootDir: string;
 
+  private readonly staleUploadAfterMs: number;
+
   constructor(rootUri: string, options: LocalArtifactRepositoryOptions = {}) {
     this.rootUri = rootUri;
     this.rootDir = localPathFromArtifactUri(rootUri, options.cwd);
+    this.staleUploadAfterMs = options.staleUploadAfterMs ?? DEFAULT_STALE_UPLOAD_MS;
+  }
+
+  /**
+   * Removes the temporary files of uploads that died with their process (kill -9) anywhere below
+   * the root; returns how many. Uploads of live processes on this machine are never touched.
+   */
+  async sweepStaleUploads(): Promise<number> {
+    return sweepStaleUploads(this.rootDir, this.staleUploadAfterMs);
   }
 
   async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
@@ -155,7 +168,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       if (existing?.isDirectory()) {
         throw errors.invalidParameter(`Artifact '${rel}' is a directory and cannot be overwritten by a file.`);
       }
-      const temp = path.join(parentDir, `${UPLOAD_TEMP_PREFIX}${randomUUID()}.tmp`);
+      const temp = path.join(parentDir, uploadTempName());
       try {
         // `flush` syncs the data to disk before the file is closed, so the rename publishes
         // durable content; the pipeline settles only once the file is closed.
@@ -197,7 +210,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
     if (realRoot === undefined) return undefined;
     const realPath = await realpathOrUndefined(this.localPath(rel));
     if (realPath === undefined) return undefined;
-    if (!isInside(realRoot, realPath)) throw refuseEscape(rel);
+    if (!isInsideDirectory(realRoot, realPath)) throw refuseEscape(rel);
     return { realRoot, realPath, stats: await fs.stat(realPath) };
   }
 
@@ -220,7 +233,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const realNext = await fs.realpath(next);
-      if (!isInside(realRoot, realNext)) throw refuseEscape(rel);
+      if (!isInsideDirectory(realRoot, realNext)) throw refuseEscape(rel);
       if (!(await fs.stat(realNext)).isDirectory()) {
         const file = segments.slice(0, index + 1).join('/');
         throw errors.invalidParameter(`Artifact '${file}' is a file, so nothing can be stored under '${rel}'.`);
@@ -236,12 +249,17 @@ export class LocalArtifactRepository implements ArtifactRepository {
     dirRel: string,
     entry: Dirent,
   ): Promise<ArtifactFileInfo | undefined> {
-    if (entry.name.startsWith(UPLOAD_TEMP_PREFIX) || !isAddressableName(entry.name)) return undefined;
+    if (isUploadTempName(entry.name)) {
+      // Listing is where leftovers are seen, so it is where a dead upload's file is cleared away.
+      if (entry.isFile()) await removeIfStaleUpload(path.join(realDir, entry.name), entry.name, this.staleUploadAfterMs);
+      return undefined;
+    }
+    if (!isAddressableName(entry.name)) return undefined;
     const entryPath = dirRel === '' ? entry.name : `${dirRel}/${entry.name}`;
     let stats: Stats;
     if (entry.isSymbolicLink()) {
       const target = await realpathOrUndefined(path.join(realDir, entry.name));
-      if (target === undefined || !isInside(realRoot, target)) return undefined;
+      if (target === undefined || !isInsideDirectory(realRoot, target)) return undefined;
       stats = await fs.stat(target);
     } else if (entry.isDirectory()) {
       return { path: entryPath, isDir: true };
@@ -264,12 +282,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
       }
     }
   }
-}
-
-function isInside(root: string, candidate: string): boolean {
-  if (candidate === root) return true;
-  const prefix = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
-  return candidate.startsWith(prefix);
 }
 
 /** Whether a directory entry's name is one an artifact path can name (Linux allows `\` and controls). */

@@ -75,12 +75,16 @@ export function parseSftpLocation(uri: string, env: NodeJS.ProcessEnv = process.
   const port = url.port === '' ? 22 : Number(url.port);
   if (url.hash !== '') throw errors.invalidParameter(`Invalid SFTP URI ${shown}: a #fragment is not allowed.`);
 
+  const seen = new Set<string>();
   for (const key of url.searchParams.keys()) {
     if (!KNOWN_PARAMETERS.has(key)) {
       throw errors.invalidParameter(
         `Invalid SFTP URI ${shown}: unknown parameter '${key}'. Known parameters: ${[...KNOWN_PARAMETERS].join(', ')}.`,
       );
     }
+    // Which copy wins would depend on the reader, and a suffix appended to the URI could be outvoted.
+    if (seen.has(key)) throw errors.invalidParameter(`Invalid SFTP URI ${shown}: the parameter '${key}' is given more than once; give it once.`);
+    seen.add(key);
   }
 
   const pathname = decode(url.pathname, 'path', shown);

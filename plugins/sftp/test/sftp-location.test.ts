@@ -50,6 +50,23 @@ describe('sftp:// URIs and settings', () => {
     }
   });
 
+  it('refuses a parameter given twice, so no suffix or second copy can override the first', () => {
+    for (const bad of [
+      'sftp://u@h/p?known_hosts=/a&known_hosts=/b',
+      'sftp://u@h/p?trust_on_first_use=0&trust_on_first_use=1',
+      'sftp://u@h/p?key_path=/k&known_hosts=/a&key_path=/j',
+    ]) {
+      let error: unknown;
+      try {
+        parseSftpLocation(bad, {});
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isOrreryError(error) && error.code).toBe('INVALID_PARAMETER_VALUE');
+      expect((error as Error).message).toMatch(/is given more than once/);
+    }
+  });
+
   it('masks the password in the URI it shows', () => {
     const repo = new SftpArtifactRepository('sftp://bob:hunter2@h:22/p', { env: {} });
     expect(repo.rootUri).toBe('sftp://bob:hunter2@h:22/p');

@@ -104,6 +104,22 @@ function refuseEncodedBreaks(value: string, shown: string): void {
 }
 
 /**
+ * Whether one path segment is `.` or `..`, also after any number of percent-decoding rounds
+ * (`%2e`, `%2E%2e`, `%252e%252e`). `normalizeArtifactPath` drops `.` segments; a location that
+ * must be taken exactly as written (a client-chosen artifact root) refuses both.
+ */
+export function isDotSegment(segment: string): boolean {
+  let decoded = segment;
+  for (let round = 0; round <= MAX_DECODING_ROUNDS; round += 1) {
+    if (decoded === '.' || decoded === '..') return true;
+    const next = decodeAsciiPercent(decoded);
+    if (next === decoded) return false;
+    decoded = next;
+  }
+  return true;
+}
+
+/**
  * Joins artifact path parts with `/`, validating each (see `normalizeArtifactPath`); empty and
  * undefined parts are skipped. `joinArtifactPath('a/', undefined, 'b/c')` is `'a/b/c'`.
  */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errors, uriScheme, type TrackingStore } from '@orrery/core';
+import { errors, isInsideDirectory, realpathOfExistingPrefix, uriScheme, type TrackingStore } from '@orrery/core';
 
 /** Decodes percent-escapes (and `+` as space) until nothing changes, as an attacker may nest them. */
 function fullyDecoded(value: string): string {
@@ -52,13 +52,26 @@ function localPath(uri: string): string | undefined {
   }
 }
 
+/** Whether a source's path (decoded as far as it goes) has a `.` or `..` segment, or a NUL byte. */
+function hasRelativeReference(source: string): boolean {
+  const sourcePath = pathOf(fullyDecoded(source));
+  return sourcePath.includes('\0') || sourcePath.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
+}
+
 /**
  * Refuses a source that would let the registry serve files it should not:
- * - a local path (plain or `file:`) unless `runId` names a run whose local artifact folder holds it;
- * - a `file:` URI naming another host;
- * - any source whose path has `.` or `..` segments or a NUL byte, even percent-encoded.
+ * - any source whose path has `.` or `..` segments or a NUL byte, even percent-encoded (for a plain
+ *   local path too, where `%2e%2e` is a literal name: no legitimate source needs one);
+ * - a local path (plain or `file:`) unless `runId` names a run whose local artifact folder holds it,
+ *   both resolved through symbolic links (a link in the run's folder cannot lead out of it);
+ * - a `file:` URI naming another host.
  */
 export async function checkModelVersionSource(source: string, runId: string | undefined, trackingStore: TrackingStore | undefined): Promise<void> {
+  if (hasRelativeReference(source)) {
+    throw errors.invalidParameter(
+      `Invalid model version source: '${source}'. A source URI must be given as an absolute path without relative path references ('.' or '..').`,
+    );
+  }
   if (isLocalSource(source)) {
     if (runId && trackingStore !== undefined) {
       const run = await trackingStore.getRun(runId);
@@ -67,8 +80,8 @@ export async function checkModelVersionSource(source: string, runId: string | un
         const rootPath = localPath(root);
         const sourcePath = localPath(source);
         if (rootPath !== undefined && sourcePath !== undefined) {
-          const relative = path.relative(rootPath, sourcePath);
-          if (relative === '' || (relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative))) return;
+          const [realRoot, realSource] = await Promise.all([realpathOfExistingPrefix(rootPath), realpathOfExistingPrefix(sourcePath)]);
+          if (isInsideDirectory(rootPath, sourcePath) && isInsideDirectory(realRoot, realSource)) return;
         }
       }
     }
@@ -79,12 +92,5 @@ export async function checkModelVersionSource(source: string, runId: string | un
   }
   if (/^file:/i.test(source)) {
     throw errors.invalidParameter(`Invalid model version source: '${source}'. A file URI naming another host cannot be a model version source.`);
-  }
-  const sourcePath = pathOf(fullyDecoded(source));
-  const segments = sourcePath.split('/');
-  if (sourcePath.includes('\0') || segments.some((segment) => segment === '.' || segment === '..')) {
-    throw errors.invalidParameter(
-      `Invalid model version source: '${source}'. A source URI must be given as an absolute path without relative path references ('.' or '..').`,
-    );
   }
 }
