@@ -202,7 +202,7 @@ export class SqlAuthStore implements AuthStore {
 
   async deleteUser(username: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'delete');
       await tx.run(sql`DELETE FROM auth_experiment_permissions WHERE user_id = ${userId}`);
       await tx.run(sql`DELETE FROM auth_registered_model_permissions WHERE user_id = ${userId}`);
       await tx.run(sql`DELETE FROM auth_api_tokens WHERE user_id = ${userId}`);
@@ -281,7 +281,7 @@ export class SqlAuthStore implements AuthStore {
     return this.unique(
       () =>
         db.transaction(async (tx) => {
-          const userId = await requireUserId(tx, username);
+          const userId = await lockUserId(tx, username, 'share');
           await tx.run(table.insert(userId, resource, permission));
           return userId;
         }),
@@ -304,7 +304,7 @@ export class SqlAuthStore implements AuthStore {
 
   private async updatePermission(table: PermissionTable, resource: string, username: string, permission: Permission): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'share');
       const { changes } = await tx.run(table.update(userId, resource, permission));
       if (changes === 0) throw table.notFound(resource, username);
       return userId;
@@ -313,7 +313,7 @@ export class SqlAuthStore implements AuthStore {
 
   private async deletePermission(table: PermissionTable, resource: string, username: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'share');
       const { changes } = await tx.run(table.remove(userId, resource));
       if (changes === 0) throw table.notFound(resource, username);
     });
@@ -323,17 +323,19 @@ export class SqlAuthStore implements AuthStore {
 
   async createApiToken(input: CreateApiTokenInput): Promise<ApiToken> {
     const db = this.db;
-    const inserted = await this.unique(
+    if (!Number.isSafeInteger(input.userId)) throw errors.notFound(`User with id=${input.userId} not found`);
+    await this.unique(
       () =>
-        // One statement: the token is stored only if its user exists at that moment.
-        db.run(
-          sql`INSERT INTO auth_api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked_at)
-              SELECT ${input.id}, id, ${input.name}, ${input.secretHash}, ${input.createdAt}, ${input.expiresAt ?? null}, NULL
-              FROM auth_users WHERE id = ${input.userId}`,
-        ),
+        db.transaction(async (tx) => {
+          const user = await tx.get(sql`SELECT id FROM auth_users WHERE id = ${input.userId}${userLockClause(tx, 'share')}`);
+          if (!user) throw errors.notFound(`User with id=${input.userId} not found`);
+          await tx.run(
+            sql`INSERT INTO auth_api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked_at)
+                VALUES (${input.id}, ${input.userId}, ${input.name}, ${input.secretHash}, ${input.createdAt}, ${input.expiresAt ?? null}, NULL)`,
+          );
+        }),
       () => errors.alreadyExists(`API token (id=${input.id}) already exists.`),
     );
-    if (inserted.changes === 0) throw errors.notFound(`User with id=${input.userId} not found`);
     return {
       id: input.id,
       userId: input.userId,
@@ -408,10 +410,24 @@ async function findUserId(db: SqlExecutor, username: string): Promise<number | u
   return row ? Number(row.id) : undefined;
 }
 
-async function requireUserId(db: SqlExecutor, username: string): Promise<number> {
-  const id = await findUserId(db, username);
-  if (id === undefined) throw userNotFound(username);
-  return id;
+/**
+ * How a write transaction holds the user it works on until it commits (PostgreSQL; SQLite's write
+ * transactions are serial anyway). `deleteUser` takes the row exclusively and writers of a user's
+ * rows share it, so a permission or token is never added between the delete of the user's rows and
+ * the delete of the user: the writer waits, then finds no user.
+ */
+type UserLock = 'delete' | 'share';
+
+function userLockClause(db: SqlExecutor, lock: UserLock): SqlFragment {
+  if (db.dialect !== 'postgres') return emptySql;
+  return lock === 'delete' ? sql` FOR UPDATE` : sql` FOR SHARE`;
+}
+
+/** The id of the user named `username`, held as `lock` says; RESOURCE_DOES_NOT_EXIST when there is none. */
+async function lockUserId(tx: SqlExecutor, username: string, lock: UserLock): Promise<number> {
+  const row = await tx.get<{ id: number | string }>(sql`SELECT id FROM auth_users WHERE username = ${username}${userLockClause(tx, lock)}`);
+  if (!row) throw userNotFound(username);
+  return Number(row.id);
 }
 
 async function countFailures(db: SqlExecutor, key: string, now: number, windowMs: number): Promise<number> {
