@@ -13,6 +13,7 @@ export * from './contracts/project-backend.js';
 export * from './contracts/auth-store.js';
 export * from './contracts/auth-store-ordering.js';
 export * from './contracts/auth-store-errors.js';
+export * from './contracts/auth-store-text.js';
 
 export * from './errors/error-codes.js';
 export * from './errors/orrery-error.js';

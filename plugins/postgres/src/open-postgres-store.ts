@@ -1,4 +1,4 @@
-import type { Logger, MigrationResult } from '@orrery/core';
+import { withPortableAuthText, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
 import { SqlAuthStore, SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
 import { PostgresExecutor } from './postgres-executor.js';
 import { ensureSchema, migratePostgres, migratePostgresAuth, requireCurrentSchema } from './postgres-migrations.js';
@@ -65,9 +65,9 @@ export async function openPostgresModelRegistryStore(uri: string, options: OpenP
  * tables and `orrery_auth_schema_version` may share a database or schema with tracking data, or
  * have their own (`?schema=auth`); the URI's settings (`migrate`, pool, TLS) apply as for tracking.
  */
-export async function openPostgresAuthStore(uri: string, options: OpenPostgresOptions = {}): Promise<SqlAuthStore> {
+export async function openPostgresAuthStore(uri: string, options: OpenPostgresOptions = {}): Promise<AuthStore> {
   const { executor } = await openPostgresExecutor(uri, { ...options, auth: true });
-  return new SqlAuthStore(executor);
+  return withPortableAuthText(new SqlAuthStore(executor));
 }
 
 /**

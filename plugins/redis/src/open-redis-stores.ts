@@ -1,4 +1,4 @@
-import type { Logger } from '@orrery/core';
+import { withPortableAuthText, type AuthStore, type Logger } from '@orrery/core';
 import { RedisAuthStore } from './redis-auth-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
@@ -42,9 +42,9 @@ export async function openRedisModelRegistryStore(
  * Its keys are the `auth:` family under the URI's prefix, so it may share a prefix with tracking
  * data or have its own (`?prefix=orrery-auth`).
  */
-export async function openRedisAuthStore(uri: string, options: OpenRedisStoreOptions = {}): Promise<RedisAuthStore & { prefix: string }> {
+export async function openRedisAuthStore(uri: string, options: OpenRedisStoreOptions = {}): Promise<AuthStore & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
-  return Object.assign(new RedisAuthStore(connection), { prefix: connection.keys.prefix });
+  return Object.assign(withPortableAuthText(new RedisAuthStore(connection)), { prefix: connection.keys.prefix });
 }
 
 /**
