@@ -1,4 +1,4 @@
-import { withPortableAuthText, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
+import { withAuthStoreInputChecks, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
 import { SqlAuthStore, SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
 import { PostgresExecutor } from './postgres-executor.js';
 import { ensureSchema, migratePostgres, migratePostgresAuth, requireCurrentSchema } from './postgres-migrations.js';
@@ -67,7 +67,7 @@ export async function openPostgresModelRegistryStore(uri: string, options: OpenP
  */
 export async function openPostgresAuthStore(uri: string, options: OpenPostgresOptions = {}): Promise<AuthStore> {
   const { executor } = await openPostgresExecutor(uri, { ...options, auth: true });
-  return withPortableAuthText(new SqlAuthStore(executor));
+  return withAuthStoreInputChecks(new SqlAuthStore(executor));
 }
 
 /**

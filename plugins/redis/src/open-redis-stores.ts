@@ -1,4 +1,4 @@
-import { withPortableAuthText, type AuthStore, type Logger } from '@orrery/core';
+import { withAuthStoreInputChecks, type AuthStore, type Logger } from '@orrery/core';
 import { RedisAuthStore } from './redis-auth-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
@@ -44,7 +44,7 @@ export async function openRedisModelRegistryStore(
  */
 export async function openRedisAuthStore(uri: string, options: OpenRedisStoreOptions = {}): Promise<AuthStore & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
-  return Object.assign(withPortableAuthText(new RedisAuthStore(connection)), { prefix: connection.keys.prefix });
+  return Object.assign(withAuthStoreInputChecks(new RedisAuthStore(connection)), { prefix: connection.keys.prefix });
 }
 
 /**

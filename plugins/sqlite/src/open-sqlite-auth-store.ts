@@ -1,4 +1,4 @@
-import { withPortableAuthText, type AuthStore, type MigrationResult } from '@orrery/core';
+import { withAuthStoreInputChecks, type AuthStore, type MigrationResult } from '@orrery/core';
 import { SqlAuthStore, migrateAuthSchema } from '@orrery/sql';
 import type { SqliteExecutorOptions } from './sqlite-executor.js';
 import { openSqliteExecutor } from './open-sqlite-store.js';
@@ -11,7 +11,7 @@ import { openSqliteExecutor } from './open-sqlite-store.js';
 export async function openSqliteAuthStore(uri: string, options: SqliteExecutorOptions & { cwd?: string } = {}): Promise<AuthStore> {
   const executor = openSqliteExecutor(uri, options);
   try {
-    return withPortableAuthText(await SqlAuthStore.open(executor));
+    return withAuthStoreInputChecks(await SqlAuthStore.open(executor));
   } catch (error) {
     await executor.close();
     throw error;

@@ -1,7 +1,12 @@
 /**
- * Text every auth store can hold. PostgreSQL text cannot contain a NUL character (U+0000), while
+ * Input checks every auth store applies the same way, in front of its backend
+ * (`withAuthStoreInputChecks`, applied by the store openers of the SQL and Redis plugins):
+ * permissions are one of MLflow's four (`validatePermission`, as MLflow's store checks them), and
+ * text is what every backend can hold.
+ *
+ * Text: PostgreSQL text cannot contain a NUL character (U+0000), while
  * SQLite and Redis can; without a rule here a NUL in a login name would be a 500 on one backend and
- * a lookup on the others. The rule, applied in front of every store by `withPortableAuthText`:
+ * a lookup on the others. The rule, applied in front of every store by `withAuthStoreInputChecks`:
  *
  * - names (usernames, experiment ids, model names, token ids and labels) with a NUL are refused on
  *   write with INVALID_PARAMETER_VALUE, and are simply not found on read (no such row can exist);
@@ -11,6 +16,7 @@
 import type { ApiToken, AuditEntry, AuthUser, ExperimentPermission, Permission, RegisteredModelPermission, StoredAuditEntry } from '../entities/auth.js';
 import { errors } from '../errors/orrery-error.js';
 import type { AuthStore, CreateApiTokenInput, ListAuditInput } from './auth-store.js';
+import { validatePermission } from '../validation/auth-validation.js';
 import { authStoreErrors } from './auth-store-errors.js';
 
 const NUL = '\u0000';
@@ -42,15 +48,15 @@ function portableAuditEntry(entry: AuditEntry): AuditEntry {
 }
 
 /**
- * Wraps a store so it follows the rule above whatever its backend; the store openers of the SQL
- * and Redis plugins return their stores wrapped.
+ * Wraps a store so it checks its input as above whatever its backend; the store openers of the
+ * SQL and Redis plugins return their stores wrapped.
  */
-export function withPortableAuthText(store: AuthStore): AuthStore {
-  return new PortableTextAuthStore(store);
+export function withAuthStoreInputChecks(store: AuthStore): AuthStore {
+  return new CheckedAuthStore(store);
 }
 
 /** Every method is async, so a refusal is a rejection like any other store error. */
-class PortableTextAuthStore implements AuthStore {
+class CheckedAuthStore implements AuthStore {
   constructor(private readonly inner: AuthStore) {}
 
   async createUser(username: string, passwordHash: string, isAdmin: boolean): Promise<AuthUser> {
@@ -80,6 +86,7 @@ class PortableTextAuthStore implements AuthStore {
   }
 
   async createExperimentPermission(experimentId: string, username: string, permission: Permission): Promise<ExperimentPermission> {
+    validatePermission(permission);
     requirePortable('experiment_id', experimentId);
     if (!isPortableAuthText(username)) throw authStoreErrors.userNotFound(username);
     return this.inner.createExperimentPermission(experimentId, username, permission);
@@ -91,6 +98,7 @@ class PortableTextAuthStore implements AuthStore {
     return isPortableAuthText(username) ? this.inner.listExperimentPermissions(username) : [];
   }
   async updateExperimentPermission(experimentId: string, username: string, permission: Permission): Promise<ExperimentPermission> {
+    validatePermission(permission);
     this.requireExistingPair(experimentId, username, authStoreErrors.experimentPermissionNotFound);
     return this.inner.updateExperimentPermission(experimentId, username, permission);
   }
@@ -100,6 +108,7 @@ class PortableTextAuthStore implements AuthStore {
   }
 
   async createRegisteredModelPermission(name: string, username: string, permission: Permission): Promise<RegisteredModelPermission> {
+    validatePermission(permission);
     requirePortable('name', name);
     if (!isPortableAuthText(username)) throw authStoreErrors.userNotFound(username);
     return this.inner.createRegisteredModelPermission(name, username, permission);
@@ -111,6 +120,7 @@ class PortableTextAuthStore implements AuthStore {
     return isPortableAuthText(username) ? this.inner.listRegisteredModelPermissions(username) : [];
   }
   async updateRegisteredModelPermission(name: string, username: string, permission: Permission): Promise<RegisteredModelPermission> {
+    validatePermission(permission);
     this.requireExistingPair(name, username, authStoreErrors.registeredModelPermissionNotFound);
     return this.inner.updateRegisteredModelPermission(name, username, permission);
   }
