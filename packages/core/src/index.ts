@@ -11,6 +11,9 @@ export * from './contracts/run-context-provider.js';
 export * from './contracts/model-registry-store.js';
 export * from './contracts/project-backend.js';
 export * from './contracts/auth-store.js';
+export * from './contracts/auth-store-ordering.js';
+export * from './contracts/auth-store-errors.js';
+export * from './contracts/auth-store-input-checks.js';
 
 export * from './errors/error-codes.js';
 export * from './errors/orrery-error.js';
@@ -18,6 +21,7 @@ export * from './errors/orrery-error.js';
 export * from './validation/limits.js';
 export * from './validation/validate.js';
 export * from './validation/registry-validation.js';
+export * from './validation/auth-validation.js';
 
 export * from './search/ast.js';
 
