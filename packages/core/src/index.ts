@@ -18,6 +18,7 @@ export * from './errors/orrery-error.js';
 export * from './validation/limits.js';
 export * from './validation/validate.js';
 export * from './validation/registry-validation.js';
+export * from './validation/lifecycle-rules.js';
 
 export * from './search/ast.js';
 

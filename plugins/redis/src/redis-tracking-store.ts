@@ -29,6 +29,8 @@ import {
   DATASET_CONTEXT_TAG,
   LIMITS,
   errors,
+  experimentNotActiveError,
+  runNotActiveError,
   parseOrderBy,
   parseSearchFilter,
   validateArtifactLocation,
@@ -263,7 +265,7 @@ export class RedisTrackingStore implements TrackingStore {
   private async requireActiveExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
     const found = await this.requireExperiment(experimentId);
     if (found.hash.lifecycle_stage !== 'active') {
-      throw errors.invalidState(`Experiment ${experimentId} is deleted: it must be active to be changed. Restore it first.`);
+      throw experimentNotActiveError(experimentId);
     }
     return found;
   }
@@ -316,7 +318,7 @@ export class RedisTrackingStore implements TrackingStore {
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireExperiment(experimentId);
       if (hash.lifecycle_stage !== 'active') {
-        throw errors.invalidState(`Cannot rename experiment ${experimentId}: it is deleted. Restore it first.`);
+        throw experimentNotActiveError(experimentId, 'rename');
       }
       if (hash.name === newName) return { done: undefined };
       const writes = new WriteSet()
@@ -408,7 +410,7 @@ export class RedisTrackingStore implements TrackingStore {
   private async requireActiveRun(runId: string) {
     const found = await this.requireRun(runId);
     if (found.hash.deleted === '1' || found.experimentDeleted) {
-      throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+      throw runNotActiveError(runId);
     }
     return found;
   }
@@ -439,7 +441,7 @@ export class RedisTrackingStore implements TrackingStore {
       const experiment = await this.readExperiment(input.experimentId);
       if (!experiment) throw errors.notFound(`No experiment with id '${String(input.experimentId)}' exists.`);
       if (experiment.hash.lifecycle_stage !== 'active') {
-        throw errors.invalidState(`Cannot create a run in experiment ${input.experimentId}: it is deleted. Restore it first.`);
+        throw experimentNotActiveError(input.experimentId, 'create a run in');
       }
       const e = input.experimentId;
       const artifactUri = `${experiment.hash.artifact_location!.replace(/\/+$/, '')}/${runId}/artifacts`;
@@ -690,7 +692,7 @@ export class RedisTrackingStore implements TrackingStore {
       case 'notfound':
         throw errors.notFound(`Run '${runId}' not found.`);
       case 'deleted':
-        throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+        throw runNotActiveError(runId);
       case 'param':
         throw errors.invalidParameter(
           `Changing param values is not allowed. Run '${runId}' already has a different value for key '${reply[1]}': ` +
