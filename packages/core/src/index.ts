@@ -19,6 +19,7 @@ export * from './validation/limits.js';
 export * from './validation/validate.js';
 export * from './validation/registry-validation.js';
 export * from './validation/lifecycle-rules.js';
+export * from './validation/nul-character.js';
 
 export * from './search/ast.js';
 

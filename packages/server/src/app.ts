@@ -11,6 +11,7 @@ import {
   isErrorCode,
   isOrreryError,
   redactUri,
+  validateRequestWithoutNul,
   type ArtifactRepository,
   type ErrorCode,
   type ModelRegistryStore,
@@ -270,6 +271,11 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         if (header.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
           throw errors.invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
         }
+      });
+      // No backend stores a NUL character: refuse it in any field before a route reads the request.
+      scope.addHook('preHandler', async (request) => {
+        validateRequestWithoutNul(request.query);
+        validateRequestWithoutNul(request.body);
       });
       if (artifactsOnly) {
         scope.addHook('onRequest', async (request, reply) => {

@@ -9,6 +9,7 @@
  * Which keys, comparators and values are allowed depends on the entity (see search-keys.ts).
  */
 import { errors } from '../errors/orrery-error.js';
+import { validateNoNulCharacter } from '../validation/nul-character.js';
 import type { Comparator, Comparison, FilterAst, SetComparator } from './ast.js';
 import { FilterLexer } from './filter-lexer.js';
 import { type FilterKeySpec, readKey, resolveFilterKey } from './search-keys.js';
@@ -20,6 +21,7 @@ export function parseFilter(filter: unknown, entity: SearchEntity): FilterAst {
   if (typeof filter !== 'string') {
     throw errors.invalidParameter(`Invalid search filter: expected a string, got ${typeof filter}.`);
   }
+  validateNoNulCharacter('filter', filter);
   const lexer = new FilterLexer(filter, 'search filter');
   lexer.skipWhitespace();
   if (lexer.atEnd()) return { clauses: [] };
