@@ -27,8 +27,13 @@ export interface SecurityServer {
   close(): Promise<void>;
 }
 
+export interface SecurityServerOptions {
+  /** Wraps the tracking store the server uses (to observe calls); the returned store is served. */
+  wrapTrackingStore?: (store: TrackingStore) => TrackingStore;
+}
+
 export interface SecurityServerFactory {
-  start(backend: SecurityBackend): Promise<SecurityServer>;
+  start(backend: SecurityBackend, options?: SecurityServerOptions): Promise<SecurityServer>;
 }
 
 /**
@@ -39,7 +44,7 @@ export function securityServers(): SecurityServerFactory {
   const postgres = useTestDatabase();
   const redis = sharedRedis();
   return {
-    async start(backend) {
+    async start(backend, options = {}) {
       const dir = await mkdtemp(path.join(tmpdir(), `orrery-security-${backend}-`));
       const defaultArtifactRoot = 'mlflow-artifacts:/';
       let trackingStore: TrackingStore;
@@ -60,7 +65,7 @@ export function securityServers(): SecurityServerFactory {
         cleanup = namespace.cleanup;
       }
       const app = createServer({
-        trackingStore,
+        trackingStore: options.wrapTrackingStore ? options.wrapTrackingStore(trackingStore) : trackingStore,
         modelRegistryStore: registryStore,
         openArtifactRepository: openLocalRepository,
         artifactsDestination: pathToFileURL(path.join(dir, 'artifacts')).href,

@@ -35,4 +35,5 @@ export * from './artifacts/index.js';
 export * from './di/orrery-tokens.js';
 export * from './di/container.js';
 export * from './concurrency/for-each-bounded.js';
+export * from './concurrency/event-loop-slices.js';
 export * from './uri/model-version-reference.js';

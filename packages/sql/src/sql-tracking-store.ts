@@ -54,7 +54,7 @@ import {
   compileRunOrder,
 } from './search-compiler.js';
 import { postgresBinaryArray, postgresTextArray } from './postgres-arrays.js';
-import type { SqlExecutor, StreamColumnType } from './sql-executor.js';
+import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
 import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
@@ -454,7 +454,8 @@ export class SqlTrackingStore implements TrackingStore {
     const after = input.pageToken
       ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length))
       : sql`1 = 1`;
-    const rows = await this.db.all<ExperimentRow & Record<string, unknown>>(
+    const rows = await readSearchRows<ExperimentRow & Record<string, unknown>>(
+      this.db,
       sql`SELECT ${EXPERIMENT_COLUMNS}, ${selectKeys(keys)} FROM experiments e
           WHERE ${viewCondition(trustedSql('e.lifecycle_stage'), viewType)} AND ${compileExperimentFilter(filter)} AND ${after}
           ORDER BY ${orderByKeys(keys)} LIMIT ${maxResults + 1}`,
@@ -653,7 +654,8 @@ export class SqlTrackingStore implements TrackingStore {
     const rows =
       this.db.dialect === 'postgres' && order.leadingMetric
         ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
-        : await this.db.all<RunRow & Record<string, unknown>>(
+        : await readSearchRows<RunRow & Record<string, unknown>>(
+            this.db,
             sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
                 WHERE ${where} AND ${after}
                 ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,

@@ -1,5 +1,5 @@
 import type { Comparison, FilterAst, OrderByTerm, ViewType } from '@orrery/core';
-import { DATASET_CONTEXT_TAG, compareLike, errors } from '@orrery/core';
+import { DATASET_CONTEXT_TAG, EventLoopSlices, compareLike, errors } from '@orrery/core';
 import { indexScore } from './metric-encoding.js';
 import { SEARCH_RUNS } from './lua/search-script.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -103,8 +103,11 @@ export class RunSearch {
         : await this.connection.command('ZRANGEBYLEX', key, `[${prefix}`, Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]))
     ) as string[];
     const ids = new Set<string>();
+    // A LIKE over long values costs pattern × value per member: let other requests in between.
+    const slices = new EventLoopSlices();
     for (const member of members) {
       if (test(member.slice(0, -33))) ids.add(member.slice(-32));
+      if (slices.due()) await slices.pause();
     }
     return [...ids];
   }
@@ -120,7 +123,11 @@ export class RunSearch {
         -1,
       )) as string[];
       const lifecycle = source === 'deleted' || exp.deleted ? 'deleted' : 'active';
-      for (const id of members) if (test(id, lifecycle)) ids.push(id);
+      const slices = new EventLoopSlices();
+      for (const id of members) {
+        if (test(id, lifecycle)) ids.push(id);
+        if (slices.due()) await slices.pause();
+      }
     }
     return ids;
   }
