@@ -17,6 +17,7 @@ import {
   type ModelRegistryStore,
   type TrackingStore,
 } from '@orrery/core';
+import { answerClientError } from './client-errors.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
@@ -136,6 +137,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         .code(400)
         .type('application/json')
         .send(errorBody('INVALID_PARAMETER_VALUE', `Invalid request URL: ${error.message}`)),
+    // Requests Node's parser refuses (431, bad Content-Length) get MLflow's error body too.
+    clientErrorHandler: answerClientError,
     // One access-log line per request is written by registerAccessLog instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
