@@ -24,6 +24,8 @@ export interface SecurityServer {
   url: string;
   trackingStore: TrackingStore;
   registryStore: ModelRegistryStore;
+  /** The stores' URI (a fresh file, schema or key prefix). */
+  storeUri: string;
   close(): Promise<void>;
 }
 
@@ -50,16 +52,18 @@ export function securityServers(): SecurityServerFactory {
       let trackingStore: TrackingStore;
       let registryStore: ModelRegistryStore;
       let cleanup: () => Promise<void> = async () => {};
+      let uri: string;
       if (backend === 'sqlite') {
-        const uri = `sqlite:///${path.join(dir, 'orrery.db')}`;
+        uri = `sqlite:///${path.join(dir, 'orrery.db')}`;
         trackingStore = await openSqliteTrackingStore(uri, { defaultArtifactRoot });
         registryStore = await openSqliteModelRegistryStore(uri);
       } else if (backend === 'postgres') {
-        const uri = postgres.freshSchemaUri();
+        uri = postgres.freshSchemaUri();
         trackingStore = await openPostgresTrackingStore(uri, { defaultArtifactRoot });
         registryStore = await openPostgresModelRegistryStore(uri);
       } else {
         const namespace = redis.namespace('security');
+        uri = namespace.url;
         trackingStore = await openRedisTrackingStore(namespace.url, { defaultArtifactRoot });
         registryStore = await openRedisModelRegistryStore(namespace.url);
         cleanup = namespace.cleanup;
@@ -77,6 +81,7 @@ export function securityServers(): SecurityServerFactory {
         url,
         trackingStore,
         registryStore,
+        storeUri: uri,
         async close() {
           await app.close();
           await trackingStore.close();

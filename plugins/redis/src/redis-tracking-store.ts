@@ -48,7 +48,7 @@ import {
 } from '@orrery/core';
 import { generateRunName } from '@orrery/sql';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
-import { LOG_RUN_DATA } from './lua/write-scripts.js';
+import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
 import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lexMember } from './redis-keys.js';
@@ -180,6 +180,44 @@ export class RedisTrackingStore implements TrackingStore {
     return this.connection.keys;
   }
 
+  /**
+   * The highest experiment id this process handed out, raised to the clock (Unix seconds) when it
+   * finds the store's keys lost. New ids are always above it, so an id handed out before a loss is
+   * never handed out again by this process, and ids after a loss start above every sequential id
+   * a store realistically reached (see docs/redis.md, "When Redis loses its data").
+   */
+  private experimentIdFloor = 0;
+
+  /**
+   * Puts back what the store needs when Redis lost its keys while this process ran (a FLUSHDB, a
+   * restart without persistence): the schema marker, the Default experiment and an experiment
+   * counter above `experimentIdFloor`. Returns false when nothing was lost.
+   */
+  private async restoreAfterDataLoss(): Promise<boolean> {
+    const k = this.keys;
+    if (Number(await this.connection.command('EXISTS', k.schema())) === 1) return false;
+    this.experimentIdFloor = Math.max(this.experimentIdFloor, Math.floor(Date.now() / 1000));
+    // The counter first: another process creating an experiment once the marker is back must not
+    // start again at 1.
+    await this.connection.script(NEXT_EXPERIMENT_ID, [k.schema(), k.experimentSequence()], [this.experimentIdFloor, 'raise']);
+    await this.ensureDefaultExperiment();
+    return true;
+  }
+
+  /** A new experiment id: never one this process handed out, nor (after a data loss) an old one. */
+  private async nextExperimentId(): Promise<string> {
+    const k = this.keys;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = Number(await this.connection.script(NEXT_EXPERIMENT_ID, [k.schema(), k.experimentSequence()], [this.experimentIdFloor]));
+      if (id > 0) {
+        this.experimentIdFloor = Math.max(this.experimentIdFloor, id);
+        return String(id);
+      }
+      await this.restoreAfterDataLoss();
+    }
+    throw errors.unavailable(`Redis at ${this.connection.target.redacted} keeps losing the store's keys; no experiment id could be handed out. Retry later.`);
+  }
+
   private async ensureDefaultExperiment(): Promise<void> {
     const k = this.keys;
     const now = Date.now();
@@ -222,7 +260,7 @@ export class RedisTrackingStore implements TrackingStore {
     if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {
       throw errors.alreadyExists(`Experiment '${name}' already exists.`);
     }
-    const id = String(await this.connection.command('INCR', k.experimentSequence()));
+    const id = await this.nextExperimentId();
     const now = Date.now();
     const writes = new WriteSet()
       .guard({ kind: 'habsent', key: k.experimentNames(), field: name })
@@ -252,7 +290,11 @@ export class RedisTrackingStore implements TrackingStore {
       ['HGETALL', this.keys.experiment(experimentId)],
       ['HGETALL', this.keys.experimentTags(experimentId)],
     ])) as [Hash, Hash];
-    if (!hash.name) return undefined;
+    if (!hash.name) {
+      // The Default experiment is never removed: without it, Redis lost the store's keys.
+      if (experimentId === DEFAULT_EXPERIMENT_ID && (await this.restoreAfterDataLoss())) return this.readExperiment(experimentId);
+      return undefined;
+    }
     return { hash, tags };
   }
 
@@ -277,7 +319,10 @@ export class RedisTrackingStore implements TrackingStore {
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
     if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
-    const id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    let id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    if (id === null && name === DEFAULT_EXPERIMENT_NAME && (await this.restoreAfterDataLoss())) {
+      id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    }
     if (id === null) return null;
     const found = await this.readExperiment(id);
     return found ? toExperiment(id, found.hash, found.tags) : null;
@@ -292,7 +337,11 @@ export class RedisTrackingStore implements TrackingStore {
     const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // Experiments are few (thousands at most): read them all and filter here.
-    const ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    let ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    // The Default experiment is never removed: without it, Redis lost the store's keys.
+    if (!ids.includes(DEFAULT_EXPERIMENT_ID) && (await this.restoreAfterDataLoss())) {
+      ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    }
     const replies = await this.connection.batch(
       ids.flatMap((id) => [
         ['HGETALL', this.keys.experiment(id)] as const,
