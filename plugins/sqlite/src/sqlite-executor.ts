@@ -79,7 +79,8 @@ export class SqliteExecutor implements SqlExecutor {
       this.releaseMutex();
       throw errors.unavailable(`Cannot open SQLite database '${filename}': ${(error as Error).message}`, error);
     }
-    const onDisk = filename !== ':memory:' && filename !== '' && !filename.startsWith('file::memory:');
+    // Another connection cannot see an in-memory (or temporary) database.
+    const onDisk = !this.db.memory && filename !== '';
     this.searchThread =
       onDisk && options.searchThread !== false && SqliteSearchThread.available()
         ? new SqliteSearchThread({ filename: this.db.name, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 })
@@ -92,9 +93,16 @@ export class SqliteExecutor implements SqlExecutor {
 
   /** Runs the read on the search thread (see `SqliteSearchThread`), or here for in-memory databases. */
   async allOffThread<T>(query: SqlFragment): Promise<T[]> {
-    if (this.searchThread === undefined) return this.all<T>(query);
+    const thread = this.searchThread;
+    if (thread === undefined || thread.failedToStart) return this.all<T>(query);
     const { text, values } = renderQuery(query, 'sqlite');
-    return this.searchThread.all<T>(text, bindable(values));
+    try {
+      return await thread.all<T>(text, bindable(values));
+    } catch (error) {
+      // A thread that could not start (a broken install) must not take searches down with it.
+      if (thread.failedToStart) return this.all<T>(query);
+      throw error;
+    }
   }
 
   async get<T>(query: SqlFragment): Promise<T | undefined> {

@@ -31,6 +31,9 @@ export class SqliteSearchThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private started = false;
+  /** True when the thread died before its connection was open: callers read on their own thread instead. */
+  failedToStart = false;
 
   constructor(private readonly data: SearchWorkerData) {}
 
@@ -65,6 +68,10 @@ export class SqliteSearchThread {
     const worker = new Worker(WORKER_SCRIPT, { workerData: this.data });
     worker.unref();
     worker.on('message', (reply: SearchReply) => {
+      if ('ready' in reply) {
+        this.started = true;
+        return;
+      }
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
@@ -74,6 +81,7 @@ export class SqliteSearchThread {
     });
     const lost = (cause: unknown) => {
       if (this.worker === worker) this.worker = undefined;
+      if (!this.started) this.failedToStart = true;
       this.failAll(errors.unavailable(`The SQLite search thread stopped: ${String((cause as Error)?.message ?? cause)}. Retry the search.`, cause));
     };
     worker.on('error', lost);

@@ -22,7 +22,8 @@ export interface SearchRequest {
   values: unknown[];
 }
 
-export type SearchReply = { id: number; rows: unknown[] } | { id: number; error: { message: string; code?: string } };
+/** The first message is `{ ready: true }`, once the connection is open; then one reply per request. */
+export type SearchReply = { ready: true } | { id: number; rows: unknown[] } | { id: number; error: { message: string; code?: string } };
 
 const STATEMENT_CACHE_SIZE = 100;
 
@@ -52,6 +53,7 @@ function serve(port: NonNullable<typeof parentPort>, data: SearchWorkerData): vo
     }
     port.postMessage(reply);
   });
+  port.postMessage({ ready: true } satisfies SearchReply);
 }
 
 if (parentPort) serve(parentPort, workerData as SearchWorkerData);
