@@ -72,6 +72,10 @@ const CASES: FieldCase[] = [
   { field: 'filter', method: 'POST', route: 'runs/search', request: (ids) => ({ experiment_ids: [ids.experimentId], filter: `params.p = '${bad('v')}'` }) },
   { field: 'experiment_ids[0]', method: 'POST', route: 'runs/search', request: () => ({ experiment_ids: [bad('0')] }) },
   { field: 'metric_key', method: 'GET', route: 'metrics/get-history', request: (ids) => ({ run_id: ids.runId, metric_key: bad('m') }) },
+  { field: 'metric_key', method: 'GET', route: 'metrics/get-history-bulk-interval', request: (ids) => ({ run_ids: ids.runId, metric_key: bad('m') }) },
+  { field: 'metrics[0].key', method: 'POST', route: 'runs/log-batch', request: (ids) => ({ run_id: ids.runId, metrics: [{ key: bad('m'), value: 1, timestamp: 1, step: 0 }] }) },
+  { field: 'run_id', method: 'POST', route: 'runs/delete', request: () => ({ run_id: bad('abc') }) },
+  { field: 'key', method: 'POST', route: 'experiments/delete-experiment-tag', request: (ids) => ({ experiment_id: ids.experimentId, key: bad('k') }) },
   // ---- registry ----
   { field: 'name', method: 'POST', route: 'registered-models/create', request: () => ({ name: bad('model') }) },
   { field: 'description', method: 'POST', route: 'registered-models/create', request: () => ({ name: 'fresh-model-1', description: bad('about') }) },
@@ -90,6 +94,10 @@ const CASES: FieldCase[] = [
   { field: 'description', method: 'PATCH', route: 'model-versions/update', request: (ids) => ({ name: ids.model, version: '1', description: bad('about') }) },
   { field: 'filter', method: 'GET', route: 'model-versions/search', request: () => ({ filter: `name = '${bad('m')}'` }) },
   { field: 'value', method: 'POST', route: 'model-versions/set-tag', request: (ids) => ({ name: ids.model, version: '1', key: 'k', value: bad('v') }) },
+  { field: 'key', method: 'DELETE', route: 'registered-models/delete-tag', request: (ids) => ({ name: ids.model, key: bad('k') }) },
+  { field: 'name', method: 'DELETE', route: 'registered-models/delete', request: () => ({ name: bad('nul-model') }) },
+  { field: 'stage', method: 'POST', route: 'model-versions/transition-stage', request: (ids) => ({ name: ids.model, version: '1', stage: bad('Production'), archive_existing_versions: false }) },
+  { field: 'version', method: 'GET', route: 'model-versions/get-download-uri', request: (ids) => ({ name: ids.model, version: bad('1') }) },
 ];
 
 /** Everything a NUL request could have changed, read back through the API. */
