@@ -30,6 +30,7 @@ import {
   LIMITS,
   errors,
   experimentNotActiveError,
+  filterInSlices,
   runNotActiveError,
   parseOrderBy,
   parseSearchFilter,
@@ -353,10 +354,9 @@ export class RedisTrackingStore implements TrackingStore {
       const hash = replies[2 * i] as Hash;
       if (hash.name) all.push(toExperiment(id, hash, replies[2 * i + 1] as Hash));
     });
-    const selected = all
-      .filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycleStage === 'active'))
-      .filter((e) => filter.clauses.every((clause) => experimentMatches(clause, e)))
-      .sort(compare);
+    const inView = all.filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycleStage === 'active'));
+    // LIKE over names and tag values costs pattern × value each: let other requests in between.
+    const selected = (await filterInSlices(inView, (e) => filter.clauses.every((clause) => experimentMatches(clause, e)))).sort(compare);
     const items = selected.slice(offset, offset + maxResults);
     return selected.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
   }
