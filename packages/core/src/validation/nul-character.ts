@@ -11,15 +11,18 @@ import { errors } from '../errors/orrery-error.js';
 
 const NUL = '\u0000';
 
-function refusal(field: string): Error {
+function refusal(subject: string): Error {
   return errors.invalidParameter(
-    `Invalid value for parameter '${field}': it contains a NUL character (\\u0000), which is not allowed in any text field. Remove it.`,
+    `Invalid value for ${subject}: it contains a NUL character (\\u0000), which is not allowed in any text field. Remove it.`,
   );
 }
 
-/** Throws INVALID_PARAMETER_VALUE naming `field` when `value` is a string holding a NUL character. */
-export function validateNoNulCharacter(field: string, value: unknown): void {
-  if (typeof value === 'string' && value.includes(NUL)) throw refusal(field);
+/**
+ * Throws INVALID_PARAMETER_VALUE naming `field` when `value` is a string holding a NUL character.
+ * `of` names what the field belongs to, for fields that repeat (`value` of `param 'lr'`).
+ */
+export function validateNoNulCharacter(field: string, value: unknown, of?: string): void {
+  if (typeof value === 'string' && value.includes(NUL)) throw refusal(of === undefined ? `parameter '${field}'` : `'${field}' of ${of}`);
 }
 
 /**
@@ -52,5 +55,5 @@ export function findNulCharacter(value: unknown, path = ''): string | undefined 
  */
 export function validateRequestWithoutNul(fields: unknown): void {
   const field = findNulCharacter(fields);
-  if (field !== undefined) throw refusal(field);
+  if (field !== undefined) throw refusal(`parameter '${field}'`);
 }

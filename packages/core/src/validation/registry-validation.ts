@@ -93,7 +93,7 @@ export function validateRegistryTag(tag: RegisteredModelTag | ModelVersionTag, w
   if (typeof tag.value !== 'string') {
     throw errors.invalidParameter(`The value of ${what} tag '${tag.key}' must be a string.`);
   }
-  validateNoNulCharacter(`value' of ${what} tag '${tag.key}`, tag.value);
+  validateNoNulCharacter('value', tag.value, `${what} tag '${tag.key}'`);
   if (tag.value.length > LIMITS.maxRegistryTagValueLength) {
     throw errors.invalidParameter(
       `The value of ${what} tag '${tag.key}' is too long: ${tag.value.length} characters, at most ${LIMITS.maxRegistryTagValueLength} are allowed.`,

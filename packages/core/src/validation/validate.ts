@@ -31,7 +31,7 @@ export function validateEntityKey(kind: 'metric' | 'param' | 'tag', key: unknown
   if (typeof key !== 'string' || key.length === 0) {
     throw errors.invalidParameter(`Missing value for required parameter 'key' of the ${kind}.`);
   }
-  validateNoNulCharacter(`key' of the ${kind}`, key);
+  validateNoNulCharacter('key', key, `a ${kind}`);
   if (key.length > LIMITS.maxEntityKeyLength) {
     throw errors.invalidParameter(
       `The ${kind} key ${quote(key)} is too long: at most ${LIMITS.maxEntityKeyLength} characters are allowed.`,
@@ -53,7 +53,7 @@ function validateValueLength(what: string, key: string, value: unknown, max: num
   if (typeof value !== 'string') {
     throw errors.invalidParameter(`The value of ${what} '${key}' must be a string.`);
   }
-  validateNoNulCharacter(`value' of ${what} '${key}`, value);
+  validateNoNulCharacter('value', value, `${what} '${key}'`);
   if (value.length > max) {
     throw errors.invalidParameter(
       `The value of ${what} '${key}' is too long: ${value.length} characters, at most ${max} are allowed.`,
@@ -269,7 +269,7 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
     }
     validateNoNulCharacter('dataset.source_type', d.sourceType);
     for (const tag of input.tags ?? []) {
-      validateNoNulCharacter(`tags.value' of input tag '${String(tag.key)}`, tag.value);
+      validateNoNulCharacter('value', tag.value, `input tag '${String(tag.key)}'`);
       if (typeof tag.key !== 'string' || tag.key.length === 0 || tag.key.length > LIMITS.maxInputTagKeyLength) {
         throw errors.invalidParameter(
           `Input tag keys must be 1 to ${LIMITS.maxInputTagKeyLength} characters (dataset '${d.name}').`,
