@@ -1,7 +1,7 @@
 import type { Logger } from '@orrery/core';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
-import { RedisTrackingStore } from './redis-tracking-store.js';
+import { RedisTrackingStore, type RedisTrackingStoreOptions } from './redis-tracking-store.js';
 
 export interface OpenRedisStoreOptions {
   logger?: Logger;
@@ -15,11 +15,14 @@ export interface OpenRedisStoreOptions {
  */
 export async function openRedisTrackingStore(
   uri: string,
-  options: OpenRedisStoreOptions & { defaultArtifactRoot: string },
+  options: OpenRedisStoreOptions & RedisTrackingStoreOptions,
 ): Promise<RedisTrackingStore & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
   try {
-    const store = await RedisTrackingStore.open(connection, { defaultArtifactRoot: options.defaultArtifactRoot });
+    const store = await RedisTrackingStore.open(connection, {
+      defaultArtifactRoot: options.defaultArtifactRoot,
+      ...(options.searchVisitBudget !== undefined ? { searchVisitBudget: options.searchVisitBudget } : {}),
+    });
     return Object.assign(store, { prefix: connection.keys.prefix });
   } catch (error) {
     await connection.close();

@@ -67,6 +67,11 @@ export const REDIS_SCHEMA_VERSION = '1';
 export interface RedisTrackingStoreOptions {
   /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
   defaultArtifactRoot: string;
+  /**
+   * Runs one call of the run-search script may check before it hands back a continuation
+   * (default 5000): bounds how long one search holds Redis, which runs one script at a time.
+   */
+  searchVisitBudget?: number;
 }
 
 type Hash = Record<string, string>;
@@ -167,7 +172,7 @@ export class RedisTrackingStore implements TrackingStore {
     options: RedisTrackingStoreOptions,
   ) {
     this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
-    this.runSearch = new RunSearch(connection);
+    this.runSearch = new RunSearch(connection, options.searchVisitBudget);
   }
 
   /** Makes sure the Default experiment exists and returns the store. Takes ownership of the connection. */

@@ -23,6 +23,15 @@
  *
  * Returns {'1' if more runs follow else '0', runId...} for the requested page.
  * String comparisons are bytewise (Lua's own `<` on strings follows the server's locale).
+ *
+ * Bounded calls: Redis runs one script at a time, so a walk that visits every run of a large
+ * experiment (a filter matching almost none, with no selective indexable clause) would hold every
+ * other client for as long. With `plan.budget`, the walk in start-time order (the default order)
+ * stops between two start times once it has checked `budget` runs and returns
+ * {'cont', <state as JSON>}; the caller sends the same plan again with `resume` = that state and
+ * the walk goes on from where it stopped. The state is each index's position and the ids matched
+ * so far (never matched twice). Writes between two calls can shift positions: a run created or
+ * deleted meanwhile may be seen or missed, as with paging.
  */
 export const SEARCH_RUNS = `
 local plan = cjson.decode(ARGV[1])
@@ -30,6 +39,12 @@ local head = plan.head
 local need = plan.offset + plan.limit + 1
 local clauses, order = plan.clauses, plan.order
 local CHUNK = 256
+local budget = tonumber(plan.budget)
+local resume = plan.resume
+-- Runs checked against the filter in this call; ids matched in an earlier call of this search.
+local visits = 0
+local seen = {}
+local suspended = nil
 
 local function bytecmp(a, b)
   if a == b then return 0 end
@@ -204,6 +219,8 @@ end
 
 local function passes(cand, extra)
   if not cand then return false end
+  if seen[cand.id] then return false end
+  visits = visits + 1
   if not matches(cand) then return false end
   if not inView(cand) then return false end
   for _, f in ipairs(extra) do
@@ -232,6 +249,12 @@ end
 
 local function newIter(key, lex, desc, e, src)
   return { key = key, lex = lex, desc = desc, e = e, src = src, pos = 0, buf = {}, bi = 1, short = false }
+end
+
+-- Index of the iterator's next unread member in its sorted set.
+local function position(it)
+  if it.pos == 0 then return 0 end
+  return it.pos - CHUNK + it.bi - 1
 end
 
 local function peek(it)
@@ -267,8 +290,14 @@ local function ahead(ga, gb, lex, desc)
   if desc then return c > 0 else return c < 0 end
 end
 
-local function walk(iters, lex, desc, accept)
+local function walk(iters, lex, desc, accept, bounded)
   while not full() do
+    if bounded and budget and visits >= budget then
+      local pos = {}
+      for i, it in ipairs(iters) do pos[i] = position(it) end
+      suspended = { pos = pos, out = out }
+      return
+    end
     local best = nil
     for _, it in ipairs(iters) do
       local h = peek(it)
@@ -302,13 +331,18 @@ local function drive(k, extra)
     for _, x in ipairs(plan.exps) do
       for _, src in ipairs(x.sources) do iters[#iters + 1] = newIter(ekey(x.id, src), false, desc, x.id, src) end
     end
+    -- Only the top-level walk in start-time order stops and resumes (see the header).
+    local bounded = k == 1
+    if bounded and resume then
+      for i, it in ipairs(iters) do it.pos = tonumber(resume.pos[i]) or 0 end
+    end
     walk(iters, false, desc, function(h, it)
       local x = exps[it.e]
       local life = (it.src == 'deleted' or x.deleted) and 'deleted' or 'active'
       local cand = candidate(h.id, it.e, h.g, life)
       if passes(cand, extra) then return cand end
       return nil
-    end)
+    end, bounded)
     return
   end
   local suffix, lex
@@ -450,11 +484,20 @@ for _, c in ipairs(clauses) do
   end
 end
 
-if best and (order[1].t == 'runid' or bestSize * bestSize <= need * total) then
+if resume then
+  -- A resumed walk: the first call chose the strategy.
+  for _, id in ipairs(resume.out) do
+    out[#out + 1] = id
+    seen[id] = true
+  end
+  drive(1, {})
+elseif best and (order[1].t == 'runid' or bestSize * bestSize <= need * total) then
   emitSorted(enumerate(best))
 else
   drive(1, {})
 end
+
+if suspended then return { 'cont', cjson.encode(suspended) } end
 
 local result = { (#out > plan.offset + plan.limit) and '1' or '0' }
 for k = plan.offset + 1, math.min(#out, plan.offset + plan.limit) do result[#result + 1] = out[k] end
