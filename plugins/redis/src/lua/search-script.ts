@@ -26,12 +26,13 @@
  *
  * Bounded calls: Redis runs one script at a time, so a walk that visits every run of a large
  * experiment (a filter matching almost none, with no selective indexable clause) would hold every
- * other client for as long. With `plan.budget`, the walk in start-time order (the default order)
- * stops between two start times once it has checked `budget` runs and returns
- * {'cont', <state as JSON>}; the caller sends the same plan again with `resume` = that state and
- * the walk goes on from where it stopped. The state is each index's position and the ids matched
- * so far (never matched twice). Writes between two calls can shift positions: a run created or
- * deleted meanwhile may be seen or missed, as with paging.
+ * other client for as long. With `plan.budget`, an ordered walk stops once it has checked `budget`
+ * runs, between two groups of tied values or between its phases (an order term's index, its NaN
+ * runs, the runs lacking it), and returns {'cont', <state as JSON>}; the caller sends the same
+ * plan again with `resume` = that state and the walk goes on from where it stopped. The state is
+ * the order term and phase, each index's position and the ids matched so far (never matched
+ * twice). Writes between two calls can shift positions: a run created or deleted meanwhile may be
+ * seen or missed, as with paging. Enumerate-and-sort and `order_by run_id` still run in one call.
  */
 export const SEARCH_RUNS = `
 local plan = cjson.decode(ARGV[1])
@@ -290,12 +291,13 @@ local function ahead(ga, gb, lex, desc)
   if desc then return c > 0 else return c < 0 end
 end
 
-local function walk(iters, lex, desc, accept, bounded)
+-- \`level\` is the order term the walk belongs to, recorded when the call stops between two groups.
+local function walk(iters, lex, desc, accept, level)
   while not full() do
-    if bounded and budget and visits >= budget then
+    if budget and visits >= budget then
       local pos = {}
       for i, it in ipairs(iters) do pos[i] = position(it) end
-      suspended = { pos = pos, out = out }
+      suspended = { level = level, phase = 'walk', pos = pos, out = out }
       return
     end
     local best = nil
@@ -318,7 +320,30 @@ local function walk(iters, lex, desc, accept, bounded)
   end
 end
 
-local function drive(k, extra)
+-- Stops the search before phase \`phase\` of order term k when this call has checked its budget.
+local function pause(k, phase)
+  if budget and visits >= budget and not full() then
+    suspended = { level = k, phase = phase, pos = {}, out = out }
+    return true
+  end
+  return false
+end
+
+-- The predicates of order term k's walk: the run lacks a value for every term before k.
+local function lackingBefore(k)
+  local extra = {}
+  for j = 1, k - 1 do
+    extra[#extra + 1] = function(cand)
+      local r = sortValue(j, cand)
+      return r == 2
+    end
+  end
+  return extra
+end
+
+-- Walks order term k's index, then (metrics) its NaN runs, then the runs lacking it by term k + 1.
+-- \`from\` is the state of a suspended call when resuming at this term.
+local function drive(k, extra, from)
   local term = order[k]
   local t = term.t
   local desc = not term.asc
@@ -331,10 +356,8 @@ local function drive(k, extra)
     for _, x in ipairs(plan.exps) do
       for _, src in ipairs(x.sources) do iters[#iters + 1] = newIter(ekey(x.id, src), false, desc, x.id, src) end
     end
-    -- Only the top-level walk in start-time order stops and resumes (see the header).
-    local bounded = k == 1
-    if bounded and resume then
-      for i, it in ipairs(iters) do it.pos = tonumber(resume.pos[i]) or 0 end
+    if from then
+      for i, it in ipairs(iters) do it.pos = tonumber(from.pos[i]) or 0 end
     end
     walk(iters, false, desc, function(h, it)
       local x = exps[it.e]
@@ -342,7 +365,7 @@ local function drive(k, extra)
       local cand = candidate(h.id, it.e, h.g, life)
       if passes(cand, extra) then return cand end
       return nil
-    end, bounded)
+    end, k)
     return
   end
   local suffix, lex
@@ -351,15 +374,21 @@ local function drive(k, extra)
   elseif t == 'param' then suffix, lex = 'p:' .. term.key, true
   elseif t == 'tag' then suffix, lex = 't:' .. term.key, true
   else suffix, lex = 'a:' .. term.key, true end
-  local iters = {}
-  for _, x in ipairs(plan.exps) do iters[#iters + 1] = newIter(ekey(x.id, suffix), lex, desc, x.id, nil) end
-  walk(iters, lex, desc, function(h, it)
-    local cand = candidate(h.id, it.e)
-    if passes(cand, extra) then return cand end
-    return nil
-  end)
-  if full() then return end
+  if not from or from.phase == 'walk' then
+    local iters = {}
+    for _, x in ipairs(plan.exps) do iters[#iters + 1] = newIter(ekey(x.id, suffix), lex, desc, x.id, nil) end
+    if from then
+      for i, it in ipairs(iters) do it.pos = tonumber(from.pos[i]) or 0 end
+    end
+    walk(iters, lex, desc, function(h, it)
+      local cand = candidate(h.id, it.e)
+      if passes(cand, extra) then return cand end
+      return nil
+    end, k)
+    if suspended or full() then return end
+  end
   if t == 'metric' then
+    if pause(k, 'nan') then return end
     local group = {}
     for _, x in ipairs(plan.exps) do
       for _, id in ipairs(redis.call('SMEMBERS', ekey(x.id, 'mnan:' .. term.key))) do
@@ -371,6 +400,7 @@ local function drive(k, extra)
     if full() then return end
   end
   if t == 'attr' or k >= #order then return end
+  if pause(k + 1, 'walk') then return end
   local lacking = {}
   for _, f in ipairs(extra) do lacking[#lacking + 1] = f end
   lacking[#lacking + 1] = function(cand)
@@ -490,7 +520,8 @@ if resume then
     out[#out + 1] = id
     seen[id] = true
   end
-  drive(1, {})
+  local level = tonumber(resume.level)
+  drive(level, lackingBefore(level), resume)
 elseif best and (order[1].t == 'runid' or bestSize * bestSize <= need * total) then
   emitSorted(enumerate(best))
 else
