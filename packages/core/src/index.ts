@@ -22,6 +22,8 @@ export * from './validation/limits.js';
 export * from './validation/validate.js';
 export * from './validation/registry-validation.js';
 export * from './validation/auth-validation.js';
+export * from './validation/lifecycle-rules.js';
+export * from './validation/nul-character.js';
 
 export * from './search/ast.js';
 
@@ -37,4 +39,5 @@ export * from './artifacts/index.js';
 export * from './di/orrery-tokens.js';
 export * from './di/container.js';
 export * from './concurrency/for-each-bounded.js';
+export * from './concurrency/event-loop-slices.js';
 export * from './uri/model-version-reference.js';

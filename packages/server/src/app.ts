@@ -12,12 +12,14 @@ import {
   isOrreryError,
   redactUri,
   TrustedArtifactRoots,
+  validateRequestWithoutNul,
   type ArtifactRepository,
   type ErrorCode,
   type ModelRegistryStore,
   type TrackingStore,
 } from '@orrery/core';
 import { openGuardedRepository } from './artifact-store-boundary.js';
+import { answerClientError } from './client-errors.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
@@ -172,6 +174,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         .code(400)
         .type('application/json')
         .send(errorBody('INVALID_PARAMETER_VALUE', `Invalid request URL: ${error.message}`)),
+    // Requests Node's parser refuses (431, bad Content-Length) get MLflow's error body too.
+    clientErrorHandler: answerClientError,
     // One access-log line per request is written by registerAccessLog instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -313,6 +317,11 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         if (header.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
           throw errors.invalidParameter("Bad Request. Content-Type must be one of ['application/json'].");
         }
+      });
+      // No backend stores a NUL character: refuse it in any field before a route reads the request.
+      scope.addHook('preHandler', async (request) => {
+        validateRequestWithoutNul(request.query);
+        validateRequestWithoutNul(request.body);
       });
       if (artifactsOnly) {
         scope.addHook('onRequest', async (request, reply) => {

@@ -48,8 +48,25 @@ export interface SqlExecutor {
    * implements it with a binary COPY: no per-field text decoding in JavaScript.
    */
   streamColumns?(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]>;
+  /**
+   * Optional: runs a read that may take long (the scan of a search, whose cost a filter decides)
+   * where it cannot hold up other requests, and returns every row. Executors whose driver blocks
+   * the calling thread (better-sqlite3) run it on another thread over their own read connection,
+   * so it sees the last committed state; drivers that are already asynchronous leave it out and
+   * callers use `all` (see `readSearchRows`). Not for use inside a transaction.
+   */
+  allOffThread?<T>(query: SqlFragment): Promise<T[]>;
   /** True when `error` is a unique or primary-key violation raised by this driver. */
   isUniqueViolation(error: unknown): boolean;
   /** Closes the connection; the executor is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/**
+ * The rows of a search's main query: off the event loop where the executor can do that
+ * (`allOffThread`), else through `all`. A search filter can make each row expensive (a LIKE over
+ * long values), so a search must never run on the thread that answers other requests.
+ */
+export function readSearchRows<T>(db: SqlExecutor, query: SqlFragment): Promise<T[]> {
+  return db.allOffThread ? db.allOffThread<T>(query) : db.all<T>(query);
 }

@@ -24,6 +24,8 @@ import type {
 import {
   LIMITS,
   errors,
+  experimentNotActiveError,
+  runNotActiveError,
   isOrreryError,
   parseOrderBy,
   parseSearchFilter,
@@ -52,7 +54,7 @@ import {
   compileRunOrder,
 } from './search-compiler.js';
 import { postgresBinaryArray, postgresTextArray } from './postgres-arrays.js';
-import type { SqlExecutor, StreamColumnType } from './sql-executor.js';
+import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
 import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
@@ -211,7 +213,6 @@ function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
 }
 
 const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
-const runNotActive = (runId: string) => errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
 
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
   switch (viewType) {
@@ -453,7 +454,8 @@ export class SqlTrackingStore implements TrackingStore {
     const after = input.pageToken
       ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length))
       : sql`1 = 1`;
-    const rows = await this.db.all<ExperimentRow & Record<string, unknown>>(
+    const rows = await readSearchRows<ExperimentRow & Record<string, unknown>>(
+      this.db,
       sql`SELECT ${EXPERIMENT_COLUMNS}, ${selectKeys(keys)} FROM experiments e
           WHERE ${viewCondition(trustedSql('e.lifecycle_stage'), viewType)} AND ${compileExperimentFilter(filter)} AND ${after}
           ORDER BY ${orderByKeys(keys)} LIMIT ${maxResults + 1}`,
@@ -472,7 +474,7 @@ export class SqlTrackingStore implements TrackingStore {
       await this.db.transaction(async (tx) => {
         const row = await this.requireExperiment(tx, experimentId);
         if (row.lifecycle_stage !== 'active') {
-          throw errors.invalidState(`Cannot rename experiment ${experimentId}: it is deleted. Restore it first.`);
+          throw experimentNotActiveError(experimentId, 'rename');
         }
         const taken = await tx.get<{ experiment_id: number }>(
           sql`SELECT experiment_id FROM experiments WHERE name = ${newName} AND experiment_id != ${Number(row.experiment_id)}`,
@@ -564,9 +566,7 @@ export class SqlTrackingStore implements TrackingStore {
     return this.db.transaction(async (tx) => {
       const experiment = await this.requireExperiment(tx, input.experimentId);
       if (experiment.lifecycle_stage !== 'active') {
-        throw errors.invalidState(
-          `Cannot create a run in experiment ${input.experimentId}: it is deleted. Restore it first.`,
-        );
+        throw experimentNotActiveError(input.experimentId, 'create a run in');
       }
       const artifactUri = `${experiment.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`;
       await tx.run(
@@ -654,7 +654,8 @@ export class SqlTrackingStore implements TrackingStore {
     const rows =
       this.db.dialect === 'postgres' && order.leadingMetric
         ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
-        : await this.db.all<RunRow & Record<string, unknown>>(
+        : await readSearchRows<RunRow & Record<string, unknown>>(
+            this.db,
             sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
                 WHERE ${where} AND ${after}
                 ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
@@ -973,7 +974,7 @@ export class SqlTrackingStore implements TrackingStore {
   private async requireActiveExperiment(db: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
     const row = await this.requireExperiment(db, experimentId);
     if (row.lifecycle_stage !== 'active') {
-      throw errors.invalidState(`Experiment ${experimentId} is deleted: it must be active to be changed. Restore it first.`);
+      throw experimentNotActiveError(experimentId);
     }
     return row;
   }
@@ -989,7 +990,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   private async requireActiveRun(db: SqlExecutor, runId: string): Promise<RunRow> {
     const row = await this.requireRun(db, runId);
-    if (row.lifecycle_stage !== 'active') throw runNotActive(runId);
+    if (row.lifecycle_stage !== 'active') throw runNotActiveError(runId);
     return row;
   }
 
@@ -1129,7 +1130,7 @@ export class SqlTrackingStore implements TrackingStore {
           SELECT lifecycle_stage FROM run`),
     );
     if (!row) throw runNotFound(runId);
-    if (row.lifecycle_stage !== 'active') throw runNotActive(runId);
+    if (row.lifecycle_stage !== 'active') throw runNotActiveError(runId);
   }
 
   private async loadExperiments(db: SqlExecutor, rows: readonly ExperimentRow[]): Promise<Experiment[]> {

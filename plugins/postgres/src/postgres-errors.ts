@@ -76,5 +76,13 @@ export function translatePostgresError(error: unknown): unknown {
   if (code === '22P02' || code === '22003' || code === '22001' || code === '22007' || code === '22008') {
     return errors.invalidParameter(`Invalid value for the database (${code}): ${message}.`);
   }
+  // 22021: a byte sequence invalid in the database encoding (a NUL byte in text);
+  // 22P05: a character the encoding cannot represent (`\u0000` in jsonb). Core refuses NUL in every
+  // field it knows; this keeps any path it misses a 400 instead of a 500.
+  if (code === '22021' || code === '22P05') {
+    return errors.invalidParameter(
+      `Invalid text value (${code}): it holds a character PostgreSQL cannot store, such as NUL (\\u0000): ${message}. Remove it.`,
+    );
+  }
   return error;
 }

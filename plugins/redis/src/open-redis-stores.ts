@@ -2,7 +2,7 @@ import { withAuthStoreInputChecks, type AuthStore, type Logger } from '@orrery/c
 import { RedisAuthStore } from './redis-auth-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
-import { RedisTrackingStore } from './redis-tracking-store.js';
+import { RedisTrackingStore, type RedisTrackingStoreOptions } from './redis-tracking-store.js';
 
 export interface OpenRedisStoreOptions {
   logger?: Logger;
@@ -16,11 +16,14 @@ export interface OpenRedisStoreOptions {
  */
 export async function openRedisTrackingStore(
   uri: string,
-  options: OpenRedisStoreOptions & { defaultArtifactRoot: string },
+  options: OpenRedisStoreOptions & RedisTrackingStoreOptions,
 ): Promise<RedisTrackingStore & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
   try {
-    const store = await RedisTrackingStore.open(connection, { defaultArtifactRoot: options.defaultArtifactRoot });
+    const store = await RedisTrackingStore.open(connection, {
+      defaultArtifactRoot: options.defaultArtifactRoot,
+      ...(options.searchVisitBudget !== undefined ? { searchVisitBudget: options.searchVisitBudget } : {}),
+    });
     return Object.assign(store, { prefix: connection.keys.prefix });
   } catch (error) {
     await connection.close();

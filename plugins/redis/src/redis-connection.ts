@@ -148,6 +148,33 @@ export class RedisConnection {
   static async open(uri: string, options: OpenRedisOptions = {}): Promise<RedisConnection> {
     const target = parseRedisUri(uri, options.env);
     const client = createClient(target);
+    // Connecting and the checks below wait for replies; a port that accepts connections but never
+    // answers (not a Redis, a hung one) would hold them forever: bound the whole opening.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          errors.unavailable(
+            `Cannot connect to Redis at ${target.redacted}: no answer within ${target.startupTimeoutMs} ms (startup_timeout_ms). ` +
+              'Check that the host and port name a running Redis server that is not overloaded, or raise startup_timeout_ms in the store URI.',
+          ),
+        );
+      }, target.startupTimeoutMs);
+    });
+    const opening = RedisConnection.connectAndCheck(client, target, options);
+    try {
+      return await Promise.race([opening, timeout]);
+    } catch (error) {
+      client.disconnect();
+      // The abandoned attempt settles later, against a disconnected client: nothing to report.
+      opening.catch(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static async connectAndCheck(client: RedisClient, target: RedisTarget, options: OpenRedisOptions): Promise<RedisConnection> {
     // Reconnection attempts log nothing by themselves; unhandled 'error' events would crash. The
     // last one is kept: a refused login rejects connect() with a bare "Connection is closed".
     let lastError: unknown;

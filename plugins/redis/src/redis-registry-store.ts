@@ -14,6 +14,7 @@ import type {
 } from '@orrery/core';
 import {
   comparisonHolds,
+  filterInSlices,
   parseModelVersionReference,
   type ModelVersionReference,
   ACTIVE_MODEL_STAGES,
@@ -327,16 +328,15 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     const replies = await this.connection.batch(
       names.flatMap((name) => [['HGETALL', this.keys.model(name)] as const, ['HGETALL', this.keys.modelTags(name)] as const]),
     );
-    const rows = names
-      .map((name, i) => ({ name, hash: replies[2 * i] as Hash, tags: replies[2 * i + 1] as Hash }))
-      .filter((m) => m.hash.creation_time)
-      .filter((m) =>
+    const rows = await filterInSlices(
+      names.map((name, i) => ({ name, hash: replies[2 * i] as Hash, tags: replies[2 * i + 1] as Hash })).filter((m) => m.hash.creation_time),
+      (m) =>
         filter.clauses.every((clause) => {
           if (clause.type === 'tag') return comparisonHolds(clause, m.tags[clause.key]);
           if (clause.type === 'attribute' && clause.key === 'name') return comparisonHolds(clause, m.name);
           throw errors.invalidParameter(`Invalid ${clause.type} key '${clause.key}' in a registered model search filter.`);
         }),
-      );
+    );
     const keys = terms.map((term) => {
       if (term.type !== 'attribute') throw errors.invalidParameter(`Invalid order_by key '${term.key}' for registered models.`);
       return {
@@ -497,7 +497,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     )) as string[][];
     const pairs = names.flatMap((name, i) => (numberLists[i] ?? []).map((n) => [name, Number(n)] as const));
     const all = await this.loadVersions(pairs);
-    const selected = all.filter((v) =>
+    const selected = await filterInSlices(all, (v) =>
       filter.clauses.every((clause) => {
         if (clause.type === 'tag') return comparisonHolds(clause, v.tags.find((t) => t.key === clause.key)?.value);
         switch (clause.key) {

@@ -1,5 +1,5 @@
 import type { Comparison, FilterAst, OrderByTerm, ViewType } from '@orrery/core';
-import { DATASET_CONTEXT_TAG, compareLike, errors } from '@orrery/core';
+import { DATASET_CONTEXT_TAG, EventLoopSlices, compareLike, errors } from '@orrery/core';
 import { indexScore } from './metric-encoding.js';
 import { SEARCH_RUNS } from './lua/search-script.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -85,8 +85,18 @@ function literalPrefix(pattern: string): string {
   return cut < 0 ? pattern : pattern.slice(0, cut);
 }
 
+/** Default of `RedisTrackingStoreOptions.searchVisitBudget`: runs one script call may check. */
+export const DEFAULT_SEARCH_VISIT_BUDGET = 5000;
+
 export class RunSearch {
-  constructor(private readonly connection: RedisConnection) {}
+  /**
+   * @param visitBudget runs one call of the search script may check before it hands back a
+   * continuation (see lua/search-script.ts), so that no call holds Redis long.
+   */
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly visitBudget = DEFAULT_SEARCH_VISIT_BUDGET,
+  ) {}
 
   private get keys() {
     return this.connection.keys;
@@ -103,8 +113,11 @@ export class RunSearch {
         : await this.connection.command('ZRANGEBYLEX', key, `[${prefix}`, Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]))
     ) as string[];
     const ids = new Set<string>();
+    // A LIKE over long values costs pattern × value per member: let other requests in between.
+    const slices = new EventLoopSlices();
     for (const member of members) {
       if (test(member.slice(0, -33))) ids.add(member.slice(-32));
+      if (slices.due()) await slices.pause();
     }
     return [...ids];
   }
@@ -120,7 +133,11 @@ export class RunSearch {
         -1,
       )) as string[];
       const lifecycle = source === 'deleted' || exp.deleted ? 'deleted' : 'active';
-      for (const id of members) if (test(id, lifecycle)) ids.push(id);
+      const slices = new EventLoopSlices();
+      for (const id of members) {
+        if (test(id, lifecycle)) ids.push(id);
+        if (slices.due()) await slices.pause();
+      }
     }
     return ids;
   }
@@ -230,9 +247,16 @@ export class RunSearch {
     const order = this.compileOrder(orderBy);
     const clauses: PlanClause[] = [];
     for (const clause of filter.clauses) clauses.push(await this.compileClause(clause, exps));
-    const plan = { head: this.keys.head, offset, limit, exps, clauses, order };
-    const reply = (await this.connection.script(SEARCH_RUNS, [this.keys.schema()], [JSON.stringify(plan)])) as string[];
-    return { more: reply[0] === '1', ids: reply.slice(1) };
+    const plan = { head: this.keys.head, offset, limit, exps, clauses, order, budget: this.visitBudget };
+    // Each call checks at most `budget` runs; between calls Redis serves its other clients.
+    let resume: unknown;
+    for (;;) {
+      const reply = (await this.connection.script(SEARCH_RUNS, [this.keys.schema()], [
+        JSON.stringify(resume === undefined ? plan : { ...plan, resume }),
+      ])) as string[];
+      if (reply[0] !== 'cont') return { more: reply[0] === '1', ids: reply.slice(1) };
+      resume = JSON.parse(reply[1]!) as unknown;
+    }
   }
 }
 

@@ -29,6 +29,9 @@ import {
   DATASET_CONTEXT_TAG,
   LIMITS,
   errors,
+  experimentNotActiveError,
+  filterInSlices,
+  runNotActiveError,
   parseOrderBy,
   parseSearchFilter,
   validateArtifactLocation,
@@ -46,7 +49,7 @@ import {
 } from '@orrery/core';
 import { generateRunName } from '@orrery/sql';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
-import { LOG_RUN_DATA } from './lua/write-scripts.js';
+import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
 import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lexMember } from './redis-keys.js';
@@ -64,6 +67,11 @@ export const REDIS_SCHEMA_VERSION = '1';
 export interface RedisTrackingStoreOptions {
   /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
   defaultArtifactRoot: string;
+  /**
+   * Runs one call of the run-search script may check before it hands back a continuation
+   * (default 5000): bounds how long one search holds Redis, which runs one script at a time.
+   */
+  searchVisitBudget?: number;
 }
 
 type Hash = Record<string, string>;
@@ -164,7 +172,7 @@ export class RedisTrackingStore implements TrackingStore {
     options: RedisTrackingStoreOptions,
   ) {
     this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
-    this.runSearch = new RunSearch(connection);
+    this.runSearch = new RunSearch(connection, options.searchVisitBudget);
   }
 
   /** Makes sure the Default experiment exists and returns the store. Takes ownership of the connection. */
@@ -176,6 +184,44 @@ export class RedisTrackingStore implements TrackingStore {
 
   private get keys() {
     return this.connection.keys;
+  }
+
+  /**
+   * The highest experiment id this process handed out, raised to the clock (Unix seconds) when it
+   * finds the store's keys lost. New ids are always above it, so an id handed out before a loss is
+   * never handed out again by this process, and ids after a loss start above every sequential id
+   * a store realistically reached (see docs/redis.md, "When Redis loses its data").
+   */
+  private experimentIdFloor = 0;
+
+  /**
+   * Puts back what the store needs when Redis lost its keys while this process ran (a FLUSHDB, a
+   * restart without persistence): the schema marker, the Default experiment and an experiment
+   * counter above `experimentIdFloor`. Returns false when nothing was lost.
+   */
+  private async restoreAfterDataLoss(): Promise<boolean> {
+    const k = this.keys;
+    if (Number(await this.connection.command('EXISTS', k.schema())) === 1) return false;
+    this.experimentIdFloor = Math.max(this.experimentIdFloor, Math.floor(Date.now() / 1000));
+    // The counter first: another process creating an experiment once the marker is back must not
+    // start again at 1.
+    await this.connection.script(NEXT_EXPERIMENT_ID, [k.schema(), k.experimentSequence()], [this.experimentIdFloor, 'raise']);
+    await this.ensureDefaultExperiment();
+    return true;
+  }
+
+  /** A new experiment id: never one this process handed out, nor (after a data loss) an old one. */
+  private async nextExperimentId(): Promise<string> {
+    const k = this.keys;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = Number(await this.connection.script(NEXT_EXPERIMENT_ID, [k.schema(), k.experimentSequence()], [this.experimentIdFloor]));
+      if (id > 0) {
+        this.experimentIdFloor = Math.max(this.experimentIdFloor, id);
+        return String(id);
+      }
+      await this.restoreAfterDataLoss();
+    }
+    throw errors.unavailable(`Redis at ${this.connection.target.redacted} keeps losing the store's keys; no experiment id could be handed out. Retry later.`);
   }
 
   private async ensureDefaultExperiment(): Promise<void> {
@@ -220,7 +266,7 @@ export class RedisTrackingStore implements TrackingStore {
     if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {
       throw errors.alreadyExists(`Experiment '${name}' already exists.`);
     }
-    const id = String(await this.connection.command('INCR', k.experimentSequence()));
+    const id = await this.nextExperimentId();
     const now = Date.now();
     const writes = new WriteSet()
       .guard({ kind: 'habsent', key: k.experimentNames(), field: name })
@@ -250,7 +296,11 @@ export class RedisTrackingStore implements TrackingStore {
       ['HGETALL', this.keys.experiment(experimentId)],
       ['HGETALL', this.keys.experimentTags(experimentId)],
     ])) as [Hash, Hash];
-    if (!hash.name) return undefined;
+    if (!hash.name) {
+      // The Default experiment is never removed: without it, Redis lost the store's keys.
+      if (experimentId === DEFAULT_EXPERIMENT_ID && (await this.restoreAfterDataLoss())) return this.readExperiment(experimentId);
+      return undefined;
+    }
     return { hash, tags };
   }
 
@@ -263,7 +313,7 @@ export class RedisTrackingStore implements TrackingStore {
   private async requireActiveExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
     const found = await this.requireExperiment(experimentId);
     if (found.hash.lifecycle_stage !== 'active') {
-      throw errors.invalidState(`Experiment ${experimentId} is deleted: it must be active to be changed. Restore it first.`);
+      throw experimentNotActiveError(experimentId);
     }
     return found;
   }
@@ -275,7 +325,10 @@ export class RedisTrackingStore implements TrackingStore {
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
     if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
-    const id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    let id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    if (id === null && name === DEFAULT_EXPERIMENT_NAME && (await this.restoreAfterDataLoss())) {
+      id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
+    }
     if (id === null) return null;
     const found = await this.readExperiment(id);
     return found ? toExperiment(id, found.hash, found.tags) : null;
@@ -290,7 +343,11 @@ export class RedisTrackingStore implements TrackingStore {
     const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // Experiments are few (thousands at most): read them all and filter here.
-    const ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    let ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    // The Default experiment is never removed: without it, Redis lost the store's keys.
+    if (!ids.includes(DEFAULT_EXPERIMENT_ID) && (await this.restoreAfterDataLoss())) {
+      ids = (await this.connection.command('ZRANGE', this.keys.experiments(), 0, -1)) as string[];
+    }
     const replies = await this.connection.batch(
       ids.flatMap((id) => [
         ['HGETALL', this.keys.experiment(id)] as const,
@@ -302,10 +359,9 @@ export class RedisTrackingStore implements TrackingStore {
       const hash = replies[2 * i] as Hash;
       if (hash.name) all.push(toExperiment(id, hash, replies[2 * i + 1] as Hash));
     });
-    const selected = all
-      .filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycleStage === 'active'))
-      .filter((e) => filter.clauses.every((clause) => experimentMatches(clause, e)))
-      .sort(compare);
+    const inView = all.filter((e) => viewType === 'ALL' || (viewType === 'ACTIVE_ONLY') === (e.lifecycleStage === 'active'));
+    // LIKE over names and tag values costs pattern × value each: let other requests in between.
+    const selected = (await filterInSlices(inView, (e) => filter.clauses.every((clause) => experimentMatches(clause, e)))).sort(compare);
     const items = selected.slice(offset, offset + maxResults);
     return selected.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
   }
@@ -316,7 +372,7 @@ export class RedisTrackingStore implements TrackingStore {
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireExperiment(experimentId);
       if (hash.lifecycle_stage !== 'active') {
-        throw errors.invalidState(`Cannot rename experiment ${experimentId}: it is deleted. Restore it first.`);
+        throw experimentNotActiveError(experimentId, 'rename');
       }
       if (hash.name === newName) return { done: undefined };
       const writes = new WriteSet()
@@ -408,7 +464,7 @@ export class RedisTrackingStore implements TrackingStore {
   private async requireActiveRun(runId: string) {
     const found = await this.requireRun(runId);
     if (found.hash.deleted === '1' || found.experimentDeleted) {
-      throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+      throw runNotActiveError(runId);
     }
     return found;
   }
@@ -439,7 +495,7 @@ export class RedisTrackingStore implements TrackingStore {
       const experiment = await this.readExperiment(input.experimentId);
       if (!experiment) throw errors.notFound(`No experiment with id '${String(input.experimentId)}' exists.`);
       if (experiment.hash.lifecycle_stage !== 'active') {
-        throw errors.invalidState(`Cannot create a run in experiment ${input.experimentId}: it is deleted. Restore it first.`);
+        throw experimentNotActiveError(input.experimentId, 'create a run in');
       }
       const e = input.experimentId;
       const artifactUri = `${experiment.hash.artifact_location!.replace(/\/+$/, '')}/${runId}/artifacts`;
@@ -690,7 +746,7 @@ export class RedisTrackingStore implements TrackingStore {
       case 'notfound':
         throw errors.notFound(`Run '${runId}' not found.`);
       case 'deleted':
-        throw errors.invalidState(`Run '${runId}' is deleted: it must be active to be changed. Restore it first.`);
+        throw runNotActiveError(runId);
       case 'param':
         throw errors.invalidParameter(
           `Changing param values is not allowed. Run '${runId}' already has a different value for key '${reply[1]}': ` +

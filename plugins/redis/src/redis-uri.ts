@@ -15,6 +15,9 @@ import { errors, redactUri } from '@orrery/core';
  * - `tls_ca`, `tls_cert`, `tls_key`: PEM file paths; `tls_reject_unauthorized=false` accepts any
  *   server certificate (tests only); `tls_servername` overrides SNI. Only with `rediss://`.
  * - `connect_timeout_ms` (default 5000) and `command_timeout_ms` (default none).
+ * - `startup_timeout_ms` (default 10000): how long opening a store may take in all (connecting,
+ *   logging in, the server checks) before it gives up with TEMPORARILY_UNAVAILABLE; a port that
+ *   accepts connections but never answers would otherwise hold start-up forever.
  */
 export interface RedisTarget {
   /** Standalone, behind Sentinel, or a cluster. */
@@ -37,6 +40,8 @@ export interface RedisTarget {
   prefix: string;
   connectTimeoutMs: number;
   commandTimeoutMs?: number;
+  /** How long opening a store may take in all before it fails (`startup_timeout_ms`). */
+  startupTimeoutMs: number;
   /** The URI with its password masked, for messages and logs. */
   redacted: string;
 }
@@ -56,7 +61,11 @@ const KNOWN_OPTIONS = [
   'tls_servername',
   'connect_timeout_ms',
   'command_timeout_ms',
+  'startup_timeout_ms',
 ];
+
+/** Default of `startup_timeout_ms`, PostgreSQL's connection timeout too. */
+export const DEFAULT_REDIS_STARTUP_TIMEOUT_MS = 10_000;
 
 function invalid(redacted: string, reason: string): never {
   throw errors.invalidParameter(`Invalid Redis store URI '${redacted}': ${reason}`);
@@ -149,6 +158,9 @@ export function parseRedisUri(uri: string, env: Record<string, string | undefine
     db,
     prefix,
     connectTimeoutMs: option('connect_timeout_ms') ? parsePositiveInteger(redacted, 'connect_timeout_ms', option('connect_timeout_ms')!) : 5000,
+    startupTimeoutMs: option('startup_timeout_ms')
+      ? parsePositiveInteger(redacted, 'startup_timeout_ms', option('startup_timeout_ms')!)
+      : DEFAULT_REDIS_STARTUP_TIMEOUT_MS,
     redacted,
   };
   const commandTimeout = option('command_timeout_ms');

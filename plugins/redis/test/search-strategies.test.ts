@@ -120,6 +120,8 @@ const ORDERS: string[][] = [
 
 describe('Redis run search: ordered walk and enumeration agree with the reference rules', () => {
   let store: TrackingStore;
+  /** The same data through a store whose script calls check at most 3 runs each: every walk resumes many times. */
+  let boundedStore: TrackingStore;
   let cleanup: () => Promise<void>;
   const experiments: string[] = [];
   let runs: Run[] = [];
@@ -128,6 +130,7 @@ describe('Redis run search: ordered walk and enumeration agree with the referenc
     const ns = redis.namespace('search');
     cleanup = ns.cleanup;
     store = await openRedisTrackingStore(ns.url, { defaultArtifactRoot: ARTIFACT_ROOT });
+    boundedStore = await openRedisTrackingStore(ns.url, { defaultArtifactRoot: ARTIFACT_ROOT, searchVisitBudget: 3 });
     const rng = new SeededRandom(42);
     experiments.push(await store.createExperiment({ name: 'walk-a' }), await store.createExperiment({ name: 'walk-b' }));
     const created: string[] = [];
@@ -153,11 +156,16 @@ describe('Redis run search: ordered walk and enumeration agree with the referenc
   }, 120_000);
 
   afterAll(async () => {
+    await boundedStore?.close();
     await store?.close();
     await cleanup?.();
   });
 
-  it('pages of 1 to 9 runs give the same runs, in the same order, as the rules', async () => {
+  it.each([
+    ['one script call per page', () => store],
+    ['script calls bounded to 3 runs each', () => boundedStore],
+  ])('pages of 1 to 9 runs give the same runs, in the same order, as the rules (%s)', async (_label, storeUnderTest) => {
+    const store = storeUnderTest();
     const rng = new SeededRandom(7);
     const active = runs.filter((r) => r.info.lifecycleStage === 'active');
     const failures: string[] = [];

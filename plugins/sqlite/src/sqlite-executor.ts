@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { compareLike, errors } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
 import { AsyncMutex, renderQuery, SQLITE_ILIKE_FUNCTION_NAME } from '@orrery/sql';
+import { SqliteSearchThread } from './sqlite-search-thread.js';
 
 export interface SqliteExecutorOptions {
   /** How long a statement waits for another process's write lock before failing (default 10 s). */
@@ -16,6 +17,12 @@ export interface SqliteExecutorOptions {
    * logging runs about 15% faster, at the cost of a larger `-wal` file.
    */
   walAutocheckpointPages?: number;
+  /**
+   * Run the reads of searches on a worker thread with its own read-only connection (default
+   * true; in-memory databases always read on the calling thread). better-sqlite3 blocks the thread
+   * it runs on, and a search filter can make a read long; see `SqliteSearchThread`.
+   */
+  searchThread?: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -49,6 +56,7 @@ export class SqliteExecutor implements SqlExecutor {
   private readonly statements = new Map<string, Statement>();
   private readonly cacheSize: number;
   private savepoints = 0;
+  private readonly searchThread: SqliteSearchThread | undefined;
 
   constructor(filename: string, options: SqliteExecutorOptions = {}) {
     this.cacheSize = options.statementCacheSize ?? 500;
@@ -71,10 +79,30 @@ export class SqliteExecutor implements SqlExecutor {
       this.releaseMutex();
       throw errors.unavailable(`Cannot open SQLite database '${filename}': ${(error as Error).message}`, error);
     }
+    // Another connection cannot see an in-memory (or temporary) database.
+    const onDisk = !this.db.memory && filename !== '';
+    this.searchThread =
+      onDisk && options.searchThread !== false && SqliteSearchThread.available()
+        ? new SqliteSearchThread({ filename: this.db.name, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 })
+        : undefined;
   }
 
   async all<T>(query: SqlFragment): Promise<T[]> {
     return this.exclusive(() => this.allNow<T>(query));
+  }
+
+  /** Runs the read on the search thread (see `SqliteSearchThread`), or here for in-memory databases. */
+  async allOffThread<T>(query: SqlFragment): Promise<T[]> {
+    const thread = this.searchThread;
+    if (thread === undefined || thread.failedToStart) return this.all<T>(query);
+    const { text, values } = renderQuery(query, 'sqlite');
+    try {
+      return await thread.all<T>(text, bindable(values));
+    } catch (error) {
+      // A thread that could not start (a broken install) must not take searches down with it.
+      if (thread.failedToStart) return this.all<T>(query);
+      throw error;
+    }
   }
 
   async get<T>(query: SqlFragment): Promise<T | undefined> {
@@ -109,6 +137,7 @@ export class SqliteExecutor implements SqlExecutor {
   }
 
   async close(): Promise<void> {
+    await this.searchThread?.close();
     await this.mutex.runExclusive(() => {
       this.statements.clear();
       if (this.db.open) this.db.close();

@@ -165,10 +165,10 @@ describe('SqlTrackingStore on SQLite', () => {
     await store.deleteExperiment(experimentId);
     expect((await store.getExperiment(experimentId)).lifecycleStage).toBe('deleted');
     expect((await store.getRun(kept.info.runId)).info.lifecycleStage).toBe('deleted');
-    await expectCode(store.logMetric(kept.info.runId, { key: 'm', value: 1, timestamp: 1, step: 0 }), 'INVALID_STATE');
-    await expectCode(store.createRun({ experimentId }), 'INVALID_STATE');
-    await expectCode(store.setExperimentTag(experimentId, { key: 'k', value: 'v' }), 'INVALID_STATE');
-    await expectCode(store.renameExperiment(experimentId, 'other'), 'INVALID_STATE');
+    await expectCode(store.logMetric(kept.info.runId, { key: 'm', value: 1, timestamp: 1, step: 0 }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.createRun({ experimentId }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.setExperimentTag(experimentId, { key: 'k', value: 'v' }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.renameExperiment(experimentId, 'other'), 'INVALID_PARAMETER_VALUE');
 
     await store.restoreExperiment(experimentId);
     expect((await store.getRun(kept.info.runId)).info.lifecycleStage).toBe('active');
@@ -177,14 +177,14 @@ describe('SqlTrackingStore on SQLite', () => {
     await store.close();
   });
 
-  it('rejects writes to a deleted run with INVALID_STATE and unknown ids with RESOURCE_DOES_NOT_EXIST', async () => {
+  it('rejects writes to a deleted run with INVALID_PARAMETER_VALUE and unknown ids with RESOURCE_DOES_NOT_EXIST', async () => {
     const store = await openFreshStore(tempDir());
     const { info } = await store.createRun({ experimentId: '0' });
     await store.deleteRun(info.runId);
-    await expectCode(store.logParam(info.runId, { key: 'p', value: '1' }), 'INVALID_STATE');
-    await expectCode(store.logBatch(info.runId, { tags: [{ key: 't', value: 'v' }] }), 'INVALID_STATE');
-    await expectCode(store.setTag(info.runId, { key: 't', value: 'v' }), 'INVALID_STATE');
-    await expectCode(store.updateRun(info.runId, { status: 'FINISHED' }), 'INVALID_STATE');
+    await expectCode(store.logParam(info.runId, { key: 'p', value: '1' }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.logBatch(info.runId, { tags: [{ key: 't', value: 'v' }] }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.setTag(info.runId, { key: 't', value: 'v' }), 'INVALID_PARAMETER_VALUE');
+    await expectCode(store.updateRun(info.runId, { status: 'FINISHED' }), 'INVALID_PARAMETER_VALUE');
     expect((await store.getRun(info.runId)).info.lifecycleStage).toBe('deleted');
     await store.restoreRun(info.runId);
     await store.setTag(info.runId, { key: 't', value: 'v' });

@@ -93,7 +93,7 @@ export interface MetricHistoryIntervalInput {
  * throws `OrreryError` for anything the caller can act on:
  * - `RESOURCE_DOES_NOT_EXIST` for an unknown experiment or run id;
  * - `INVALID_PARAMETER_VALUE` for input that breaks a rule (the message names the field and the rule);
- * - `INVALID_STATE` for a write to a run or experiment that is deleted;
+ * - `INVALID_PARAMETER_VALUE` too for a write to a run or experiment that is deleted (see `runNotActiveError`);
  * - `TEMPORARILY_UNAVAILABLE` when the backing service cannot be reached (callers may retry).
  * Validation happens before any write: a call that throws has written nothing.
  */

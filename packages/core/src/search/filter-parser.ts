@@ -9,6 +9,8 @@
  * Which keys, comparators and values are allowed depends on the entity (see search-keys.ts).
  */
 import { errors } from '../errors/orrery-error.js';
+import { LIMITS } from '../validation/limits.js';
+import { validateNoNulCharacter } from '../validation/nul-character.js';
 import type { Comparator, Comparison, FilterAst, SetComparator } from './ast.js';
 import { FilterLexer } from './filter-lexer.js';
 import { type FilterKeySpec, readKey, resolveFilterKey } from './search-keys.js';
@@ -20,6 +22,7 @@ export function parseFilter(filter: unknown, entity: SearchEntity): FilterAst {
   if (typeof filter !== 'string') {
     throw errors.invalidParameter(`Invalid search filter: expected a string, got ${typeof filter}.`);
   }
+  validateNoNulCharacter('filter', filter);
   const lexer = new FilterLexer(filter, 'search filter');
   lexer.skipWhitespace();
   if (lexer.atEnd()) return { clauses: [] };
@@ -69,6 +72,13 @@ function parseClause(lexer: FilterLexer, entity: SearchEntity): Comparison {
     return { kind: 'numeric', type: spec.type, key: spec.key, comparator: asNumeric(comparator), value };
   }
   const value = readString(lexer, spec, comparator);
+  const patternLength = comparator === 'LIKE' || comparator === 'ILIKE' ? [...value].length : 0;
+  if (patternLength > LIMITS.maxLikePatternLength) {
+    throw errors.invalidParameter(
+      `Invalid search filter: the ${comparator} pattern for ${spec.label} is too long (${patternLength} characters); ` +
+        `at most ${LIMITS.maxLikePatternLength} characters are allowed.`,
+    );
+  }
   return { kind: 'string', type: spec.type, key: spec.key, comparator: asString(comparator), value };
 }
 

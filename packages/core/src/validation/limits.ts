@@ -16,6 +16,11 @@ export const LIMITS = {
   maxDatasetProfileLength: 16384,
   maxInputTagKeyLength: 255,
   maxInputTagValueLength: 500,
+  /**
+   * Longest LIKE or ILIKE pattern in a search filter, in characters (Orrery's own limit; MLflow
+   * has none). Matching costs up to pattern × value length per row; this bounds a search's work.
+   */
+  maxLikePatternLength: 500,
   batch: { maxMetrics: 1000, maxParams: 100, maxTags: 100, maxEntities: 1000, maxRequestBytes: 1_000_000 },
   searchRuns: { defaultMaxResults: 1000, maxResults: 50000 },
   searchExperiments: { defaultMaxResults: 1000, maxResults: 50000 },

@@ -4,6 +4,7 @@ import { LIMITS } from './limits.js';
 import { MODEL_STAGES, MODEL_VERSION_STATUSES } from '../entities/registry.js';
 import { errors } from '../errors/orrery-error.js';
 import { validateEntityKey } from './validate.js';
+import { validateNoNulCharacter } from './nul-character.js';
 
 /**
  * Input rules of the model registry, following MLflow's (`mlflow/utils/validation.py` and
@@ -24,6 +25,7 @@ export function validateModelName(name: unknown, field = 'name'): asserts name i
   if (typeof name !== 'string' || name.length === 0) {
     throw errors.invalidParameter(`Missing value for required parameter '${field}': a model name must be a non-empty string.`);
   }
+  validateNoNulCharacter(field, name);
   if (name.length > LIMITS.maxModelNameLength) {
     throw errors.invalidParameter(
       `Invalid model name ${quote(name)} for parameter '${field}': at most ${LIMITS.maxModelNameLength} characters are allowed.`,
@@ -91,6 +93,7 @@ export function validateRegistryTag(tag: RegisteredModelTag | ModelVersionTag, w
   if (typeof tag.value !== 'string') {
     throw errors.invalidParameter(`The value of ${what} tag '${tag.key}' must be a string.`);
   }
+  validateNoNulCharacter('value', tag.value, `${what} tag '${tag.key}'`);
   if (tag.value.length > LIMITS.maxRegistryTagValueLength) {
     throw errors.invalidParameter(
       `The value of ${what} tag '${tag.key}' is too long: ${tag.value.length} characters, at most ${LIMITS.maxRegistryTagValueLength} are allowed.`,
@@ -137,6 +140,7 @@ export function validateOptionalString(field: string, value: unknown): asserts v
   if (value !== undefined && value !== null && typeof value !== 'string') {
     throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be a string.`);
   }
+  validateNoNulCharacter(field, value);
 }
 
 /** Tags with one entry per key, the last value given winning (as MLflow's stores keep them). */
@@ -168,6 +172,7 @@ export function validateCreateModelVersion(input: CreateModelVersionInput): Mode
   if (typeof input.source !== 'string' || input.source.length === 0) {
     throw errors.invalidParameter(`Missing value for required parameter 'source': the URI of the model's files.`);
   }
+  validateNoNulCharacter('source', input.source);
   validateOptionalString('run_id', input.runId);
   validateOptionalString('run_link', input.runLink);
   validateOptionalString('description', input.description);

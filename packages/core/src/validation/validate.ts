@@ -5,6 +5,7 @@ import type { LogBatchInput } from '../contracts/tracking-store.js';
 import { errors } from '../errors/orrery-error.js';
 import { redactUri, uriSecrets } from '../logging/uri-redaction.js';
 import { LIMITS } from './limits.js';
+import { validateNoNulCharacter } from './nul-character.js';
 
 /**
  * Input rules shared by every store, so that SQLite, PostgreSQL, Redis and the REST client reject
@@ -30,6 +31,7 @@ export function validateEntityKey(kind: 'metric' | 'param' | 'tag', key: unknown
   if (typeof key !== 'string' || key.length === 0) {
     throw errors.invalidParameter(`Missing value for required parameter 'key' of the ${kind}.`);
   }
+  validateNoNulCharacter('key', key, `a ${kind}`);
   if (key.length > LIMITS.maxEntityKeyLength) {
     throw errors.invalidParameter(
       `The ${kind} key ${quote(key)} is too long: at most ${LIMITS.maxEntityKeyLength} characters are allowed.`,
@@ -51,6 +53,7 @@ function validateValueLength(what: string, key: string, value: unknown, max: num
   if (typeof value !== 'string') {
     throw errors.invalidParameter(`The value of ${what} '${key}' must be a string.`);
   }
+  validateNoNulCharacter('value', value, `${what} '${key}'`);
   if (value.length > max) {
     throw errors.invalidParameter(
       `The value of ${what} '${key}' is too long: ${value.length} characters, at most ${max} are allowed.`,
@@ -99,6 +102,7 @@ export function validateExperimentName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.trim().length === 0) {
     throw errors.invalidParameter(`Invalid experiment name ${JSON.stringify(name)}: it must be a non-empty string.`);
   }
+  validateNoNulCharacter('name', name);
   if (name.length > LIMITS.maxExperimentNameLength) {
     throw errors.invalidParameter(
       `The experiment name ${quote(name)} is too long: at most ${LIMITS.maxExperimentNameLength} characters are allowed.`,
@@ -152,6 +156,7 @@ export function validateArtifactLocation(location: unknown): asserts location is
   if (typeof location !== 'string') {
     throw errors.invalidParameter(`Invalid artifact_location ${String(location)}: it must be a string.`);
   }
+  validateNoNulCharacter('artifact_location', location);
   validateArtifactUriWithoutSecret('artifact_location', location);
 }
 
@@ -252,6 +257,7 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
       ['profile', d.profile ?? '', LIMITS.maxDatasetProfileLength],
     ];
     for (const [field, value, max] of checks) {
+      validateNoNulCharacter(`dataset.${field}`, value);
       if (typeof value !== 'string' || value.length > max) {
         throw errors.invalidParameter(
           `Dataset '${d.name}' field '${field}' must be a string of at most ${max} characters.`,
@@ -261,7 +267,9 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
     if (typeof d.sourceType !== 'string' || d.sourceType.length === 0) {
       throw errors.invalidParameter(`Missing value for required parameter 'dataset.source_type' of dataset '${d.name}'.`);
     }
+    validateNoNulCharacter('dataset.source_type', d.sourceType);
     for (const tag of input.tags ?? []) {
+      validateNoNulCharacter('value', tag.value, `input tag '${String(tag.key)}'`);
       if (typeof tag.key !== 'string' || tag.key.length === 0 || tag.key.length > LIMITS.maxInputTagKeyLength) {
         throw errors.invalidParameter(
           `Input tag keys must be 1 to ${LIMITS.maxInputTagKeyLength} characters (dataset '${d.name}').`,

@@ -18,11 +18,16 @@ import { makeRun } from './search-test-helpers.js';
 const NUMERIC_COMPARATORS: NumericComparator[] = ['=', '!=', '>', '>=', '<', '<='];
 const STRING_COMPARATORS: StringComparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 
-/** Any string, including quotes, backslashes, backticks, whitespace and astral characters. */
-export const anyText = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.string({ unit: fc.constantFrom("'", '"', '`', '\\', ' ', '%', '_', '.', 'a', 'B', '(', ')', ','), maxLength: 8 }),
-);
+/**
+ * Any string a valid filter may hold: quotes, backslashes, backticks, whitespace and astral
+ * characters, but no NUL (refused in every filter; see validateNoNulCharacter).
+ */
+export const anyText = fc
+  .oneof(
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.string({ unit: fc.constantFrom("'", '"', '`', '\\', ' ', '%', '_', '.', 'a', 'B', '(', ')', ','), maxLength: 8 }),
+  )
+  .filter((text) => !text.includes('\u0000'));
 const anyKey = anyText.filter((key) => key.length > 0);
 const anyNumber = fc.oneof(
   fc.integer({ min: -1e6, max: 1e6 }),

@@ -7,6 +7,7 @@ import {
   LIMITS,
   OrreryError,
   errors,
+  runNotActiveError,
   joinArtifactPath,
   normalizeArtifactPath,
   type ArtifactRepository,
@@ -197,7 +198,7 @@ async function logModel(request: RequestReader, context: TrackingRouteContext): 
   // Read-modify-write of one tag, as MLflow's stores do: the history is a JSON list that grows.
   const run = await context.store.getRun(runId);
   if (run.info.lifecycleStage !== 'active') {
-    throw errors.invalidState(`The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycleStage}.`);
+    throw runNotActiveError(runId, run.info.lifecycleStage);
   }
   const previous = run.data.tags.find((tag) => tag.key === LOGGED_MODELS_TAG);
   let history: unknown[] = [];

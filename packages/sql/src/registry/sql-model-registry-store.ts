@@ -16,7 +16,7 @@ import { LIMITS, MODEL_STAGES, errors, isOrreryError, parseOrderBy, parseSearchF
 import type { SortKey } from '../keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from '../keyset.js';
 import { migrate } from '../migrations.js';
-import type { SqlExecutor } from '../sql-executor.js';
+import { readSearchRows, type SqlExecutor } from '../sql-executor.js';
 import type { SqlFragment } from '../sql-fragment.js';
 import { joinSql, sql, sqlList, trustedSql } from '../sql-fragment.js';
 import type { ModelVersionRow, RegisteredModelRow } from './registry-rows.js';
@@ -170,7 +170,8 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     const keys = compileRegisteredModelOrder(parseOrderBy(input.orderBy, 'registeredModel'), input.orderBy);
     const fingerprint = queryFingerprint(['registered_models', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
-    const rows = await this.db.all<RegisteredModelRow & Record<string, unknown>>(
+    const rows = await readSearchRows<RegisteredModelRow & Record<string, unknown>>(
+      this.db,
       sql`SELECT ${RM_COLUMNS}, ${selectKeys(keys)} FROM registered_models rm
           WHERE ${compileRegisteredModelFilter(filter)} AND ${after}
           ORDER BY ${orderByKeys(keys)} LIMIT ${maxResults + 1}`,
@@ -269,7 +270,8 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     const keys = compileModelVersionOrder(parseOrderBy(input.orderBy, 'modelVersion'), input.orderBy);
     const fingerprint = queryFingerprint(['model_versions', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
-    const rows = await this.db.all<ModelVersionRow & Record<string, unknown>>(
+    const rows = await readSearchRows<ModelVersionRow & Record<string, unknown>>(
+      this.db,
       sql`SELECT ${MV_COLUMNS}, ${selectKeys(keys)} FROM model_versions mv
           WHERE ${compileModelVersionFilter(filter)} AND ${after}
           ORDER BY ${orderByKeys(keys)} LIMIT ${maxResults + 1}`,

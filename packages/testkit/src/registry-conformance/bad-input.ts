@@ -40,6 +40,28 @@ export function badInputConformance(options: ModelRegistryStoreConformanceOption
       expect((await h.store.createRegisteredModel(longest)).name).toBe(longest);
     });
 
+    it('refuses a NUL character in names, descriptions, tag values, sources and filters, and changes nothing', async () => {
+      const NUL = '\u0000';
+      await createModelWithVersions(h.store, 'plain', 1);
+      const before = await snapshotModel(h.store, 'plain');
+      const refusals: Array<[string, () => Promise<unknown>]> = [
+        ['model name', () => h.store.createRegisteredModel(`m${NUL}`)],
+        ['model description', () => h.store.createRegisteredModel('other', { description: `d${NUL}` })],
+        ['rename', () => h.store.renameRegisteredModel('plain', `p${NUL}`)],
+        ['model tag value', () => h.store.setRegisteredModelTag('plain', { key: 'k', value: `v${NUL}` })],
+        ['version source', () => h.store.createModelVersion({ name: 'plain', source: `s3://b/m${NUL}` })],
+        ['version tag value', () => h.store.setModelVersionTag('plain', '1', { key: 'k', value: `v${NUL}` })],
+        ['models filter', () => h.store.searchRegisteredModels({ filter: `name = 'p${NUL}'` })],
+        ['versions filter', () => h.store.searchModelVersions({ filter: `name = 'p${NUL}'` })],
+      ];
+      for (const [label, call] of refusals) {
+        const error = await expectOrreryError(call(), 'INVALID_PARAMETER_VALUE');
+        expect(error.message, label).toMatch(/NUL/);
+      }
+      await expectUnchanged(h.store, before);
+      expect((await h.store.searchRegisteredModels({})).items.map((m) => m.name)).toEqual(['plain']);
+    });
+
     it('refuses to rename to an invalid name and changes nothing', async () => {
       await createModelWithVersions(h.store, 'renamable', 1);
       const before = await snapshotModel(h.store, 'renamable');

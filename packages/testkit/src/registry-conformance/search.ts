@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelRegistryStore, ModelVersion } from '@orrery/core';
+import { LIMITS, type ModelRegistryStore, type ModelVersion } from '@orrery/core';
 import {
   collectPages,
   createModelWithVersions,
@@ -114,6 +114,14 @@ export function searchConformance(options: ModelRegistryStoreConformanceOptions)
       await expectOrreryError(h.store.searchRegisteredModels({ orderBy: ['creation_timestamp ASC'] }), 'INVALID_PARAMETER_VALUE');
       await expectOrreryError(h.store.searchRegisteredModels({ orderBy: ['name ASC', 'name DESC'] }), 'INVALID_PARAMETER_VALUE');
       await expectOrreryError(h.store.searchRegisteredModels({ pageToken: 'not-a-token' }), 'INVALID_PARAMETER_VALUE');
+      // LIKE and ILIKE patterns are bounded (LIMITS.maxLikePatternLength), in model and version searches alike.
+      const longest = `%${'x'.repeat(LIMITS.maxLikePatternLength - 1)}`;
+      for (const comparator of ['LIKE', 'ILIKE']) {
+        expect((await h.store.searchRegisteredModels({ filter: `name ${comparator} '${longest}'` })).items).toEqual([]);
+        expect((await h.store.searchModelVersions({ filter: `name ${comparator} '${longest}'` })).items).toEqual([]);
+        await expectOrreryError(h.store.searchRegisteredModels({ filter: `name ${comparator} '${longest}%'` }), 'INVALID_PARAMETER_VALUE');
+        await expectOrreryError(h.store.searchModelVersions({ filter: `name ${comparator} '${longest}%'` }), 'INVALID_PARAMETER_VALUE');
+      }
       const page = await h.store.searchRegisteredModels({ maxResults: 2 });
       await expectOrreryError(
         h.store.searchRegisteredModels({ maxResults: 2, orderBy: ['name DESC'], pageToken: page.nextPageToken }),

@@ -164,7 +164,7 @@ export function experimentConformance(options: TrackingStoreConformanceOptions):
       await expectOrreryError(h.store.renameExperiment(idA, ''), 'INVALID_PARAMETER_VALUE');
       expect((await h.store.getExperiment(idA)).name).toBe(a);
       await h.store.deleteExperiment(idA);
-      await expectOrreryError(h.store.renameExperiment(idA, uniqueExperimentName('c')), 'INVALID_STATE');
+      await expectOrreryError(h.store.renameExperiment(idA, uniqueExperimentName('c')), 'INVALID_PARAMETER_VALUE');
       expect((await h.store.getExperiment(idA)).name).toBe(a);
     });
 
@@ -207,7 +207,7 @@ export function experimentConformance(options: TrackingStoreConformanceOptions):
       );
       expect((await h.store.getExperiment(id)).tags).toEqual([]);
       await h.store.deleteExperiment(id);
-      await expectOrreryError(h.store.setExperimentTag(id, { key: 'k', value: 'v' }), 'INVALID_STATE');
+      await expectOrreryError(h.store.setExperimentTag(id, { key: 'k', value: 'v' }), 'INVALID_PARAMETER_VALUE');
       expect((await h.store.getExperiment(id)).tags).toEqual([]);
     });
   });

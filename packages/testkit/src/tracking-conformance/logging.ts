@@ -298,6 +298,39 @@ export function loggingConformance(options: TrackingStoreConformanceOptions): vo
       expect((await h.store.getMetricHistory(runId, 'm')).items).toEqual([]);
     });
 
+    it('refuses a NUL character in any name, value or filter with INVALID_PARAMETER_VALUE and writes nothing', async () => {
+      // PostgreSQL cannot store NUL in text: every backend refuses it alike, naming the field.
+      const NUL = '\u0000';
+      const runId = await newRun();
+      const experimentId = (await h.store.getRun(runId)).info.experimentId;
+      const experimentsBefore = (await h.store.searchExperiments({ viewType: 'ALL' })).items.length;
+      const refusals: Array<[string, () => Promise<unknown>]> = [
+        ['experiment name', () => h.store.createExperiment({ name: `exp${NUL}` })],
+        ['rename', () => h.store.renameExperiment(experimentId, `renamed${NUL}`)],
+        ['experiment tag value', () => h.store.setExperimentTag(experimentId, { key: 'k', value: `v${NUL}` })],
+        ['param value', () => h.store.logParam(runId, { key: 'p', value: `v${NUL}` })],
+        ['tag value', () => h.store.setTag(runId, { key: 't', value: `v${NUL}` })],
+        ['metric key', () => h.store.logMetric(runId, metric(`m${NUL}`, 1))],
+        ['batch param value', () => h.store.logBatch(runId, { params: [{ key: 'p', value: `v${NUL}` }] })],
+        ['run tag at creation', () => h.store.createRun({ experimentId, tags: [{ key: 't', value: `v${NUL}` }] })],
+        ['dataset name', () => h.store.logInputs(runId, [dataset(`d${NUL}`, 'abc')])],
+        ['runs filter', () => h.store.searchRuns({ experimentIds: [experimentId], filter: `params.p = 'v${NUL}'` })],
+        ['experiments filter', () => h.store.searchExperiments({ filter: `name = 'e${NUL}'` })],
+      ];
+      for (const [label, call] of refusals) {
+        const error = await expectOrreryError(call(), 'INVALID_PARAMETER_VALUE');
+        expect(error.message, label).toMatch(/NUL/);
+      }
+      const run = await h.store.getRun(runId);
+      expect(paramMap(run).size).toBe(0);
+      expect(userTags(run).size).toBe(0);
+      expect(metricMap(run).size).toBe(0);
+      expect(run.inputs.datasetInputs).toEqual([]);
+      expect((await h.store.getExperiment(experimentId)).tags).toEqual([]);
+      expect((await h.store.searchExperiments({ viewType: 'ALL' })).items.length).toBe(experimentsBefore);
+      expect((await h.store.searchRuns({ experimentIds: [experimentId], runViewType: 'ALL' })).items).toHaveLength(1);
+    });
+
     it('accepts every allowed key character', async () => {
       const runId = await newRun();
       const key = 'Aa0_-. /x';

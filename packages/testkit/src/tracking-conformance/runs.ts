@@ -87,7 +87,7 @@ export function runConformance(options: TrackingStoreConformanceOptions): void {
       }
       expect(await runIdsIn(h.store, experimentId, 'ALL')).toEqual([]);
       await h.store.deleteExperiment(experimentId);
-      await expectOrreryError(h.store.createRun({ experimentId }), 'INVALID_STATE');
+      await expectOrreryError(h.store.createRun({ experimentId }), 'INVALID_PARAMETER_VALUE');
       expect(await runIdsIn(h.store, experimentId, 'ALL')).toEqual([]);
     });
 
@@ -157,28 +157,28 @@ export function runConformance(options: TrackingStoreConformanceOptions): void {
       await expectOrreryError(h.store.searchRuns({ experimentIds: [experimentId], runViewType: 'SOME' as never }), 'INVALID_PARAMETER_VALUE');
     });
 
-    it('refuses every write to a deleted run with INVALID_STATE and writes nothing', async () => {
+    it('refuses every write to a deleted run with INVALID_PARAMETER_VALUE (a 400, as MLflow) and writes nothing', async () => {
       const experimentId = await createExperiment(h.store);
       const run = await h.store.createRun({ experimentId, startTime: BASE_TIME, tags: [{ key: 'keep', value: 'me' }] });
       const runId = run.info.runId;
       await h.store.deleteRun(runId);
       const metric = { key: 'm', value: 1, timestamp: BASE_TIME, step: 0 };
-      await expectOrreryError(h.store.logMetric(runId, metric), 'INVALID_STATE');
-      await expectOrreryError(h.store.logParam(runId, { key: 'p', value: 'v' }), 'INVALID_STATE');
-      await expectOrreryError(h.store.setTag(runId, { key: 't', value: 'v' }), 'INVALID_STATE');
-      await expectOrreryError(h.store.deleteTag(runId, 'keep'), 'INVALID_STATE');
+      await expectOrreryError(h.store.logMetric(runId, metric), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(h.store.logParam(runId, { key: 'p', value: 'v' }), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(h.store.setTag(runId, { key: 't', value: 'v' }), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(h.store.deleteTag(runId, 'keep'), 'INVALID_PARAMETER_VALUE');
       await expectOrreryError(
         h.store.logBatch(runId, { metrics: [metric], params: [{ key: 'p', value: 'v' }], tags: [{ key: 't', value: 'v' }] }),
-        'INVALID_STATE',
+        'INVALID_PARAMETER_VALUE',
       );
-      await expectOrreryError(h.store.logBatch(runId, { metrics: [metric, { ...metric, key: 'other', step: 1 }] }), 'INVALID_STATE');
+      await expectOrreryError(h.store.logBatch(runId, { metrics: [metric, { ...metric, key: 'other', step: 1 }] }), 'INVALID_PARAMETER_VALUE');
       await expectOrreryError(
         h.store.logInputs(runId, [
           { tags: [], dataset: { name: 'd', digest: 'abc', sourceType: 'local', source: '{}' } },
         ]),
-        'INVALID_STATE',
+        'INVALID_PARAMETER_VALUE',
       );
-      await expectOrreryError(h.store.updateRun(runId, { status: 'FINISHED' }), 'INVALID_STATE');
+      await expectOrreryError(h.store.updateRun(runId, { status: 'FINISHED' }), 'INVALID_PARAMETER_VALUE');
       const after = await h.store.getRun(runId);
       expect(metricMap(after).size).toBe(0);
       expect(paramMap(after).size).toBe(0);
@@ -201,7 +201,7 @@ export function runConformance(options: TrackingStoreConformanceOptions): void {
       expect((await h.store.getRun(live.info.runId)).info.lifecycleStage).toBe('deleted');
       await expectOrreryError(
         h.store.logMetric(live.info.runId, { key: 'm', value: 1, timestamp: BASE_TIME, step: 0 }),
-        'INVALID_STATE',
+        'INVALID_PARAMETER_VALUE',
       );
       await h.store.restoreExperiment(experimentId);
       expect(await runIdsIn(h.store, experimentId)).toEqual([live.info.runId]);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetInput, Metric, Run, RunStatus, TrackingStore } from '@orrery/core';
+import { LIMITS, type DatasetInput, type Metric, type Run, type RunStatus, type TrackingStore } from '@orrery/core';
 import {
   BASE_TIME,
   collectPages,
@@ -272,6 +272,18 @@ export function searchRunsConformance(options: TrackingStoreConformanceOptions):
         ).catch((error: unknown) => {
           throw new Error(`filter ${JSON.stringify(filter)}: ${String(error)}`);
         });
+      }
+      // LIKE and ILIKE patterns are bounded (LIMITS.maxLikePatternLength): a pattern's cost multiplies with every value.
+      const longest = `%${'x'.repeat(LIMITS.maxLikePatternLength - 1)}`;
+      for (const comparator of ['LIKE', 'ILIKE']) {
+        expect((await h.store.searchRuns({ experimentIds: [experimentId], filter: `params.model ${comparator} '${longest}'` })).items).toEqual([]);
+        expect((await h.store.searchExperiments({ filter: `name ${comparator} '${longest}'` })).items).toEqual([]);
+        const tooLong = await expectOrreryError(
+          h.store.searchRuns({ experimentIds: [experimentId], filter: `params.model ${comparator} '${longest}%'` }),
+          'INVALID_PARAMETER_VALUE',
+        );
+        expect(tooLong.message).toContain(`at most ${LIMITS.maxLikePatternLength} characters`);
+        await expectOrreryError(h.store.searchExperiments({ filter: `name ${comparator} '${longest}%'` }), 'INVALID_PARAMETER_VALUE');
       }
       for (const orderBy of [['metrics.acc SIDEWAYS'], ['nonsense.key ASC'], ['attributes.no_such_attribute']]) {
         await expectOrreryError(

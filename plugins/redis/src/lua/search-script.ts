@@ -23,6 +23,16 @@
  *
  * Returns {'1' if more runs follow else '0', runId...} for the requested page.
  * String comparisons are bytewise (Lua's own `<` on strings follows the server's locale).
+ *
+ * Bounded calls: Redis runs one script at a time, so a walk that visits every run of a large
+ * experiment (a filter matching almost none, with no selective indexable clause) would hold every
+ * other client for as long. With `plan.budget`, an ordered walk stops once it has checked `budget`
+ * runs, between two groups of tied values or between its phases (an order term's index, its NaN
+ * runs, the runs lacking it), and returns {'cont', <state as JSON>}; the caller sends the same
+ * plan again with `resume` = that state and the walk goes on from where it stopped. The state is
+ * the order term and phase, each index's position and the ids matched so far (never matched
+ * twice). Writes between two calls can shift positions: a run created or deleted meanwhile may be
+ * seen or missed, as with paging. Enumerate-and-sort and `order_by run_id` still run in one call.
  */
 export const SEARCH_RUNS = `
 local plan = cjson.decode(ARGV[1])
@@ -30,6 +40,12 @@ local head = plan.head
 local need = plan.offset + plan.limit + 1
 local clauses, order = plan.clauses, plan.order
 local CHUNK = 256
+local budget = tonumber(plan.budget)
+local resume = plan.resume
+-- Runs checked against the filter in this call; ids matched in an earlier call of this search.
+local visits = 0
+local seen = {}
+local suspended = nil
 
 local function bytecmp(a, b)
   if a == b then return 0 end
@@ -204,6 +220,8 @@ end
 
 local function passes(cand, extra)
   if not cand then return false end
+  if seen[cand.id] then return false end
+  visits = visits + 1
   if not matches(cand) then return false end
   if not inView(cand) then return false end
   for _, f in ipairs(extra) do
@@ -232,6 +250,12 @@ end
 
 local function newIter(key, lex, desc, e, src)
   return { key = key, lex = lex, desc = desc, e = e, src = src, pos = 0, buf = {}, bi = 1, short = false }
+end
+
+-- Index of the iterator's next unread member in its sorted set.
+local function position(it)
+  if it.pos == 0 then return 0 end
+  return it.pos - CHUNK + it.bi - 1
 end
 
 local function peek(it)
@@ -267,8 +291,15 @@ local function ahead(ga, gb, lex, desc)
   if desc then return c > 0 else return c < 0 end
 end
 
-local function walk(iters, lex, desc, accept)
+-- \`level\` is the order term the walk belongs to, recorded when the call stops between two groups.
+local function walk(iters, lex, desc, accept, level)
   while not full() do
+    if budget and visits >= budget then
+      local pos = {}
+      for i, it in ipairs(iters) do pos[i] = position(it) end
+      suspended = { level = level, phase = 'walk', pos = pos, out = out }
+      return
+    end
     local best = nil
     for _, it in ipairs(iters) do
       local h = peek(it)
@@ -289,7 +320,30 @@ local function walk(iters, lex, desc, accept)
   end
 end
 
-local function drive(k, extra)
+-- Stops the search before phase \`phase\` of order term k when this call has checked its budget.
+local function pause(k, phase)
+  if budget and visits >= budget and not full() then
+    suspended = { level = k, phase = phase, pos = {}, out = out }
+    return true
+  end
+  return false
+end
+
+-- The predicates of order term k's walk: the run lacks a value for every term before k.
+local function lackingBefore(k)
+  local extra = {}
+  for j = 1, k - 1 do
+    extra[#extra + 1] = function(cand)
+      local r = sortValue(j, cand)
+      return r == 2
+    end
+  end
+  return extra
+end
+
+-- Walks order term k's index, then (metrics) its NaN runs, then the runs lacking it by term k + 1.
+-- \`from\` is the state of a suspended call when resuming at this term.
+local function drive(k, extra, from)
   local term = order[k]
   local t = term.t
   local desc = not term.asc
@@ -302,13 +356,16 @@ local function drive(k, extra)
     for _, x in ipairs(plan.exps) do
       for _, src in ipairs(x.sources) do iters[#iters + 1] = newIter(ekey(x.id, src), false, desc, x.id, src) end
     end
+    if from then
+      for i, it in ipairs(iters) do it.pos = tonumber(from.pos[i]) or 0 end
+    end
     walk(iters, false, desc, function(h, it)
       local x = exps[it.e]
       local life = (it.src == 'deleted' or x.deleted) and 'deleted' or 'active'
       local cand = candidate(h.id, it.e, h.g, life)
       if passes(cand, extra) then return cand end
       return nil
-    end)
+    end, k)
     return
   end
   local suffix, lex
@@ -317,15 +374,21 @@ local function drive(k, extra)
   elseif t == 'param' then suffix, lex = 'p:' .. term.key, true
   elseif t == 'tag' then suffix, lex = 't:' .. term.key, true
   else suffix, lex = 'a:' .. term.key, true end
-  local iters = {}
-  for _, x in ipairs(plan.exps) do iters[#iters + 1] = newIter(ekey(x.id, suffix), lex, desc, x.id, nil) end
-  walk(iters, lex, desc, function(h, it)
-    local cand = candidate(h.id, it.e)
-    if passes(cand, extra) then return cand end
-    return nil
-  end)
-  if full() then return end
+  if not from or from.phase == 'walk' then
+    local iters = {}
+    for _, x in ipairs(plan.exps) do iters[#iters + 1] = newIter(ekey(x.id, suffix), lex, desc, x.id, nil) end
+    if from then
+      for i, it in ipairs(iters) do it.pos = tonumber(from.pos[i]) or 0 end
+    end
+    walk(iters, lex, desc, function(h, it)
+      local cand = candidate(h.id, it.e)
+      if passes(cand, extra) then return cand end
+      return nil
+    end, k)
+    if suspended or full() then return end
+  end
   if t == 'metric' then
+    if pause(k, 'nan') then return end
     local group = {}
     for _, x in ipairs(plan.exps) do
       for _, id in ipairs(redis.call('SMEMBERS', ekey(x.id, 'mnan:' .. term.key))) do
@@ -337,6 +400,7 @@ local function drive(k, extra)
     if full() then return end
   end
   if t == 'attr' or k >= #order then return end
+  if pause(k + 1, 'walk') then return end
   local lacking = {}
   for _, f in ipairs(extra) do lacking[#lacking + 1] = f end
   lacking[#lacking + 1] = function(cand)
@@ -450,11 +514,21 @@ for _, c in ipairs(clauses) do
   end
 end
 
-if best and (order[1].t == 'runid' or bestSize * bestSize <= need * total) then
+if resume then
+  -- A resumed walk: the first call chose the strategy.
+  for _, id in ipairs(resume.out) do
+    out[#out + 1] = id
+    seen[id] = true
+  end
+  local level = tonumber(resume.level)
+  drive(level, lackingBefore(level), resume)
+elseif best and (order[1].t == 'runid' or bestSize * bestSize <= need * total) then
   emitSorted(enumerate(best))
 else
   drive(1, {})
 end
+
+if suspended then return { 'cont', cjson.encode(suspended) } end
 
 local result = { (#out > plan.offset + plan.limit) and '1' or '0' }
 for k = plan.offset + 1, math.min(#out, plan.offset + plan.limit) do result[#result + 1] = out[k] end

@@ -180,3 +180,26 @@ end
 redis.call('ZADD', versionsKey, version, version)
 return {'ok', tostring(version)}
 `;
+
+/**
+ * Hands out the next experiment id, never one at or below a floor. KEYS: schema marker, experiment
+ * counter. ARGV[1]: the floor (the highest id the calling process knows was handed out).
+ * Returns 0 when the schema marker is missing, i.e. Redis lost the store's keys: the caller
+ * restores the store (see RedisTrackingStore.restoreAfterDataLoss) and asks again.
+ * With ARGV[2] = 'raise', only raises the counter to the floor (no id is handed out) and returns it.
+ */
+export const NEXT_EXPERIMENT_ID = `
+local floor = tonumber(ARGV[1])
+if ARGV[2] == 'raise' then
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if current < floor then redis.call('SET', KEYS[2], floor) end
+  return floor
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local id = redis.call('INCR', KEYS[2])
+if id <= floor then
+  id = floor + 1
+  redis.call('SET', KEYS[2], id)
+end
+return id
+`;
