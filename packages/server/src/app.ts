@@ -12,6 +12,7 @@ import {
   isOrreryError,
   redactUri,
   type ArtifactRepository,
+  type AuthService,
   type ErrorCode,
   type ModelRegistryStore,
   type TrackingStore,
@@ -30,6 +31,8 @@ import { parseJsonBody } from './wire/json-body.js';
 import { parseQueryString } from './wire/query-string.js';
 import { RequestReader } from './wire/request-reader.js';
 import { SERVER_VERSION } from './server-version.js';
+import { authOf, principalOf, registerAuthLayer } from './auth/auth-layer.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
 
 /** The two prefixes MLflow serves its API under; `/ajax-api` is the web UI's copy. */
 export const API_PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
@@ -75,6 +78,12 @@ export interface CreateServerOptions {
    * 500 when they differ (a schema dropping or coercing a field). For tests; it costs time.
    */
   verifyResponseSchemas?: boolean;
+  /**
+   * MLflow's basic-auth app (`--app-name basic-auth`): every route but `/health` needs credentials
+   * and the permission ROUTE_PERMISSIONS names, and the users, permissions, token and audit routes
+   * are served. Absent: no authentication (MLflow's default app).
+   */
+  auth?: AuthService;
 }
 
 /** Where Prometheus metrics are served. */
@@ -139,6 +148,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
   });
   collectRoutes(app);
+  // The one check in front of every route: registered before any route, so all of them get it.
+  if (options.auth !== undefined) registerAuthLayer(app, { service: options.auth, ...(store !== undefined ? { trackingStore: store } : {}) });
   // Once closing, answers end their connection, so a kept-alive client does not hold up the exit.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -187,6 +198,10 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
   app.setErrorHandler((error: FastifyError | OrreryError, request, reply) => {
     if (isOrreryError(error)) {
       if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      // A browser asks for credentials on this header; MLflow's clients ignore it.
+      if (error.code === 'UNAUTHENTICATED' && options.auth !== undefined) reply.header('www-authenticate', 'Basic realm="mlflow"');
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(error.httpStatus).type('application/json').send(errorBody(error.code, error.message));
     }
     const fastifyError = error as FastifyError;
@@ -296,7 +311,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
               route.method === 'GET'
                 ? RequestReader.fromQuery(request.query as Record<string, string[]>)
                 : RequestReader.fromJson((request.body as Record<string, unknown> | undefined) ?? {});
-            const response = await route.handle(reader, trackingContext!);
+            const visibility = options.auth === undefined ? undefined : authOf(request).visibility;
+            const response = await route.handle(reader, visibility === undefined ? trackingContext! : { ...trackingContext!, visibility });
             if (response instanceof StreamedJson) return reply.type('application/json').send(Readable.from(response.chunks));
             // Serialized by the route's response schema (fast-json-stringify), sent as text so the
             // content type stays MLflow's bare `application/json`.
@@ -304,7 +320,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
           },
         });
       }
-      registerRegistryRoutes(scope, prefix, registryRouteContext(options));
+      registerRegistryRoutes(scope, prefix, registryRouteContext(options), options.auth === undefined ? undefined : (request) => authOf(request).visibility);
+      if (options.auth !== undefined) registerAuthRoutes(scope, prefix, options.auth, principalOf);
     });
     registerArtifactProxyRoutes(app, prefix, { artifactDestination, serveArtifacts });
   }
