@@ -233,6 +233,16 @@ describe('orrery plugins and db', () => {
     const leaked = await orrery(['db', 'upgrade', 'postgresql://u:hunter2@localhost/db']);
     expect(leaked.stderr).not.toContain('hunter2');
   });
+
+  it('upgrades an auth database with --auth, apart from the tracking schema of the same file', async () => {
+    const shared = `sqlite:///${path.join(dir, 'auth-and-tracking.db')}`;
+    expect(await ok(['db', 'upgrade', shared, '--auth'])).toMatch(/^Upgraded .* from schema version 0 to 1 \(applied: 1: auth schema\)\n$/);
+    expect(await ok(['db', 'upgrade', shared, '--auth'])).toMatch(/up to date \(schema version 1\)/);
+    // The tracking schema of the same file is still to be applied.
+    expect(JSON.parse(await ok(['db', 'upgrade', shared, '--json'])) as { fromVersion: number }).toMatchObject({ fromVersion: 0 });
+    const table = await ok(['plugins', 'list']);
+    expect(table).toMatch(/@orrery\/plugin-sqlite\s+\d+\.\d+\.\d+\s+authStore\s+sqlite\n/);
+  });
 });
 
 describe('orrery usage', () => {

@@ -12,6 +12,7 @@ export * from './contracts/model-registry-store.js';
 export * from './contracts/project-backend.js';
 export * from './contracts/auth-store.js';
 export * from './auth/index.js';
+export * from './contracts/auth-store-ordering.js';
 
 export * from './errors/error-codes.js';
 export * from './errors/orrery-error.js';

@@ -11,3 +11,5 @@ export * from './sql-tracking-store.js';
 export * from './registry/registry-search.js';
 export * from './registry/registry-rows.js';
 export * from './registry/sql-model-registry-store.js';
+export * from './auth/auth-migrations.js';
+export * from './auth/sql-auth-store.js';

@@ -418,18 +418,25 @@ function registrySchema(d: Dialect): string[] {
 /** The schema version this code expects. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
+/**
+ * The table recording which migrations of a set were applied. The tracking schema (tracking and
+ * registry tables) uses `schema_migrations`; the auth schema has its own table, so its versions
+ * run independently whether it shares the database or not. Names are constants written in code.
+ */
+export type VersionTable = 'schema_migrations' | 'orrery_auth_schema_version';
+
 /** Reads the applied schema version (0 for an empty database). */
-export async function currentSchemaVersion(executor: SqlExecutor): Promise<number> {
-  await ensureMigrationsTable(executor);
+export async function currentSchemaVersion(executor: SqlExecutor, versionTable: VersionTable = 'schema_migrations'): Promise<number> {
+  await ensureMigrationsTable(executor, versionTable);
   const row = await executor.get<{ version: number | string | null }>(
-    sql`SELECT MAX(version) AS version FROM schema_migrations`,
+    sql`SELECT MAX(version) AS version FROM ${trustedSql(versionTable)}`,
   );
   return Number(row?.version ?? 0);
 }
 
-async function ensureMigrationsTable(executor: SqlExecutor): Promise<void> {
+async function ensureMigrationsTable(executor: SqlExecutor, versionTable: VersionTable): Promise<void> {
   await executor.run(
-    trustedSql(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    trustedSql(`CREATE TABLE IF NOT EXISTS ${versionTable} (
       version INTEGER NOT NULL PRIMARY KEY,
       name VARCHAR(200) NOT NULL,
       applied_at BIGINT NOT NULL
@@ -442,15 +449,20 @@ async function ensureMigrationsTable(executor: SqlExecutor): Promise<void> {
  * re-read inside it, so two processes opening one fresh database apply them once. Refuses a
  * database newer than this code.
  */
-export async function migrate(executor: SqlExecutor, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
-  await ensureMigrationsTable(executor);
+export async function migrate(
+  executor: SqlExecutor,
+  migrations: readonly Migration[] = MIGRATIONS,
+  versionTable: VersionTable = 'schema_migrations',
+): Promise<MigrationResult> {
+  await ensureMigrationsTable(executor, versionTable);
+  const table = trustedSql(versionTable);
   return executor.transaction(async (tx) => {
-    const row = await tx.get<{ version: number | string | null }>(sql`SELECT MAX(version) AS version FROM schema_migrations`);
+    const row = await tx.get<{ version: number | string | null }>(sql`SELECT MAX(version) AS version FROM ${table}`);
     const fromVersion = Number(row?.version ?? 0);
     const latest = migrations[migrations.length - 1]?.version ?? 0;
     if (fromVersion > latest) {
       throw errors.invalidState(
-        `The database schema is at version ${fromVersion}, newer than this Orrery release supports (${latest}). Upgrade Orrery.`,
+        `The database schema${versionTable === 'schema_migrations' ? '' : ` (${versionTable})`} is at version ${fromVersion}, newer than this Orrery release supports (${latest}). Upgrade Orrery.`,
       );
     }
     const applied: string[] = [];
@@ -460,7 +472,7 @@ export async function migrate(executor: SqlExecutor, migrations: readonly Migrat
         await tx.run(trustedSql(statement));
       }
       await tx.run(
-        sql`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${Date.now()})`,
+        sql`INSERT INTO ${table} (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${Date.now()})`,
       );
       applied.push(`${migration.version}: ${migration.name}`);
     }

@@ -59,3 +59,7 @@ export * from './services/redis-service.js';
 export * from './services/sshd-service.js';
 export * from './services/ftp-service.js';
 export * from './orrery-server-process.js';
+
+// ---- AuthStore conformance suite ----
+export { runAuthStoreConformance } from './auth-store-conformance.js';
+export type { AuthStoreConformanceOptions, OpenedAuthStore } from './auth-store-conformance.js';

@@ -22,7 +22,7 @@ export interface ListAuditInput {
   afterSeq?: number;
   /** Only entries of this user. */
   username?: string;
-  /** At most this many, oldest first; default 1000. */
+  /** At most this many, oldest first: an integer from 1 to 10000 (AUDIT_MAX_RESULTS); default 1000. */
   maxResults?: number;
 }
 
@@ -38,7 +38,8 @@ export interface ListAuditInput {
  * or a permission row that exists (`Experiment permission (experiment_id=1, username=bob) already
  * exists.`, `Registered model permission (name=rm1, username=bob) already exists.`). Messages
  * never contain SQL, hashes or driver text. Every write is atomic; concurrent writers (several
- * server processes on one database) never lose an update or double-create.
+ * server processes on one database) never lose an update or double-create. After `close()`
+ * every method rejects with INVALID_STATE.
  */
 export interface AuthStore {
   /** Creates a user; the store assigns the id. */
@@ -47,7 +48,7 @@ export interface AuthStore {
   findUser(username: string): Promise<AuthUser | undefined>;
   /** The user with this id, or undefined. */
   findUserById(id: number): Promise<AuthUser | undefined>;
-  /** Every user, ordered by username. */
+  /** Every user, ordered by username (code-point order, see `compareCodePoints`). */
   listUsers(): Promise<AuthUser[]>;
   /** Replaces the password hash. Throws RESOURCE_DOES_NOT_EXIST for an unknown user. */
   updatePassword(username: string, passwordHash: string): Promise<void>;
@@ -63,7 +64,7 @@ export interface AuthStore {
   createExperimentPermission(experimentId: string, username: string, permission: Permission): Promise<ExperimentPermission>;
   /** The row, or undefined (also for an unknown user). */
   findExperimentPermission(experimentId: string, username: string): Promise<ExperimentPermission | undefined>;
-  /** Every experiment permission row of the user, ordered by experiment id (numerically when ids are numbers). */
+  /** Every experiment permission row of the user, ordered by experiment id (see `compareExperimentIds`); empty for an unknown user. */
   listExperimentPermissions(username: string): Promise<ExperimentPermission[]>;
   /** Changes an existing row. Throws RESOURCE_DOES_NOT_EXIST when there is none. */
   updateExperimentPermission(experimentId: string, username: string, permission: Permission): Promise<ExperimentPermission>;
@@ -73,11 +74,16 @@ export interface AuthStore {
   /** As for experiments, keyed by registered-model name. */
   createRegisteredModelPermission(name: string, username: string, permission: Permission): Promise<RegisteredModelPermission>;
   findRegisteredModelPermission(name: string, username: string): Promise<RegisteredModelPermission | undefined>;
-  /** Every registered-model permission row of the user, ordered by name. */
+  /** Every registered-model permission row of the user, ordered by name (code-point order); empty for an unknown user. */
   listRegisteredModelPermissions(username: string): Promise<RegisteredModelPermission[]>;
   updateRegisteredModelPermission(name: string, username: string, permission: Permission): Promise<RegisteredModelPermission>;
   deleteRegisteredModelPermission(name: string, username: string): Promise<void>;
-  /** Moves every user's rows of a registered model to its new name (after a rename); no-op when there are none. */
+  /**
+   * Moves every user's rows of a registered model to its new name (after a rename), in one
+   * transaction; no-op when there are none. Rows already under the new name are leftovers of an
+   * earlier model of that name (the registry refuses renaming onto an existing model) and are
+   * replaced.
+   */
   renameRegisteredModelPermissions(oldName: string, newName: string): Promise<void>;
   /** Removes every user's rows of a registered model (after it is deleted); no-op when there are none. */
   deleteRegisteredModelPermissions(name: string): Promise<void>;
@@ -86,7 +92,7 @@ export interface AuthStore {
   createApiToken(input: CreateApiTokenInput): Promise<ApiToken>;
   /** The token with this id (revoked and expired ones included), or undefined. */
   findApiToken(id: string): Promise<ApiToken | undefined>;
-  /** The user's tokens, revoked and expired included, newest first. */
+  /** The user's tokens, revoked and expired included, newest first (see `compareTokensNewestFirst`). */
   listApiTokens(userId: number): Promise<ApiToken[]>;
   /**
    * Marks the token revoked at `at` (keeps the first time when revoked twice). Throws
@@ -97,8 +103,8 @@ export interface AuthStore {
   /**
    * Records one failed login for `key` (e.g. a username or a client address) at `now` and returns
    * how many failures `key` has in `(now - windowMs, now]`, this one included. Shared by every
-   * process on the store, so a limit holds across `--workers` and servers. Older failures may be
-   * forgotten.
+   * process on the store, so a limit holds across `--workers` and servers. Failures older than the
+   * window may be forgotten (use one window per key).
    */
   recordLoginFailure(key: string, now: number, windowMs: number): Promise<number>;
   /** How many failures `key` has in `(now - windowMs, now]`. */
@@ -108,7 +114,7 @@ export interface AuthStore {
 
   /** Appends an entry to the audit log; returns it with its sequence number. */
   appendAudit(entry: AuditEntry): Promise<StoredAuditEntry>;
-  /** Reads the audit log, oldest first. */
+  /** Reads the audit log, oldest first. Throws INVALID_PARAMETER_VALUE for a `maxResults` out of range. */
   listAudit(input?: ListAuditInput): Promise<StoredAuditEntry[]>;
 
   /** Closes connections; the store is unusable afterwards. */

@@ -62,7 +62,7 @@ const opened = new WeakMap<DependencyContainer, Array<{ what: string; close: () 
 
 /**
  * Creates a child container and registers the logger, the configuration, the plugin registry, the
- * opened tracking store, and openers for the model registry store and artifact repositories
+ * opened tracking store, and openers for the model registry store, auth stores and artifact repositories
  * (opened on first use, kept, and closed by `disposeContainer`). If opening the tracking store
  * fails, what was already opened is closed before the error propagates.
  */
@@ -90,6 +90,7 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
   registerInstance(child, OrreryTokens.artifactRepositoryFactory, onceEach(closers, 'artifact repository', (uri: string) =>
     registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
   ));
+  registerInstance(child, OrreryTokens.authStoreFactory, onceEach(closers, 'auth store', (uri: string) => registry.openAuthStore(uri)));
   const openRegistryStore = onceEach(closers, 'model registry store', async (uri: string) => {
     if (!registry.findPluginForUri('modelRegistryStore', uri)) {
       const registryScheme = uriScheme(uri);

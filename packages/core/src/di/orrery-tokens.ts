@@ -1,4 +1,5 @@
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { AuthStore } from '../contracts/auth-store.js';
 import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
 import type { Logger } from '../logging/logger.js';
@@ -28,6 +29,13 @@ export type ArtifactRepositoryFactory = (uri: string) => Promise<ArtifactReposit
  */
 export type ModelRegistryStoreProvider = () => Promise<ModelRegistryStore>;
 
+/**
+ * Opens the auth store of a URI (the basic-auth ini's `database_uri`) through the plugin registry,
+ * once per URI for the life of the container (a failed open is not kept, so a later call
+ * retries); the container closes it on dispose.
+ */
+export type AuthStoreFactory = (uri: string) => Promise<AuthStore>;
+
 /** The typed tokens of the services every Orrery container holds. */
 export const OrreryTokens = {
   logger: createToken<Logger>('orrery.logger'),
@@ -36,4 +44,5 @@ export const OrreryTokens = {
   trackingStore: createToken<TrackingStore>('orrery.trackingStore'),
   modelRegistryStore: createToken<ModelRegistryStoreProvider>('orrery.modelRegistryStore'),
   artifactRepositoryFactory: createToken<ArtifactRepositoryFactory>('orrery.artifactRepositoryFactory'),
+  authStoreFactory: createToken<AuthStoreFactory>('orrery.authStoreFactory'),
 } as const;

@@ -1,4 +1,5 @@
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { AuthStore } from '../contracts/auth-store.js';
 import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
@@ -13,11 +14,12 @@ import { parseHostClaim } from './uri-claims.js';
  */
 export const PLUGIN_API_VERSION = 1;
 
-export type PluginKind = 'trackingStore' | 'artifactRepository' | 'modelRegistryStore' | 'runContextProvider' | 'projectBackend';
+export type PluginKind = 'trackingStore' | 'artifactRepository' | 'modelRegistryStore' | 'authStore' | 'runContextProvider' | 'projectBackend';
 export const PLUGIN_KINDS: readonly PluginKind[] = [
   'trackingStore',
   'artifactRepository',
   'modelRegistryStore',
+  'authStore',
   'runContextProvider',
   'projectBackend',
 ];
@@ -35,6 +37,11 @@ export interface TrackingStoreContext extends PluginContext {
 }
 
 export interface ModelRegistryStoreContext extends PluginContext {
+  uri: string;
+}
+
+export interface AuthStoreContext extends PluginContext {
+  /** The auth database URI (the basic-auth ini's `database_uri`), e.g. `sqlite:///var/orrery/auth.db`. */
   uri: string;
 }
 
@@ -89,6 +96,17 @@ export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegis
   migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
 }
 
+/**
+ * Where the server's authentication layer keeps users, permissions, tokens, login failures and the
+ * audit log. Its schema (if any) is its own, with its own version, so it can live in its own
+ * database or beside a tracking store's tables in the same one.
+ */
+export interface AuthStoreDefinition extends DefinitionBase<'authStore'>, UriClaims {
+  create(context: AuthStoreContext): Promise<AuthStore>;
+  /** Brings the auth schema up to date (`orrery db upgrade --auth`); absent for stores without a schema. */
+  migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
+}
+
 export interface ArtifactRepositoryDefinition extends DefinitionBase<'artifactRepository'>, UriClaims {
   create(context: ArtifactRepositoryContext): Promise<ArtifactRepository>;
 }
@@ -106,6 +124,7 @@ export interface ProjectBackendDefinition extends DefinitionBase<'projectBackend
 export type PluginDefinition =
   | TrackingStoreDefinition
   | ModelRegistryStoreDefinition
+  | AuthStoreDefinition
   | ArtifactRepositoryDefinition
   | RunContextProviderDefinition
   | ProjectBackendDefinition;
@@ -131,6 +150,9 @@ export function defineTrackingStore(spec: Spec<TrackingStoreDefinition>): Tracki
 }
 export function defineModelRegistryStore(spec: Spec<ModelRegistryStoreDefinition>): ModelRegistryStoreDefinition {
   return { ...checkedClaims(spec), kind: 'modelRegistryStore', apiVersion: PLUGIN_API_VERSION };
+}
+export function defineAuthStore(spec: Spec<AuthStoreDefinition>): AuthStoreDefinition {
+  return { ...checkedClaims(spec), kind: 'authStore', apiVersion: PLUGIN_API_VERSION };
 }
 export function defineArtifactRepository(spec: Spec<ArtifactRepositoryDefinition>): ArtifactRepositoryDefinition {
   return { ...checkedClaims(spec), kind: 'artifactRepository', apiVersion: PLUGIN_API_VERSION };

@@ -6,6 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { AuthStore } from '../contracts/auth-store.js';
 import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
@@ -17,6 +18,7 @@ import { uriScheme } from '../uri/tracking-uri.js';
 import {
   PLUGIN_API_VERSION,
   type ArtifactRepositoryDefinition,
+  type AuthStoreDefinition,
   type MigrationResult,
   type ModelRegistryStoreDefinition,
   type PluginDefinition,
@@ -37,6 +39,7 @@ const KIND_LABEL: Record<PluginKind, string> = {
   trackingStore: 'tracking store',
   artifactRepository: 'artifact repository',
   modelRegistryStore: 'model registry store',
+  authStore: 'auth store',
   runContextProvider: 'run-context provider',
   projectBackend: 'project backend',
 };
@@ -308,6 +311,13 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     );
   }
 
+  async openAuthStore(uri: string): Promise<AuthStore> {
+    const shown = redactUri(uri);
+    const candidate = this.candidateForUri('authStore', uri, `auth database URI ${shown}`);
+    const definition = await this.loadDefinition<'authStore'>(candidate);
+    return this.create(candidate, shown, () => (definition as AuthStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }));
+  }
+
   async openArtifactRepository(uri: string, options: { trackingUri?: string } = {}): Promise<ArtifactRepository> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('artifactRepository', uri, `artifact location ${shown}`);
@@ -356,13 +366,21 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     return loaded;
   }
 
-  async upgradeDatabase(uri: string): Promise<MigrationResult> {
-    const shown = redactUri(uri);
+  upgradeDatabase(uri: string): Promise<MigrationResult> {
     const hasTracking = (this.table.get('trackingStore')?.get(this.keyForUri('trackingStore', uri))?.length ?? 0) > 0;
     const hasRegistry = this.table.get('modelRegistryStore')?.has(this.keyForUri('modelRegistryStore', uri)) ?? false;
     const kind: PluginKind = hasTracking || !hasRegistry ? 'trackingStore' : 'modelRegistryStore';
-    const candidate = this.candidateForUri(kind, uri, `database URI ${shown}`);
-    const definition = (await this.loadDefinition(candidate)) as TrackingStoreDefinition | ModelRegistryStoreDefinition;
+    return this.runMigrate(kind, uri);
+  }
+
+  upgradeAuthDatabase(uri: string): Promise<MigrationResult> {
+    return this.runMigrate('authStore', uri);
+  }
+
+  private async runMigrate(kind: 'trackingStore' | 'modelRegistryStore' | 'authStore', uri: string): Promise<MigrationResult> {
+    const shown = redactUri(uri);
+    const candidate = this.candidateForUri(kind, uri, `${kind === 'authStore' ? 'auth ' : ''}database URI ${shown}`);
+    const definition = (await this.loadDefinition(candidate)) as TrackingStoreDefinition | ModelRegistryStoreDefinition | AuthStoreDefinition;
     if (typeof definition.migrate !== 'function') {
       throw errors.invalidParameter(`The ${KIND_LABEL[kind]} of plugin package ${candidate.packageName} (scheme "${candidate.key}") has no schema to upgrade: its definition has no migrate().`);
     }

@@ -8,6 +8,7 @@
  */
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ArtifactRepository } from '../contracts/artifact-repository.js';
+import type { AuthStore } from '../contracts/auth-store.js';
 import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
@@ -61,6 +62,11 @@ export interface PluginRegistry {
   openTrackingStore(uri: string, options: { defaultArtifactRoot: string }): Promise<TrackingStore>;
   /** Opens the registry store for a URI. */
   openModelRegistryStore(uri: string): Promise<ModelRegistryStore>;
+  /**
+   * Opens the auth store for a URI (the basic-auth ini's `database_uri`), loading its plugin on
+   * first use; the store's own migrations run on open. The caller closes it.
+   */
+  openAuthStore(uri: string): Promise<AuthStore>;
   /** Opens an artifact repository rooted at a URI (plain paths are `file`). */
   openArtifactRepository(uri: string, options?: { trackingUri?: string }): Promise<ArtifactRepository>;
   /** Every discovered run-context provider, in a stable order, with the package that provides it. */
@@ -69,6 +75,8 @@ export interface PluginRegistry {
   openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend>;
   /** Runs the schema migrations of the tracking (and registry) store serving a URI. */
   upgradeDatabase(uri: string): Promise<MigrationResult>;
+  /** Runs the schema migrations of the auth store serving a URI (its own schema and version table). */
+  upgradeAuthDatabase(uri: string): Promise<MigrationResult>;
   /** Problems found in installed packages' `"orrery"` fields (reported, never silently skipped). */
   problems(): PluginProblem[];
   /** The claim keys (schemes and host patterns, or names) known for a kind, sorted. */

@@ -5,9 +5,9 @@ import type { PluginKind } from './definitions.js';
  * Only hints: discovery never relies on this table.
  */
 const HINTS: ReadonlyArray<{ schemes: readonly string[]; kinds: readonly PluginKind[]; packageName: string }> = [
-  { schemes: ['postgresql', 'postgres'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-postgres' },
-  { schemes: ['redis', 'rediss'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-redis' },
-  { schemes: ['sqlite'], kinds: ['trackingStore', 'modelRegistryStore'], packageName: '@orrery/plugin-sqlite' },
+  { schemes: ['postgresql', 'postgres'], kinds: ['trackingStore', 'modelRegistryStore', 'authStore'], packageName: '@orrery/plugin-postgres' },
+  { schemes: ['redis', 'rediss'], kinds: ['trackingStore', 'modelRegistryStore', 'authStore'], packageName: '@orrery/plugin-redis' },
+  { schemes: ['sqlite'], kinds: ['trackingStore', 'modelRegistryStore', 'authStore'], packageName: '@orrery/plugin-sqlite' },
   { schemes: ['azure', 'wasbs', 'wasb', 'abfss', 'abfs'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-azure-blob' },
   { schemes: ['ftp'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-ftp' },
   { schemes: ['sftp'], kinds: ['artifactRepository'], packageName: '@orrery/plugin-sftp' },

@@ -8,7 +8,7 @@
 import type { PluginKind } from './definitions.js';
 
 /** Kinds whose claim keys are URI schemes (and host patterns); the others are keyed by name. */
-export const URI_KINDS: readonly PluginKind[] = ['trackingStore', 'artifactRepository', 'modelRegistryStore'];
+export const URI_KINDS: readonly PluginKind[] = ['trackingStore', 'artifactRepository', 'modelRegistryStore', 'authStore'];
 
 /** A `<scheme>://<host>` or `<scheme>://*.<domain>` claim. */
 export interface HostClaim {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { container as globalContainer } from 'tsyringe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOrreryContainer, discoverPlugins, disposeContainer, isRegistered, OrreryTokens, resolve } from '@orrery/core';
-import { installPackage, makeTempDir, registryStoreModule, trackingStoreModule } from './fixture-packages.js';
+import { authStoreModule, installPackage, makeTempDir, registryStoreModule, trackingStoreModule } from './fixture-packages.js';
 
 let tmp: { dir: string; cleanup: () => void };
 const closed = () => ((globalThis as { __orreryFixtureClosed?: string[] }).__orreryFixtureClosed ??= []);
@@ -14,8 +14,8 @@ beforeEach(() => {
   closed().length = 0;
   installPackage(tmp.dir, {
     name: 'orrery-plugin-box',
-    orrery: { trackingStore: { box: './tracking.js', nobox: './tracking.js' }, modelRegistryStore: { box: './registry.js' } },
-    files: { 'tracking.js': trackingStoreModule(['box', 'nobox']), 'registry.js': registryStoreModule(['box']) },
+    orrery: { trackingStore: { box: './tracking.js', nobox: './tracking.js' }, modelRegistryStore: { box: './registry.js' }, authStore: { box: './auth.js' } },
+    files: { 'tracking.js': trackingStoreModule(['box', 'nobox']), 'registry.js': registryStoreModule(['box']), 'auth.js': authStoreModule(['box']) },
   });
   installPackage(tmp.dir, {
     name: 'orrery-plugin-down',
@@ -48,6 +48,17 @@ describe('createOrreryContainer', () => {
 
     await disposeContainer(c);
     expect(closed()).toEqual(['registry:box://main', 'tracking:box://main']);
+  });
+
+  it('opens an auth store once per URI and closes it on dispose', async () => {
+    const c = await createOrreryContainer({ cwd: tmp.dir, env: {}, trackingUri: 'box://main' });
+    const openAuth = resolve(c, OrreryTokens.authStoreFactory);
+    const auth = await openAuth('box://auth');
+    expect(auth).toMatchObject({ uri: 'box://auth' });
+    expect(await openAuth('box://auth')).toBe(auth);
+    await expect(openAuth('nobox://auth')).rejects.toThrow(/No auth store plugin is installed for scheme "nobox"/);
+    await disposeContainer(c);
+    expect(closed()).toEqual(['auth:box://auth', 'tracking:box://main']);
   });
 
   it('resolves URIs through the environment chain and uses a given registry', async () => {

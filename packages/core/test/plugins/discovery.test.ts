@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverPlugins, isOrreryError, PLUGIN_API_VERSION, type DiscoverOptions } from '@orrery/core';
 import {
   artifactRepositoryModule,
+  authStoreModule,
   installPackage,
   linkPackage,
   makeTempDir,
@@ -313,5 +314,38 @@ describe('upgradeDatabase', () => {
     await expect(registry.upgradeDatabase('mig://db')).resolves.toEqual({ fromVersion: 0, toVersion: 3, applied: ['1', '2', '3:mig://db'] });
     await expect(registry.upgradeDatabase('nomig://db')).rejects.toThrow(/orrery-plugin-db \(scheme "nomig"\) has no schema to upgrade/);
     await expect(registry.upgradeDatabase('unknown://db')).rejects.toThrow(/No tracking store plugin is installed for scheme "unknown"/);
+  });
+});
+
+describe('auth stores', () => {
+  it('are found by scheme, opened with their URI, and migrated apart from the tracking schema', async () => {
+    installPackage(tmp.dir, {
+      name: 'orrery-plugin-keep',
+      orrery: { trackingStore: { keep: './tracking.js' }, authStore: { keep: './auth.js', keeps: './auth.js' } },
+      files: { 'tracking.js': trackingStoreModule(['keep'], { migrate: true }), 'auth.js': authStoreModule(['keep', 'keeps'], { migrate: true }) },
+    });
+    const registry = await discover();
+    expect(registry.findPluginForUri('authStore', 'keep://db/auth')).toMatchObject({ kind: 'authStore', packageName: 'orrery-plugin-keep', schemes: ['keep', 'keeps'] });
+    expect(registry.list().map((e) => e.kind)).toEqual(['authStore', 'trackingStore']);
+    await expect(registry.openAuthStore('keeps://db/auth')).resolves.toMatchObject({ uri: 'keeps://db/auth' });
+    await expect(registry.upgradeAuthDatabase('keep://db')).resolves.toEqual({ fromVersion: 0, toVersion: 1, applied: ['1: auth keep://db'] });
+    // The tracking upgrade of the same URI runs the tracking store's migrate, not the auth one.
+    await expect(registry.upgradeDatabase('keep://db')).resolves.toMatchObject({ toVersion: 3 });
+  });
+
+  it('an unknown auth scheme names the known ones and the package that provides well-known ones, without the password', async () => {
+    installPackage(tmp.dir, {
+      name: 'orrery-plugin-keep',
+      orrery: { authStore: { keep: './auth.js' } },
+      files: { 'auth.js': authStoreModule(['keep']) },
+    });
+    const registry = await discover();
+    const error = await errorOf(registry.openAuthStore('redis://:s3cret@cache:6379/0'));
+    expect(isOrreryError(error)).toBe(true);
+    expect(error.message).toContain('No auth store plugin is installed for scheme "redis"');
+    expect(error.message).toContain('Known schemes: keep.');
+    expect(error.message).toContain('Install @orrery/plugin-redis');
+    expect(error.message).not.toContain('s3cret');
+    await expect(registry.upgradeAuthDatabase('sqlite:///x.db')).rejects.toThrow(/Install @orrery\/plugin-sqlite/);
   });
 });

@@ -92,6 +92,21 @@ export default {
 `;
 }
 
+/** An auth store definition whose store records closes, with an optional migrate that reports the URI. */
+export function authStoreModule(schemes: string[], options: { migrate?: boolean } = {}): string {
+  return `
+export default {
+  kind: 'authStore',
+  apiVersion: 1,
+  schemes: ${JSON.stringify(schemes)},
+  async create(context) {
+    return { uri: context.uri, async close() { (globalThis.__orreryFixtureClosed ??= []).push('auth:' + context.uri); } };
+  },
+  ${options.migrate ? "async migrate(context) { return { fromVersion: 0, toVersion: 1, applied: ['1: auth ' + context.uri] }; }," : ''}
+};
+`;
+}
+
 export function runContextProviderModule(name: string, tags: Record<string, string>, options: { failCreate?: boolean } = {}): string {
   return `
 export default {
