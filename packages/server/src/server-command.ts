@@ -41,6 +41,7 @@ export interface ServerCommandOptions {
   host?: string;
   port?: string;
   workers?: string;
+  appName?: string;
 }
 
 /**
@@ -81,6 +82,8 @@ export function serverOptionsFrom(
   if (port !== undefined) options.port = parseInteger('--port', port);
   const workers = pick('workers', 'WORKERS');
   if (workers !== undefined) options.workers = parseInteger('--workers', workers);
+  // As `mlflow server`, the app is chosen by the flag only (no environment variable).
+  if (flags.appName !== undefined) options.appName = flags.appName;
   return options;
 }
 
@@ -103,6 +106,10 @@ export function registerServerCommand(program: Command): Command {
     .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1) [env ORRERY_HOST]'))
     .option('-p, --port <port>', 'port to listen on (default: 5000) [env ORRERY_PORT]')
     .option('-w, --workers <n>', 'number of worker processes (default: 1) [env ORRERY_WORKERS]')
+    .option(
+      '--app-name <name>',
+      'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security-auth.md)',
+    )
     .action(async function (this: Command) {
       const flags = this.opts<ServerCommandOptions>();
       const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');

@@ -128,10 +128,9 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
   };
 
   const authorize = async (request: FastifyRequest, rule: RouteRule, auth: RequestAuth): Promise<void> => {
-    const { user } = auth.principal!;
+    if (rule.kind === 'open') return;
+    const { user } = principalOf(request);
     switch (rule.kind) {
-      case 'open':
-        return;
       case 'authenticated':
         if (rule.filter !== undefined && !user.isAdmin) {
           const [experiment, registeredModel] = await Promise.all([
@@ -141,9 +140,12 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
           auth.visibility = { experiment: experiment ?? (() => true), registeredModel: registeredModel ?? (() => true) };
         }
         return;
-      case 'admin':
+      case 'admin': {
+        const username = requestReaderFor(request).raw('username');
+        if (typeof username === 'string') auth.resource = `user:${username}`;
         if (!user.isAdmin) throw denied('only admins may do this');
         return;
+      }
       case 'self': {
         const username = requestReaderFor(request).string('username', { required: true });
         auth.resource = `user:${username}`;
@@ -227,7 +229,8 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
     try {
       await service.audit({
         ...(auth?.principal !== undefined ? { username: auth.principal.user.username } : {}),
-        action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        // The path as requested (artifact routes name the file); the query is left out.
+        action: `${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 1000)}`,
         ...(auth?.resource !== undefined ? { resource: auth.resource } : {}),
         status: reply.statusCode,
         remoteAddress: request.ip,

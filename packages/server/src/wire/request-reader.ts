@@ -87,7 +87,7 @@ export class RequestReader {
   }
 
   /** The single raw value of a field (for query sources, refusing a repeated parameter). */
-  private raw(field: string): unknown {
+  raw(field: string): unknown {
     const value = this.source[field];
     if (!this.fromQuery || value === undefined) return value ?? undefined;
     const values = value as string[];
