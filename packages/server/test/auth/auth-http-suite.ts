@@ -27,7 +27,7 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
     beforeAll(async () => {
       server = await startAuthTestServer(openAuthStore);
       for (const user of [ALICE, BOB, CAROL]) {
-        expect((await call(server, 'POST', `${API}/users/create`, { as: ADMIN, fields: user })).status).toBe(200);
+        expect((await call(server, 'POST', `${API}/users/create`, { as: ADMIN, fields: { ...user } })).status).toBe(200);
       }
     });
     afterAll(async () => {
@@ -275,7 +275,7 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
     let server: AuthTestServer;
     beforeAll(async () => {
       server = await startAuthTestServer(openAuthStore, { loginMaxFailuresPerUser: 3, loginMaxFailuresPerAddress: 100, loginFailureWindowSeconds: 60 });
-      await call(server, 'POST', `${API}/users/create`, { as: ADMIN, fields: ALICE });
+      await call(server, 'POST', `${API}/users/create`, { as: ADMIN, fields: { ...ALICE } });
     });
     afterAll(async () => {
       await server?.close();

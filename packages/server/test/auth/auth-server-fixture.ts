@@ -32,6 +32,8 @@ export interface Credentials {
 export async function startAuthTestServer(
   openAuthStore: () => Promise<AuthStore>,
   config: Partial<AuthServiceConfig> = {},
+  /** Adds routes before the server starts (tests of the layer itself). */
+  addRoutes?: (app: FastifyInstance) => void,
 ): Promise<AuthTestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orrery-auth-server-'));
   const uri = `sqlite:///${path.join(dir, 'orrery.db')}`;
@@ -50,6 +52,7 @@ export async function startAuthTestServer(
     checkModelVersionSources: false,
     auth: service,
   });
+  addRoutes?.(app);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
