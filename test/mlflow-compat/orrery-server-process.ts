@@ -24,13 +24,15 @@ export interface OrreryServerProcess {
 
 
 
-export async function startOrreryServer(): Promise<OrreryServerProcess> {
+/** `extra`: more server flags and environment (e.g. `--app-name basic-auth` with MLFLOW_AUTH_CONFIG_PATH). */
+export async function startOrreryServer(extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<OrreryServerProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orrery-mlflow-compat-'));
   const artifactsDir = path.join(dir, 'mlartifacts');
   try {
     const server = await startOrreryServerProcess({
       cwd: dir,
-      args: ['--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--artifacts-destination', `file://${artifactsDir}`],
+      args: ['--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--artifacts-destination', `file://${artifactsDir}`, ...(extra.args ?? [])],
+      ...(extra.env !== undefined ? { env: extra.env } : {}),
     });
     return {
       url: server.url,
