@@ -13,6 +13,8 @@ export * from './contracts/project-backend.js';
 export * from './contracts/auth-store.js';
 export * from './auth/index.js';
 export * from './contracts/auth-store-ordering.js';
+export * from './contracts/auth-store-errors.js';
+export * from './contracts/auth-store-input-checks.js';
 
 export * from './errors/error-codes.js';
 export * from './errors/orrery-error.js';
@@ -20,6 +22,7 @@ export * from './errors/orrery-error.js';
 export * from './validation/limits.js';
 export * from './validation/validate.js';
 export * from './validation/registry-validation.js';
+export * from './validation/auth-validation.js';
 
 export * from './search/ast.js';
 

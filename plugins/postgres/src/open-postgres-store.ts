@@ -1,7 +1,7 @@
-import type { Logger, MigrationResult } from '@orrery/core';
-import { SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
+import { withAuthStoreInputChecks, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
+import { SqlAuthStore, SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
 import { PostgresExecutor } from './postgres-executor.js';
-import { ensureSchema, migratePostgres, requireCurrentSchema } from './postgres-migrations.js';
+import { ensureSchema, migratePostgres, migratePostgresAuth, requireCurrentSchema } from './postgres-migrations.js';
 import type { ParsedPostgresUri } from './postgres-uri.js';
 import { parsePostgresUri } from './postgres-uri.js';
 
@@ -16,16 +16,20 @@ export interface OpenPostgresOptions {
  * then applies pending migrations under the advisory lock (or, with `migrate=false`, checks that
  * the schema is current). Closes the pool when preparation fails.
  */
-export async function openPostgresExecutor(uri: string, options: OpenPostgresOptions = {}): Promise<{ executor: PostgresExecutor; parsed: ParsedPostgresUri }> {
+export async function openPostgresExecutor(
+  uri: string,
+  options: OpenPostgresOptions & { auth?: boolean } = {},
+): Promise<{ executor: PostgresExecutor; parsed: ParsedPostgresUri }> {
   const parsed = parsePostgresUri(uri);
   const executor = new PostgresExecutor(parsed.poolConfig, options.logger ? { logger: options.logger } : {});
+  const auth = options.auth === true;
   try {
     await ensureSchema(executor, parsed.settings.schema);
     if (options.migrate ?? parsed.settings.migrate) {
-      const result = await migratePostgres(executor);
-      if (result.applied.length > 0) options.logger?.info({ uri: parsed.redacted, ...result }, 'PostgreSQL schema migrated');
+      const result = auth ? await migratePostgresAuth(executor) : await migratePostgres(executor);
+      if (result.applied.length > 0) options.logger?.info({ uri: parsed.redacted, ...result }, `PostgreSQL ${auth ? 'auth ' : ''}schema migrated`);
     } else {
-      await requireCurrentSchema(executor, parsed.redacted);
+      await requireCurrentSchema(executor, parsed.redacted, { auth });
     }
     return { executor, parsed };
   } catch (error) {
@@ -56,13 +60,26 @@ export async function openPostgresModelRegistryStore(uri: string, options: OpenP
   return new SqlModelRegistryStore(executor);
 }
 
-/** `orrery db upgrade <uri>`: applies pending migrations (whatever the URI's `migrate` says) and reports them. */
-export async function migratePostgresUri(uri: string, options: { logger?: Logger } = {}): Promise<MigrationResult> {
+/**
+ * Opens the PostgreSQL auth store at `uri` (the basic-auth ini's `database_uri`). Its `auth_*`
+ * tables and `orrery_auth_schema_version` may share a database or schema with tracking data, or
+ * have their own (`?schema=auth`); the URI's settings (`migrate`, pool, TLS) apply as for tracking.
+ */
+export async function openPostgresAuthStore(uri: string, options: OpenPostgresOptions = {}): Promise<AuthStore> {
+  const { executor } = await openPostgresExecutor(uri, { ...options, auth: true });
+  return withAuthStoreInputChecks(new SqlAuthStore(executor));
+}
+
+/**
+ * `orrery db upgrade <uri>` (and with `auth`, `orrery db upgrade --auth <uri>`): applies pending
+ * migrations (whatever the URI's `migrate` says) and reports them.
+ */
+export async function migratePostgresUri(uri: string, options: { logger?: Logger; auth?: boolean } = {}): Promise<MigrationResult> {
   const parsed = parsePostgresUri(uri);
   const executor = new PostgresExecutor(parsed.poolConfig, options.logger ? { logger: options.logger } : {});
   try {
     await ensureSchema(executor, parsed.settings.schema);
-    return await migratePostgres(executor);
+    return options.auth === true ? await migratePostgresAuth(executor) : await migratePostgres(executor);
   } finally {
     await executor.close();
   }

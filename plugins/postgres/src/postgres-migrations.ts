@@ -1,7 +1,7 @@
 import type { MigrationResult } from '@orrery/core';
 import { errors } from '@orrery/core';
-import type { Migration } from '@orrery/sql';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, currentSchemaVersion, migrate, sql, trustedSql } from '@orrery/sql';
+import type { Migration, VersionTable } from '@orrery/sql';
+import { AUTH_MIGRATIONS, AUTH_VERSION_TABLE, LATEST_AUTH_SCHEMA_VERSION, LATEST_SCHEMA_VERSION, MIGRATIONS, currentSchemaVersion, migrate, sql, trustedSql } from '@orrery/sql';
 import type { PostgresExecutor } from './postgres-executor.js';
 
 /**
@@ -17,11 +17,15 @@ export const MIGRATION_LOCK_KEY = 0x6f727279;
  * `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL). The lock dies with its connection, so a
  * crashed migrator never blocks the next one.
  */
-export async function migratePostgres(executor: PostgresExecutor, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
+export async function migratePostgres(
+  executor: PostgresExecutor,
+  migrations: readonly Migration[] = MIGRATIONS,
+  versionTable: VersionTable = 'schema_migrations',
+): Promise<MigrationResult> {
   return executor.withSession(async (session) => {
     await session.run(sql`SELECT pg_advisory_lock(CAST(${MIGRATION_LOCK_KEY} AS integer), hashtext(current_schema()))`);
     try {
-      return await migrate(session, migrations);
+      return await migrate(session, migrations, versionTable);
     } finally {
       await session
         .run(sql`SELECT pg_advisory_unlock(CAST(${MIGRATION_LOCK_KEY} AS integer), hashtext(current_schema()))`)
@@ -30,22 +34,28 @@ export async function migratePostgres(executor: PostgresExecutor, migrations: re
   });
 }
 
+/** Applies pending auth migrations (their own version table) under the same advisory lock. */
+export function migratePostgresAuth(executor: PostgresExecutor): Promise<MigrationResult> {
+  return migratePostgres(executor, AUTH_MIGRATIONS, AUTH_VERSION_TABLE);
+}
+
 /**
  * For `migrate=false`: refuses to serve a schema older or newer than this code, naming the
- * command that fixes it.
+ * command that fixes it. `auth` checks the auth schema (`orrery db upgrade --auth`).
  */
-export async function requireCurrentSchema(executor: PostgresExecutor, redactedUri: string): Promise<void> {
-  const version = await currentSchemaVersion(executor);
-  if (version < LATEST_SCHEMA_VERSION) {
+export async function requireCurrentSchema(executor: PostgresExecutor, redactedUri: string, options: { auth?: boolean } = {}): Promise<void> {
+  const auth = options.auth === true;
+  const what = auth ? 'PostgreSQL auth schema' : 'PostgreSQL schema';
+  const latest = auth ? LATEST_AUTH_SCHEMA_VERSION : LATEST_SCHEMA_VERSION;
+  const version = await currentSchemaVersion(executor, auth ? AUTH_VERSION_TABLE : 'schema_migrations');
+  if (version < latest) {
     throw errors.invalidState(
-      `The PostgreSQL schema at ${redactedUri} is at version ${version}, older than this release needs (${LATEST_SCHEMA_VERSION}), ` +
-        `and automatic migration is off (migrate=false). Run \`orrery db upgrade ${redactedUri}\` first.`,
+      `The ${what} at ${redactedUri} is at version ${version}, older than this release needs (${latest}), ` +
+        `and automatic migration is off (migrate=false). Run \`orrery db upgrade ${redactedUri}${auth ? ' --auth' : ''}\` first.`,
     );
   }
-  if (version > LATEST_SCHEMA_VERSION) {
-    throw errors.invalidState(
-      `The PostgreSQL schema at ${redactedUri} is at version ${version}, newer than this Orrery release supports (${LATEST_SCHEMA_VERSION}). Upgrade Orrery.`,
-    );
+  if (version > latest) {
+    throw errors.invalidState(`The ${what} at ${redactedUri} is at version ${version}, newer than this Orrery release supports (${latest}). Upgrade Orrery.`);
   }
 }
 

@@ -1,8 +1,10 @@
 export { default as redisTrackingStorePlugin } from './redis-tracking-plugin.js';
 export { default as redisModelRegistryStorePlugin } from './redis-registry-plugin.js';
+export { default as redisAuthStorePlugin } from './redis-auth-plugin.js';
 export * from './open-redis-stores.js';
 export { RedisTrackingStore, REDIS_SCHEMA_VERSION } from './redis-tracking-store.js';
 export { RedisModelRegistryStore } from './redis-registry-store.js';
+export { RedisAuthStore } from './redis-auth-store.js';
 export { RedisConnection, translateRedisError } from './redis-connection.js';
 export { RedisKeys } from './redis-keys.js';
 export { parseRedisUri } from './redis-uri.js';

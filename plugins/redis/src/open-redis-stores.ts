@@ -1,4 +1,5 @@
-import type { Logger } from '@orrery/core';
+import { withAuthStoreInputChecks, type AuthStore, type Logger } from '@orrery/core';
+import { RedisAuthStore } from './redis-auth-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
 import { RedisTrackingStore } from './redis-tracking-store.js';
@@ -34,6 +35,16 @@ export async function openRedisModelRegistryStore(
 ): Promise<RedisModelRegistryStore & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
   return Object.assign(new RedisModelRegistryStore(connection), { prefix: connection.keys.prefix });
+}
+
+/**
+ * Opens the auth store of a `redis://` or `rediss://` URI (the basic-auth ini's `database_uri`).
+ * Its keys are the `auth:` family under the URI's prefix, so it may share a prefix with tracking
+ * data or have its own (`?prefix=orrery-auth`).
+ */
+export async function openRedisAuthStore(uri: string, options: OpenRedisStoreOptions = {}): Promise<AuthStore & { prefix: string }> {
+  const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
+  return Object.assign(withAuthStoreInputChecks(new RedisAuthStore(connection)), { prefix: connection.keys.prefix });
 }
 
 /**

@@ -141,6 +141,69 @@ export class RedisKeys {
     return `${this.head}:mv:${encodeName(name)}:${version}:tags`;
   }
 
+  // ---- auth store (its own `auth:` family, so it may share a prefix with tracking data) ----
+
+  /** HASH username → user id. */
+  authUserIds(): string {
+    return `${this.head}:auth:users`;
+  }
+  /** STRING counter: the last user id handed out (ids are never reused). */
+  authUserSequence(): string {
+    return `${this.head}:auth:user-seq`;
+  }
+  /** HASH of one user's fields: username, password_hash, is_admin. */
+  authUser(id: number): string {
+    return `${this.head}:auth:user:${id}`;
+  }
+  /** HASH experiment id → permission, of one user. */
+  authExperimentPermissions(userId: number): string {
+    return `${this.head}:auth:user:${userId}:exp`;
+  }
+  /** HASH registered-model name → permission, of one user. */
+  authModelPermissions(userId: number): string {
+    const [before, after] = this.authModelPermissionsAround();
+    return `${before}${userId}${after}`;
+  }
+  /**
+   * `authModelPermissions` as the text before and after the user id, for the script that walks
+   * every user's rows of one model (the ids come from `authModelPermissionIndex`).
+   */
+  authModelPermissionsAround(): readonly [string, string] {
+    return [`${this.head}:auth:user:`, ':rm'];
+  }
+  /** ZSET, all scores 0, members `name\0userId`: who has a row for a model, for renames and deletes. */
+  authModelPermissionIndex(): string {
+    return `${this.head}:auth:rm-index`;
+  }
+  /** SET of one user's token ids. */
+  authUserTokens(userId: number): string {
+    return `${this.head}:auth:user:${userId}:tokens`;
+  }
+  /** HASH token id → JSON of the token (without its revocation). */
+  authTokens(): string {
+    return `${this.head}:auth:tokens`;
+  }
+  /** HASH token id → when it was revoked (set once: HSETNX). */
+  authTokenRevocations(): string {
+    return `${this.head}:auth:token-revoked`;
+  }
+  /** ZSET of one key's failed logins, scored by time; expires a window after the last failure. */
+  authLoginFailures(key: string): string {
+    return `${this.head}:auth:fail:${key}`;
+  }
+  /** STRING counter: the last audit sequence number. */
+  authAuditSequence(): string {
+    return `${this.head}:auth:audit-seq`;
+  }
+  /** ZSET of audit entries scored by sequence number, members `seq:JSON`. */
+  authAudit(): string {
+    return `${this.head}:auth:audit`;
+  }
+  /** ZSET like `authAudit`, holding one user's entries only. */
+  authUserAudit(username: string): string {
+    return `${this.head}:auth:audit-user:${username}`;
+  }
+
   /** A SCAN pattern matching every key of this prefix (glob characters escaped). */
   scanPattern(): string {
     return `${this.head.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*`;

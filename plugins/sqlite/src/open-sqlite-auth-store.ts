@@ -1,4 +1,4 @@
-import type { MigrationResult } from '@orrery/core';
+import { withAuthStoreInputChecks, type AuthStore, type MigrationResult } from '@orrery/core';
 import { SqlAuthStore, migrateAuthSchema } from '@orrery/sql';
 import type { SqliteExecutorOptions } from './sqlite-executor.js';
 import { openSqliteExecutor } from './open-sqlite-store.js';
@@ -8,10 +8,10 @@ import { openSqliteExecutor } from './open-sqlite-store.js';
  * `sqlite:///var/orrery/auth.db`. Its tables and version table are its own, so the file may be
  * a dedicated one or the tracking database itself.
  */
-export async function openSqliteAuthStore(uri: string, options: SqliteExecutorOptions & { cwd?: string } = {}): Promise<SqlAuthStore> {
+export async function openSqliteAuthStore(uri: string, options: SqliteExecutorOptions & { cwd?: string } = {}): Promise<AuthStore> {
   const executor = openSqliteExecutor(uri, options);
   try {
-    return await SqlAuthStore.open(executor);
+    return withAuthStoreInputChecks(await SqlAuthStore.open(executor));
   } catch (error) {
     await executor.close();
     throw error;

@@ -10,7 +10,7 @@ import type {
   RegisteredModelPermission,
   StoredAuditEntry,
 } from '@orrery/core';
-import { auditPageSize, compareExperimentIds, errors, isOrreryError } from '@orrery/core';
+import { auditPageSize, authStoreErrors, compareExperimentIds, errors, isOrreryError } from '@orrery/core';
 import type { SqlExecutor } from '../sql-executor.js';
 import type { SqlFragment } from '../sql-fragment.js';
 import { emptySql, sql } from '../sql-fragment.js';
@@ -74,8 +74,6 @@ function toAuditEntry(row: AuditRow): StoredAuditEntry {
   };
 }
 
-const userNotFound = (username: string) => errors.notFound(`User with username=${username} not found`);
-
 /**
  * The two kinds of permission rows differ only in their table and resource column, and in
  * MLflow's wording; one set of queries serves both.
@@ -96,8 +94,8 @@ const EXPERIMENT_PERMISSIONS: PermissionTable = {
   insert: (userId, id, p) => sql`INSERT INTO auth_experiment_permissions (user_id, experiment_id, permission) VALUES (${userId}, ${id}, ${p})`,
   update: (userId, id, p) => sql`UPDATE auth_experiment_permissions SET permission = ${p} WHERE user_id = ${userId} AND experiment_id = ${id}`,
   remove: (userId, id) => sql`DELETE FROM auth_experiment_permissions WHERE user_id = ${userId} AND experiment_id = ${id}`,
-  notFound: (id, username) => errors.notFound(`Experiment permission with experiment_id=${id} and username=${username} not found`),
-  alreadyExists: (id, username) => errors.alreadyExists(`Experiment permission (experiment_id=${id}, username=${username}) already exists.`),
+  notFound: authStoreErrors.experimentPermissionNotFound,
+  alreadyExists: authStoreErrors.experimentPermissionExists,
 };
 
 const REGISTERED_MODEL_PERMISSIONS: PermissionTable = {
@@ -106,8 +104,8 @@ const REGISTERED_MODEL_PERMISSIONS: PermissionTable = {
   insert: (userId, name, p) => sql`INSERT INTO auth_registered_model_permissions (user_id, name, permission) VALUES (${userId}, ${name}, ${p})`,
   update: (userId, name, p) => sql`UPDATE auth_registered_model_permissions SET permission = ${p} WHERE user_id = ${userId} AND name = ${name}`,
   remove: (userId, name) => sql`DELETE FROM auth_registered_model_permissions WHERE user_id = ${userId} AND name = ${name}`,
-  notFound: (name, username) => errors.notFound(`Registered model permission with name=${name} and username=${username} not found`),
-  alreadyExists: (name, username) => errors.alreadyExists(`Registered model permission (name=${name}, username=${username}) already exists.`),
+  notFound: authStoreErrors.registeredModelPermissionNotFound,
+  alreadyExists: authStoreErrors.registeredModelPermissionExists,
 };
 
 interface PermissionRow {
@@ -138,7 +136,7 @@ export class SqlAuthStore implements AuthStore {
 
   /** The executor, refused once the store is closed (so a closed store fails the same way on every dialect). */
   private get db(): SqlExecutor {
-    if (this.closed) throw errors.invalidState('The auth store is closed.');
+    if (this.closed) throw authStoreErrors.closed();
     return this.executor;
   }
 
@@ -168,7 +166,7 @@ export class SqlAuthStore implements AuthStore {
           sql`INSERT INTO auth_users (username, password_hash, is_admin) VALUES (${username}, ${passwordHash}, ${isAdmin ? 1 : 0})
               RETURNING id, username, password_hash, is_admin`,
         ),
-      () => errors.alreadyExists(`User (username=${username}) already exists.`),
+      () => authStoreErrors.userExists(username),
     );
     if (!row) throw errors.internal('Creating a user returned no row.');
     return toUser(row);
@@ -192,17 +190,17 @@ export class SqlAuthStore implements AuthStore {
 
   async updatePassword(username: string, passwordHash: string): Promise<void> {
     const { changes } = await this.db.run(sql`UPDATE auth_users SET password_hash = ${passwordHash} WHERE username = ${username}`);
-    if (changes === 0) throw userNotFound(username);
+    if (changes === 0) throw authStoreErrors.userNotFound(username);
   }
 
   async updateAdmin(username: string, isAdmin: boolean): Promise<void> {
     const { changes } = await this.db.run(sql`UPDATE auth_users SET is_admin = ${isAdmin ? 1 : 0} WHERE username = ${username}`);
-    if (changes === 0) throw userNotFound(username);
+    if (changes === 0) throw authStoreErrors.userNotFound(username);
   }
 
   async deleteUser(username: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'delete');
       await tx.run(sql`DELETE FROM auth_experiment_permissions WHERE user_id = ${userId}`);
       await tx.run(sql`DELETE FROM auth_registered_model_permissions WHERE user_id = ${userId}`);
       await tx.run(sql`DELETE FROM auth_api_tokens WHERE user_id = ${userId}`);
@@ -281,7 +279,7 @@ export class SqlAuthStore implements AuthStore {
     return this.unique(
       () =>
         db.transaction(async (tx) => {
-          const userId = await requireUserId(tx, username);
+          const userId = await lockUserId(tx, username, 'share');
           await tx.run(table.insert(userId, resource, permission));
           return userId;
         }),
@@ -304,7 +302,7 @@ export class SqlAuthStore implements AuthStore {
 
   private async updatePermission(table: PermissionTable, resource: string, username: string, permission: Permission): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'share');
       const { changes } = await tx.run(table.update(userId, resource, permission));
       if (changes === 0) throw table.notFound(resource, username);
       return userId;
@@ -313,7 +311,7 @@ export class SqlAuthStore implements AuthStore {
 
   private async deletePermission(table: PermissionTable, resource: string, username: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const userId = await requireUserId(tx, username);
+      const userId = await lockUserId(tx, username, 'share');
       const { changes } = await tx.run(table.remove(userId, resource));
       if (changes === 0) throw table.notFound(resource, username);
     });
@@ -323,17 +321,19 @@ export class SqlAuthStore implements AuthStore {
 
   async createApiToken(input: CreateApiTokenInput): Promise<ApiToken> {
     const db = this.db;
-    const inserted = await this.unique(
+    if (!Number.isSafeInteger(input.userId)) throw authStoreErrors.userIdNotFound(input.userId);
+    await this.unique(
       () =>
-        // One statement: the token is stored only if its user exists at that moment.
-        db.run(
-          sql`INSERT INTO auth_api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked_at)
-              SELECT ${input.id}, id, ${input.name}, ${input.secretHash}, ${input.createdAt}, ${input.expiresAt ?? null}, NULL
-              FROM auth_users WHERE id = ${input.userId}`,
-        ),
-      () => errors.alreadyExists(`API token (id=${input.id}) already exists.`),
+        db.transaction(async (tx) => {
+          const user = await tx.get(sql`SELECT id FROM auth_users WHERE id = ${input.userId}${userLockClause(tx, 'share')}`);
+          if (!user) throw authStoreErrors.userIdNotFound(input.userId);
+          await tx.run(
+            sql`INSERT INTO auth_api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked_at)
+                VALUES (${input.id}, ${input.userId}, ${input.name}, ${input.secretHash}, ${input.createdAt}, ${input.expiresAt ?? null}, NULL)`,
+          );
+        }),
+      () => authStoreErrors.tokenExists(input.id),
     );
-    if (inserted.changes === 0) throw errors.notFound(`User with id=${input.userId} not found`);
     return {
       id: input.id,
       userId: input.userId,
@@ -357,7 +357,7 @@ export class SqlAuthStore implements AuthStore {
 
   async revokeApiToken(id: string, at: number): Promise<void> {
     const { changes } = await this.db.run(sql`UPDATE auth_api_tokens SET revoked_at = COALESCE(revoked_at, ${at}) WHERE id = ${id}`);
-    if (changes === 0) throw errors.notFound(`API token with id=${id} not found`);
+    if (changes === 0) throw authStoreErrors.tokenNotFound(id);
   }
 
   // ---- login failures ----
@@ -408,10 +408,24 @@ async function findUserId(db: SqlExecutor, username: string): Promise<number | u
   return row ? Number(row.id) : undefined;
 }
 
-async function requireUserId(db: SqlExecutor, username: string): Promise<number> {
-  const id = await findUserId(db, username);
-  if (id === undefined) throw userNotFound(username);
-  return id;
+/**
+ * How a write transaction holds the user it works on until it commits (PostgreSQL; SQLite's write
+ * transactions are serial anyway). `deleteUser` takes the row exclusively and writers of a user's
+ * rows share it, so a permission or token is never added between the delete of the user's rows and
+ * the delete of the user: the writer waits, then finds no user.
+ */
+type UserLock = 'delete' | 'share';
+
+function userLockClause(db: SqlExecutor, lock: UserLock): SqlFragment {
+  if (db.dialect !== 'postgres') return emptySql;
+  return lock === 'delete' ? sql` FOR UPDATE` : sql` FOR SHARE`;
+}
+
+/** The id of the user named `username`, held as `lock` says; RESOURCE_DOES_NOT_EXIST when there is none. */
+async function lockUserId(tx: SqlExecutor, username: string, lock: UserLock): Promise<number> {
+  const row = await tx.get<{ id: number | string }>(sql`SELECT id FROM auth_users WHERE username = ${username}${userLockClause(tx, lock)}`);
+  if (!row) throw authStoreErrors.userNotFound(username);
+  return Number(row.id);
 }
 
 async function countFailures(db: SqlExecutor, key: string, now: number, windowMs: number): Promise<number> {

@@ -47,16 +47,26 @@ export function authConcurrencyConformance(options: AuthStoreConformanceOptions)
       expect(await other.listRegisteredModelPermissions('bob')).toHaveLength(1);
     });
 
-    it('a user deleted while permissions are granted leaves no rows behind', async () => {
+    it('a user deleted while permissions and tokens are granted is deleted whole, leaving no rows behind', async () => {
       const other = await h.another();
-      await h.store.createUser('carol', fakeHash('carol'), false);
-      await settleAll([
-        ...Array.from({ length: 10 }, (_, i) => other.createExperimentPermission(String(i), 'carol', 'READ')),
-        h.store.deleteUser('carol'),
-      ]);
+      const carol = await h.store.createUser('carol', fakeHash('carol'), false);
+      const grants = [
+        ...Array.from({ length: 8 }, (_, i) => other.createExperimentPermission(String(i), 'carol', 'READ')),
+        ...Array.from({ length: 4 }, (_, i) => other.createRegisteredModelPermission(`rm${i}`, 'carol', 'READ')),
+        ...Array.from({ length: 4 }, (_, i) => other.createApiToken({ id: `carol-${i}`, userId: carol.id, name: 'ci', secretHash: '00', createdAt: i })),
+      ];
+      const deletion = h.store.deleteUser('carol');
+      const { rejected } = await settleAll(grants);
+      await deletion;
+      // A grant that lost the race found no user; none failed any other way.
+      for (const error of rejected) expect(isOrreryError(error) && error.code, String(error)).toBe('RESOURCE_DOES_NOT_EXIST');
       expect(await h.store.findUser('carol')).toBeUndefined();
-      await h.store.createUser('carol', fakeHash('carol again'), false);
+      const again = await h.store.createUser('carol', fakeHash('carol again'), false);
       expect(await h.store.listExperimentPermissions('carol')).toEqual([]);
+      expect(await h.store.listRegisteredModelPermissions('carol')).toEqual([]);
+      expect(await h.store.listApiTokens(carol.id)).toEqual([]);
+      expect(await h.store.listApiTokens(again.id)).toEqual([]);
+      for (let i = 0; i < 4; i++) expect(await h.store.findApiToken(`carol-${i}`)).toBeUndefined();
     });
 
     it('a closed store refuses use with INVALID_STATE; what it wrote stays readable elsewhere', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS } from '@orrery/core';
+import { PERMISSIONS, type Permission } from '@orrery/core';
 import { expectOrreryError, fakeHash, freshAuthStorePerTest, type AuthStoreConformanceOptions } from './harness.js';
 
 /** Experiment and registered-model permission rows, with MLflow's messages, and the registry's renames and deletes. */
@@ -44,6 +44,19 @@ export function permissionConformance(options: AuthStoreConformanceOptions): voi
       expect(await h.store.findExperimentPermission('9', 'ghost')).toBeUndefined();
       expect(await h.store.listExperimentPermissions('ghost')).toEqual([]);
       expect(await h.store.findExperimentPermission('9', 'bob')).toBeUndefined();
+    });
+
+    it("refuses a permission that is not one of MLflow's four, with MLflow's message, writing nothing", async () => {
+      await h.store.createUser('bob', fakeHash('bob'), false);
+      const bad = 'ADMIN' as Permission;
+      const error = await expectOrreryError(h.store.createExperimentPermission('1', 'bob', bad), 'INVALID_PARAMETER_VALUE');
+      expect(error.message).toBe("Invalid permission 'ADMIN'. Valid permissions are: ('READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS')");
+      await expectOrreryError(h.store.createRegisteredModelPermission('rm', 'bob', 'read' as Permission), 'INVALID_PARAMETER_VALUE');
+      expect(await h.store.listExperimentPermissions('bob')).toEqual([]);
+      expect(await h.store.listRegisteredModelPermissions('bob')).toEqual([]);
+      await h.store.createExperimentPermission('1', 'bob', 'READ');
+      await expectOrreryError(h.store.updateExperimentPermission('1', 'bob', bad), 'INVALID_PARAMETER_VALUE');
+      expect((await h.store.findExperimentPermission('1', 'bob'))?.permission).toBe('READ');
     });
 
     it("lists one user's rows, numeric ids in numeric order", async () => {

@@ -56,6 +56,29 @@ export function userConformance(options: AuthStoreConformanceOptions): void {
       expect(await h.store.findExperimentPermission('1', 'Zoë')).toBeUndefined();
     });
 
+    it('refuses names with a NUL character on write and never finds them, on every backend', async () => {
+      const nul = 'ali\u0000ce';
+      const refused = await expectOrreryError(h.store.createUser(nul, fakeHash('x'), false), 'INVALID_PARAMETER_VALUE');
+      expect(refused.message).toContain('username');
+      expect(await h.store.findUser(nul)).toBeUndefined();
+      await expectOrreryError(h.store.updatePassword(nul, fakeHash('y')), 'RESOURCE_DOES_NOT_EXIST');
+      await expectOrreryError(h.store.deleteUser(nul), 'RESOURCE_DOES_NOT_EXIST');
+      const bob = await h.store.createUser('bob', fakeHash('bob'), false);
+      await expectOrreryError(h.store.createExperimentPermission('1\u0000', 'bob', 'READ'), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(h.store.createRegisteredModelPermission('rm', nul, 'READ'), 'RESOURCE_DOES_NOT_EXIST');
+      expect(await h.store.findRegisteredModelPermission('rm\u0000', 'bob')).toBeUndefined();
+      expect(await h.store.listExperimentPermissions(nul)).toEqual([]);
+      await expectOrreryError(h.store.updateExperimentPermission('1\u0000', 'bob', 'EDIT'), 'RESOURCE_DOES_NOT_EXIST');
+      await expectOrreryError(h.store.createApiToken({ id: 't\u0000', userId: bob.id, name: 'ci', secretHash: '00', createdAt: 1 }), 'INVALID_PARAMETER_VALUE');
+      expect(await h.store.findApiToken('t\u0000')).toBeUndefined();
+      // Failed logins and audit entries are records of what clients sent: kept, with U+FFFD for NUL.
+      expect(await h.store.recordLoginFailure(`user:${nul}`, 1000, 60_000)).toBe(1);
+      expect(await h.store.recordLoginFailure(`user:${nul}`, 1001, 60_000)).toBe(2);
+      const audited = await h.store.appendAudit({ timestamp: 1, username: nul, action: 'POST /x', resource: `user:${nul}`, status: 401 });
+      expect(audited).toMatchObject({ username: 'ali\uFFFDce', resource: 'user:ali\uFFFDce' });
+      expect(await h.store.listAudit({ username: nul })).toEqual([audited]);
+    });
+
     it('updates the password hash and the admin flag, and refuses an unknown user', async () => {
       const alice = await h.store.createUser('alice', fakeHash('old'), false);
       await h.store.createUser('bob', fakeHash('bob'), false);
