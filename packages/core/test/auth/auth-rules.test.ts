@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_AUTH_CONFIG,
@@ -118,5 +119,19 @@ describe("MLflow's basic_auth.ini", () => {
 
   it('refuses a MLFLOW_AUTH_CONFIG_PATH naming no file', () => {
     expect(() => readAuthConfig({ MLFLOW_AUTH_CONFIG_PATH: '/nonexistent/auth.ini' })).toThrow('MLFLOW_AUTH_CONFIG_PATH=/nonexistent/auth.ini cannot be read: ENOENT.');
+  });
+
+  it('reads the example of docs/security-auth.md as documented', () => {
+    const doc = readFileSync(new URL('../../../../docs/security-auth.md', import.meta.url), 'utf8');
+    const ini = /```ini\n([\s\S]*?)```/.exec(doc)![1]!;
+    expect(authConfigFromIni(ini)).toEqual({
+      ...DEFAULT_AUTH_CONFIG,
+      adminPassword: 'change-me-now',
+      loginMaxFailuresPerUser: 10,
+      loginMaxFailuresPerAddress: 50,
+      loginFailureWindowSeconds: 300,
+      tokenDefaultLifetimeDays: 90,
+      tokenMaxLifetimeDays: 365,
+    });
   });
 });
