@@ -89,6 +89,16 @@ function tokenOwner(request: RequestReader, principal: Principal): string {
 
 const required = { required: true } as const;
 
+/**
+ * Refuses a request authenticated with an API token: a leaked token must not mint tokens that
+ * outlive it, nor change the password and lock its owner out.
+ */
+function requirePassword(principal: Principal, what: string): void {
+  if (principal.tokenId !== undefined) {
+    throw new OrreryError('PERMISSION_DENIED', `Permission denied: ${what} needs your username and password, not an API token.`);
+  }
+}
+
 export const AUTH_ROUTES: AuthRoute[] = [
   // ---- users ----
   {
@@ -118,7 +128,8 @@ export const AUTH_ROUTES: AuthRoute[] = [
     summary: "Change a user's password (admins, or the user themselves).",
     request: AUTH_REQUESTS.updatePassword,
     response: Empty,
-    async handle(request, { service }) {
+    async handle(request, { service, principal }) {
+      requirePassword(principal, 'changing a password');
       await service.updatePassword(request.string('username', required), request.string('password', required));
       return EMPTY;
     },
@@ -249,6 +260,7 @@ export const AUTH_ROUTES: AuthRoute[] = [
     request: AUTH_REQUESTS.createToken,
     response: AUTH_RESPONSES.createdToken,
     async handle(request, { service, principal }) {
+      requirePassword(principal, 'creating an API token');
       const username = tokenOwner(request, principal);
       const name = request.string('name');
       const lifetimeDays = request.integer('lifetime_days', { min: 0 });

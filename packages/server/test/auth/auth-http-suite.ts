@@ -223,6 +223,10 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
       expect((await call(server, 'GET', `${API}/users/get`, { as: `Bearer ${token}`, fields: { username: 'bob' } })).status).toBe(200);
       expect((await call(server, 'GET', `${API}/users/get`, { as: `Bearer ${token}`, fields: { username: 'alice' } })).status).toBe(403);
 
+      // A token can neither mint tokens nor change its owner's password.
+      expectError(await call(server, 'POST', '/api/2.0/orrery/tokens/create', { as: `Bearer ${token}`, fields: { name: 'more' } }), 403, 'PERMISSION_DENIED', /not an API token/);
+      expectError(await call(server, 'PATCH', `${API}/users/update-password`, { as: `Bearer ${token}`, fields: { username: 'bob', password: 'x' } }), 403, 'PERMISSION_DENIED', /not an API token/);
+
       const listed = await call(server, 'GET', '/api/2.0/orrery/tokens/list', { as: BOB });
       expect(listed.json.api_tokens).toEqual([expect.objectContaining({ id: info.id, name: 'ci' })]);
       expect(listed.text).not.toContain(token.slice(-43));
