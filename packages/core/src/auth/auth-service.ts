@@ -84,7 +84,19 @@ function unauthenticated(message: string): OrreryError {
   return new OrreryError('UNAUTHENTICATED', `${message} ${UNAUTHENTICATED_HINT}`);
 }
 
+/**
+ * Usage (the server and an admin CLI alike):
+ *
+ * ```ts
+ * const config = readAuthConfig();                          // MLFLOW_AUTH_CONFIG_PATH or MLflow's defaults
+ * const store = await registry.openAuthStore(config.databaseUri);
+ * const auth = new AuthService({ store, config });
+ * await auth.createUser('alice', 'pw');
+ * await auth.audit({ username: 'root', action: 'cli users create', resource: 'user:alice', status: 0 });
+ * ```
+ */
 export class AuthService {
+  /** The store it persists to (the caller opened it and closes it). */
   readonly store: AuthStore;
   readonly config: Readonly<AuthServiceConfig>;
   private readonly now: () => number;
@@ -244,16 +256,19 @@ export class AuthService {
     return { user, experimentPermissions, registeredModelPermissions };
   }
 
+  /** Every user, ordered by username (with password hashes: never send them to a client). */
   listUsers(): Promise<AuthUser[]> {
     return this.store.listUsers();
   }
 
+  /** Sets a new password (validated, hashed); RESOURCE_DOES_NOT_EXIST for an unknown user. */
   async updatePassword(username: string, password: string): Promise<void> {
     validatePassword(password);
     await this.requireUser(username);
     await this.store.updatePassword(username, await hashPassword(password, this.scryptCost));
   }
 
+  /** Makes the user an admin or not; RESOURCE_DOES_NOT_EXIST for an unknown user. */
   updateAdmin(username: string, isAdmin: boolean): Promise<void> {
     return this.store.updateAdmin(username, isAdmin);
   }
@@ -299,10 +314,16 @@ export class AuthService {
     return (name) => permissionAllows(rows.get(name) ?? this.config.defaultPermission, 'read');
   }
 
+  /**
+   * Stores a user's row on an experiment (the experiment need not exist, as in MLflow).
+   * INVALID_PARAMETER_VALUE for a permission that is not one of the four (MLflow's message),
+   * RESOURCE_DOES_NOT_EXIST for an unknown user, RESOURCE_ALREADY_EXISTS for an existing row.
+   */
   createExperimentPermission(experimentId: string, username: string, permission: unknown): Promise<ExperimentPermission> {
     return this.store.createExperimentPermission(experimentId, username, parsePermission(permission));
   }
 
+  /** The user's row on an experiment; RESOURCE_DOES_NOT_EXIST (MLflow's message) when there is none, or no such user. */
   async getExperimentPermission(experimentId: string, username: string): Promise<ExperimentPermission> {
     await this.requireUser(username);
     const row = await this.store.findExperimentPermission(experimentId, username);
@@ -312,18 +333,22 @@ export class AuthService {
     return row;
   }
 
+  /** Changes an existing row; RESOURCE_DOES_NOT_EXIST when there is none. */
   updateExperimentPermission(experimentId: string, username: string, permission: unknown): Promise<ExperimentPermission> {
     return this.store.updateExperimentPermission(experimentId, username, parsePermission(permission));
   }
 
+  /** Removes an existing row (the default permission applies again); RESOURCE_DOES_NOT_EXIST when there is none. */
   deleteExperimentPermission(experimentId: string, username: string): Promise<void> {
     return this.store.deleteExperimentPermission(experimentId, username);
   }
 
+  /** As `createExperimentPermission`, for the registered model named `name`. */
   createRegisteredModelPermission(name: string, username: string, permission: unknown): Promise<RegisteredModelPermission> {
     return this.store.createRegisteredModelPermission(name, username, parsePermission(permission));
   }
 
+  /** As `getExperimentPermission`, for a registered model. */
   async getRegisteredModelPermission(name: string, username: string): Promise<RegisteredModelPermission> {
     await this.requireUser(username);
     const row = await this.store.findRegisteredModelPermission(name, username);
@@ -333,10 +358,12 @@ export class AuthService {
     return row;
   }
 
+  /** As `updateExperimentPermission`, for a registered model. */
   updateRegisteredModelPermission(name: string, username: string, permission: unknown): Promise<RegisteredModelPermission> {
     return this.store.updateRegisteredModelPermission(name, username, parsePermission(permission));
   }
 
+  /** As `deleteExperimentPermission`, for a registered model. */
   deleteRegisteredModelPermission(name: string, username: string): Promise<void> {
     return this.store.deleteRegisteredModelPermission(name, username);
   }
@@ -429,6 +456,7 @@ export class AuthService {
     return this.store.appendAudit({ ...entry, timestamp: entry.timestamp ?? this.now() });
   }
 
+  /** Reads the audit log, oldest first (see ListAuditInput for paging). */
   listAudit(input?: ListAuditInput): Promise<StoredAuditEntry[]> {
     return this.store.listAudit(input);
   }
