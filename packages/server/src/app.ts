@@ -249,7 +249,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
   let openApiDocument: string | undefined;
   app.get(OPENAPI_PATH, { config: { openapi: { summary: 'This OpenAPI 3.1 document.', tag: 'operations', rawResponse: 'application/json' } } }, async (_request, reply) => {
     // Built on first request: every route is registered by then.
-    openApiDocument ??= JSON.stringify(buildOpenApiDocument(serverRoutes(app), version));
+    openApiDocument ??= JSON.stringify(buildOpenApiDocument(serverRoutes(app), version, { auth: options.auth !== undefined }));
     return reply.type('application/json').send(openApiDocument);
   });
 

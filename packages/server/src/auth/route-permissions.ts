@@ -60,7 +60,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   // MLflow's basic-auth app asks for credentials everywhere but /health and static files; so does Orrery.
   'GET /version': anyUser,
   'GET /metrics': anyUser,
-  'GET /openapi.json': anyUser,
+  'GET /openapi.json': anyUser, // served at /api/2.0/openapi.json
 
   // ---- experiments ----
   'POST /mlflow/experiments/create': { kind: 'authenticated', after: 'grant-experiment-creator' },

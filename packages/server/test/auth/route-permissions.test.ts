@@ -58,3 +58,26 @@ describe('a route missing from ROUTE_PERMISSIONS', () => {
     expect((await call(server, 'GET', '/api/2.0/mlflow/unmapped')).status).toBe(401);
   });
 });
+
+describe('OpenAPI document with basic-auth on', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orrery-openapi-auth-'));
+  let server: AuthTestServer;
+  beforeAll(async () => {
+    server = await startAuthTestServer(() => openSqliteAuthStore(`sqlite:///${path.join(dir, 'auth.db')}`));
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('documents the auth routes with their schemas and states Basic or bearer security (none for /health)', async () => {
+    const answer = await call(server, 'GET', '/api/2.0/openapi.json', { as: ADMIN });
+    expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+    const document = answer.json as { security: unknown; components: { securitySchemes: Record<string, unknown> }; paths: Record<string, Record<string, { security?: unknown; requestBody?: unknown }>> };
+    expect(document.security).toEqual([{ basicAuth: [] }, { bearerAuth: [] }]);
+    expect(Object.keys(document.components.securitySchemes)).toEqual(['basicAuth', 'bearerAuth']);
+    expect(document.paths['/health']!.get!.security).toEqual([]);
+    expect(document.paths['/api/2.0/mlflow/users/update-admin']!.patch!.requestBody).toBeDefined();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/2.0/mlflow/experiments/permissions/create', '/api/2.0/orrery/tokens/create', '/api/2.0/orrery/audit/list']));
+  });
+});
