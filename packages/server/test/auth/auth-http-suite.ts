@@ -181,6 +181,29 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
       expect(((await call(server, 'POST', `${API}/runs/search`, { as: BOB, fields: { experiment_ids: [experimentId] } })).json.runs as unknown[]).length).toBe(1);
     });
 
+    it('pages filtered searches without losing or repeating results', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i += 1) ids.push((await call(server, 'POST', `${API}/experiments/create`, { as: ALICE, fields: { name: `paged-${i}` } })).json.experiment_id as string);
+      for (const id of ids.filter((_, i) => i % 3 !== 0)) {
+        await call(server, 'POST', `${API}/experiments/permissions/create`, { as: ALICE, fields: { experiment_id: id, username: 'carol', permission: 'NO_PERMISSIONS' } });
+      }
+      const seen: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await call(server, 'POST', `${API}/experiments/search`, {
+          as: CAROL,
+          fields: { max_results: 2, filter: "name LIKE 'paged-%'", order_by: ['name ASC'], ...(token ? { page_token: token } : {}) },
+        });
+        const experiments = (page.json.experiments ?? []) as Array<{ name: string }>;
+        expect(experiments.length).toBeLessThanOrEqual(2);
+        seen.push(...experiments.map((e) => e.name));
+        token = page.json.next_page_token as string | undefined;
+        pages += 1;
+      } while (token !== undefined && pages < 20);
+      expect(seen).toEqual(['paged-0', 'paged-3', 'paged-6']);
+    });
+
     it('keeps registered-model rows with the model: creator MANAGE, rename moves, delete removes; searches filtered', async () => {
       expect((await call(server, 'POST', `${API}/registered-models/create`, { as: ALICE, fields: { name: 'rm1' } })).status).toBe(200);
       expect((await call(server, 'POST', `${API}/model-versions/create`, { as: ALICE, fields: { name: 'rm1', source: 'mlflow-artifacts:/x' } })).status).toBe(200);
