@@ -197,15 +197,22 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
 
   const afterWrite = async (request: FastifyRequest, what: AfterWrite, payload: unknown): Promise<void> => {
     const { user } = principalOf(request);
+    const auth = authOf(request);
     const body = typeof payload === 'string' ? (JSON.parse(payload) as Record<string, unknown>) : {};
     const reader = requestReaderFor(request);
     switch (what) {
-      case 'grant-experiment-creator':
-        await service.grantExperimentCreator(String(body.experiment_id), user.username);
+      case 'grant-experiment-creator': {
+        const experimentId = String(body.experiment_id);
+        auth.resource = `experiment:${experimentId}`;
+        await service.grantExperimentCreator(experimentId, user.username);
         return;
-      case 'grant-registered-model-creator':
-        await service.grantRegisteredModelCreator(String((body.registered_model as { name?: unknown } | undefined)?.name), user.username);
+      }
+      case 'grant-registered-model-creator': {
+        const name = String((body.registered_model as { name?: unknown } | undefined)?.name);
+        auth.resource = `registered_model:${name}`;
+        await service.grantRegisteredModelCreator(name, user.username);
         return;
+      }
       case 'move-registered-model-rows':
         await service.registeredModelRenamed(reader.string('name', { required: true }), reader.string('new_name', { required: true }));
         return;

@@ -280,7 +280,7 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
       const entries = audit.json.entries as Array<Record<string, unknown>>;
       expect(entries).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ username: 'carol', action: 'POST /api/2.0/mlflow/experiments/create', status: 200, remote_address: '127.0.0.1' }),
+          expect.objectContaining({ username: 'carol', action: 'POST /api/2.0/mlflow/experiments/create', resource: expect.stringMatching(/^experiment:\d+$/), status: 200, remote_address: '127.0.0.1' }),
           expect.objectContaining({ username: 'bob', action: 'POST /api/2.0/mlflow/experiments/delete', resource: `experiment:${experimentId}`, status: 403 }),
           expect.objectContaining({ action: 'POST /api/2.0/mlflow/experiments/create', status: 401 }),
           expect.objectContaining({ username: 'alice', action: 'POST /api/2.0/mlflow/experiments/permissions/create', resource: `experiment:${experimentId}`, status: 200 }),
