@@ -5,6 +5,7 @@
  */
 import { PERMISSIONS, type Permission } from '../entities/auth.js';
 import { OrreryError } from '../errors/orrery-error.js';
+import { validatePermission } from '../validation/auth-validation.js';
 
 /** What a request needs to do to a resource. */
 export type Access = 'read' | 'update' | 'delete' | 'manage';
@@ -25,11 +26,10 @@ export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }
 
-/** `value` as a Permission, or INVALID_PARAMETER_VALUE worded as MLflow's. */
+/** `value` as a Permission, or INVALID_PARAMETER_VALUE worded as MLflow's (the stores' own check). */
 export function parsePermission(value: unknown): Permission {
-  if (isPermission(value)) return value;
-  const valid = `(${PERMISSIONS.map((p) => `'${p}'`).join(', ')})`;
-  throw new OrreryError('INVALID_PARAMETER_VALUE', `Invalid permission '${String(value)}'. Valid permissions are: ${valid}`);
+  validatePermission(value);
+  return value;
 }
 
 export const MAX_USERNAME_LENGTH = 255;
