@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ORRERY_CLI, startOrreryServerProcess, userEnvironment, type OrreryServerProcess } from '@orrery/testkit';
+import { useTestDatabase } from '../../plugins/postgres/test/postgres-test-helpers.js';
 
+/** A fresh PostgreSQL database for this file, dropped after it. */
+const postgres = useTestDatabase();
 const scratch = mkdtempSync(path.join(tmpdir(), 'orrery-security-auth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let count = 0;
@@ -42,8 +45,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop()));
 });
 
-async function start(cwd: string, env: Record<string, string>, args: string[] = []): Promise<OrreryServerProcess> {
-  const server = await startOrreryServerProcess({ cwd, env, args: ['--app-name', 'basic-auth', '--backend-store-uri', `sqlite:///${path.join(cwd, 'mlflow.db')}`, ...args] });
+async function start(cwd: string, env: Record<string, string>, args: string[] = [], processCwd = cwd): Promise<OrreryServerProcess> {
+  const server = await startOrreryServerProcess({ cwd: processCwd, env, args: ['--app-name', 'basic-auth', '--backend-store-uri', `sqlite:///${path.join(cwd, 'mlflow.db')}`, ...args] });
   servers.push(server);
   return server;
 }
@@ -124,5 +127,24 @@ describe('orrery server --app-name basic-auth', () => {
       expect((await get(`${server.url}/version`, basic('w', 'wpw'))).status).toBe(200);
       expect((await get(`${server.url}/version`, basic('w', 'nope'))).status).toBe(401);
     }
+  });
+
+  it('keeps users in a PostgreSQL auth store named by database_uri (plugin found by discovery)', async () => {
+    const databaseUri = postgres.freshSchemaUri();
+    const { cwd, env } = setup(`[mlflow]\ndatabase_uri = ${databaseUri}\nadmin_password = adminpw\n`);
+    // Started from the workspace root, where @orrery/plugin-postgres is installed.
+    const repoRoot = new URL('../..', import.meta.url).pathname;
+    const first = await start(cwd, env, [], repoRoot);
+    const created = await fetch(`${first.url}/api/2.0/mlflow/users/create`, {
+      method: 'POST',
+      headers: { authorization: basic('admin', 'adminpw'), 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'pg-user', password: 'pg-pw' }),
+    });
+    expect(created.status).toBe(200);
+    await first.stop();
+    // A new server on the same store knows the user.
+    const second = await start(cwd, env, [], repoRoot);
+    expect((await get(`${second.url}/version`, basic('pg-user', 'pg-pw'))).status).toBe(200);
+    expect((await get(`${second.url}/version`, basic('pg-user', 'wrong'))).status).toBe(401);
   });
 });
