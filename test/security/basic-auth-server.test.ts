@@ -134,7 +134,8 @@ describe('orrery server --app-name basic-auth', () => {
     const { cwd, env } = setup(`[mlflow]\ndatabase_uri = ${databaseUri}\nadmin_password = adminpw\n`);
     // Started from the workspace root, where @orrery/plugin-postgres is installed.
     const repoRoot = new URL('../..', import.meta.url).pathname;
-    const first = await start(cwd, env, [], repoRoot);
+    const inCwd = ['--artifacts-destination', `file://${path.join(cwd, 'artifacts')}`];
+    const first = await start(cwd, env, inCwd, repoRoot);
     const created = await fetch(`${first.url}/api/2.0/mlflow/users/create`, {
       method: 'POST',
       headers: { authorization: basic('admin', 'adminpw'), 'content-type': 'application/json' },
@@ -143,7 +144,7 @@ describe('orrery server --app-name basic-auth', () => {
     expect(created.status).toBe(200);
     await first.stop();
     // A new server on the same store knows the user.
-    const second = await start(cwd, env, [], repoRoot);
+    const second = await start(cwd, env, inCwd, repoRoot);
     expect((await get(`${second.url}/version`, basic('pg-user', 'pg-pw'))).status).toBe(200);
     expect((await get(`${second.url}/version`, basic('pg-user', 'wrong'))).status).toBe(401);
   });
