@@ -63,3 +63,5 @@ export * from './orrery-server-process.js';
 // ---- AuthStore conformance suite ----
 export { runAuthStoreConformance } from './auth-store-conformance.js';
 export type { AuthStoreConformanceOptions, OpenedAuthStore } from './auth-store-conformance.js';
+export { expectAuthStoreHoldsAcrossProcesses } from './auth-conformance/process-race.js';
+export type { ProcessRaceOptions } from './auth-conformance/process-race.js';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { discoverPlugins, isOrreryError } from '@orrery/core';
+import { expectAuthStoreHoldsAcrossProcesses } from '@orrery/testkit';
 import { AUTH_MIGRATIONS, LATEST_AUTH_SCHEMA_VERSION, LATEST_SCHEMA_VERSION } from '@orrery/sql';
 import { openPostgresAuthStore, openPostgresTrackingStore, parsePostgresUri, postgresAuthStorePlugin } from '@orrery/plugin-postgres';
 import { queryRows, silentLogger, useTestDatabase } from './postgres-test-helpers.js';
@@ -53,6 +54,16 @@ describe('PostgreSQL auth store', () => {
     expect(await store.listUsers()).toEqual([]);
     await store.close();
   });
+
+  it('holds across OS processes on one schema: one creator per user, every failed login counted once', async () => {
+    const uri = db.freshSchemaUri();
+    const store = await openPostgresAuthStore(uri);
+    try {
+      await expectAuthStoreHoldsAcrossProcesses({ modulePath: path.join(packageRoot, 'dist', 'index.js'), exportName: 'openPostgresAuthStore', uri, store });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('is discovered through the package.json "orrery" field and opened from dist', async () => {
     const registry = await discoverPlugins({

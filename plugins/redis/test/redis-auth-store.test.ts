@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { discoverPlugins } from '@orrery/core';
+import { expectAuthStoreHoldsAcrossProcesses } from '@orrery/testkit';
 import { RedisConnection, openRedisAuthStore, openRedisTrackingStore } from '@orrery/plugin-redis';
 import { ARTIFACT_ROOT, sharedRedis } from './redis-service-helpers.js';
 
@@ -53,6 +54,17 @@ describe('Redis auth store', () => {
       await cleanup();
     }
   });
+
+  it('holds across OS processes on one prefix: one creator per user, every failed login counted once', async () => {
+    const { url, cleanup } = redis.namespace('auth-processes');
+    const store = await openRedisAuthStore(url);
+    try {
+      await expectAuthStoreHoldsAcrossProcesses({ modulePath: path.join(packageRoot, 'dist', 'index.js'), exportName: 'openRedisAuthStore', uri: url, store });
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  }, 60_000);
 
   it('is discovered through the package.json "orrery" field and opened from dist', async () => {
     const registry = await discoverPlugins({

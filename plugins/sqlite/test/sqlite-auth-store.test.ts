@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { discoverPlugins } from '@orrery/core';
+import { expectAuthStoreHoldsAcrossProcesses } from '@orrery/testkit';
 import { AUTH_MIGRATIONS, LATEST_AUTH_SCHEMA_VERSION, LATEST_SCHEMA_VERSION, currentAuthSchemaVersion, currentSchemaVersion, sql } from '@orrery/sql';
 import { migrateSqliteAuth, openSqliteAuthStore, openSqliteExecutor, openSqliteTrackingStore, sqliteAuthStorePlugin } from '@orrery/plugin-sqlite';
 import { ARTIFACT_ROOT, tempDir } from './store-helpers.js';
@@ -55,6 +56,16 @@ describe('SQLite auth store', () => {
       `(orrery_auth_schema_version) is at version ${LATEST_AUTH_SCHEMA_VERSION + 1}, newer than this Orrery release supports (${LATEST_AUTH_SCHEMA_VERSION})`,
     );
   });
+
+  it('holds across OS processes on one file: one creator per user, every failed login counted once', async () => {
+    const uri = `sqlite:///${path.join(tempDir(), 'raced.db')}`;
+    const store = await openSqliteAuthStore(uri);
+    try {
+      await expectAuthStoreHoldsAcrossProcesses({ modulePath: path.join(packageRoot, 'dist', 'index.js'), exportName: 'openSqliteAuthStore', uri, store });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('is discovered through the package.json "orrery" field and opened from dist', async () => {
     expect(existsSync(path.join(packageRoot, 'dist', 'sqlite-auth-plugin.js')), 'build plugins/sqlite first').toBe(true);

@@ -32,6 +32,21 @@ function requirePortable(field: string, value: string): void {
   }
 }
 
+/**
+ * Times, windows and sequence numbers are integers every backend stores exactly (a fraction or NaN
+ * would be a driver error on PostgreSQL and a silently different number elsewhere).
+ */
+function requireInteger(field: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw errors.invalidParameter(`Invalid ${field} ${String(value)}: it must be an integer of at least ${min}.`);
+  }
+}
+
+function requireWindow(now: number, windowMs: number): void {
+  requireInteger('login-failure time', now, 0);
+  requireInteger('login-failure window', windowMs, 1);
+}
+
 /** `value` with each NUL replaced by U+FFFD. */
 export function replaceNul(value: string): string {
   return value.replaceAll(NUL, '\uFFFD');
@@ -145,6 +160,8 @@ class CheckedAuthStore implements AuthStore {
   async createApiToken(input: CreateApiTokenInput): Promise<ApiToken> {
     requirePortable('token id', input.id);
     requirePortable('token name', input.name);
+    requireInteger('token createdAt', input.createdAt, 0);
+    if (input.expiresAt !== undefined) requireInteger('token expiresAt', input.expiresAt, 0);
     return this.inner.createApiToken(input);
   }
   async findApiToken(id: string): Promise<ApiToken | undefined> {
@@ -154,14 +171,17 @@ class CheckedAuthStore implements AuthStore {
     return this.inner.listApiTokens(userId);
   }
   async revokeApiToken(id: string, at: number): Promise<void> {
+    requireInteger('revocation time', at, 0);
     if (!isPortableAuthText(id)) throw authStoreErrors.tokenNotFound(id);
     return this.inner.revokeApiToken(id, at);
   }
 
   async recordLoginFailure(key: string, now: number, windowMs: number): Promise<number> {
+    requireWindow(now, windowMs);
     return this.inner.recordLoginFailure(replaceNul(key), now, windowMs);
   }
   async countLoginFailures(key: string, now: number, windowMs: number): Promise<number> {
+    requireWindow(now, windowMs);
     return this.inner.countLoginFailures(replaceNul(key), now, windowMs);
   }
   async clearLoginFailures(key: string): Promise<void> {
@@ -169,9 +189,12 @@ class CheckedAuthStore implements AuthStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<StoredAuditEntry> {
+    requireInteger('audit timestamp', entry.timestamp, 0);
+    requireInteger('audit status', entry.status, 0);
     return this.inner.appendAudit(portableAuditEntry(entry));
   }
   async listAudit(input: ListAuditInput = {}): Promise<StoredAuditEntry[]> {
+    if (input.afterSeq !== undefined) requireInteger('afterSeq', input.afterSeq, 0);
     return this.inner.listAudit(input.username !== undefined ? { ...input, username: replaceNul(input.username) } : input);
   }
 

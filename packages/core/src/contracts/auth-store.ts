@@ -18,7 +18,12 @@ export interface CreateApiTokenInput {
 }
 
 export interface ListAuditInput {
-  /** Only entries with `seq` greater than this (for paging forward). */
+  /**
+   * Only entries with `seq` greater than this (for paging forward). Appends are not serialised
+   * across processes (that would cap every audited write), so on PostgreSQL an entry appended at
+   * the same moment may commit just after one with a higher `seq`: a reader following the log
+   * while it is written should re-read a short margin behind its last `seq`.
+   */
   afterSeq?: number;
   /** Only entries of this user. */
   username?: string;

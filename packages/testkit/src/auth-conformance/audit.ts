@@ -55,6 +55,9 @@ export function auditConformance(options: AuthStoreConformanceOptions): void {
       expect(await h.store.listAudit()).toHaveLength(1000);
       expect(await h.store.listAudit({ maxResults: 10_000 })).toHaveLength(1001);
       for (const bad of [0, -1, 1.5, 10_001]) await expectOrreryError(h.store.listAudit({ maxResults: bad }), 'INVALID_PARAMETER_VALUE');
+      for (const bad of [-1, 0.5, Number.NaN]) await expectOrreryError(h.store.listAudit({ afterSeq: bad }), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(h.store.appendAudit({ ...entry(0), timestamp: 1.5 }), 'INVALID_PARAMETER_VALUE');
+      expect(await h.store.listAudit({ maxResults: 10_000 })).toHaveLength(1001);
     });
 
     it('numbers entries from two instances in one sequence', async () => {

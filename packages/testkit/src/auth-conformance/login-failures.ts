@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshAuthStorePerTest, type AuthStoreConformanceOptions } from './harness.js';
+import { expectOrreryError, freshAuthStorePerTest, type AuthStoreConformanceOptions } from './harness.js';
 
 const WINDOW = 60_000;
 const T0 = 1_700_000_000_000;
@@ -32,6 +32,14 @@ export function loginFailureConformance(options: AuthStoreConformanceOptions): v
       expect(await h.store.countLoginFailures('addr:::1', T0 + 5, WINDOW)).toBe(1);
       expect(await h.store.recordLoginFailure('user:alice', T0 + 6, WINDOW)).toBe(1);
       await h.store.clearLoginFailures('never-failed');
+    });
+
+    it('refuses a time or window that is not a whole number of milliseconds', async () => {
+      for (const [now, window] of [[T0 + 0.5, WINDOW], [Number.NaN, WINDOW], [T0, 0], [T0, -5], [T0, 1.5]] as const) {
+        await expectOrreryError(h.store.recordLoginFailure('user:alice', now, window), 'INVALID_PARAMETER_VALUE');
+        await expectOrreryError(h.store.countLoginFailures('user:alice', now, window), 'INVALID_PARAMETER_VALUE');
+      }
+      expect(await h.store.countLoginFailures('user:alice', T0, WINDOW)).toBe(0);
     });
 
     it('shares counts between two store instances on the same database (workers, servers)', async () => {

@@ -63,6 +63,12 @@ export function tokenConformance(options: AuthStoreConformanceOptions): void {
       expect((await h.store.findApiToken('tk'))?.revokedAt).toBe(2000);
       expect((await h.store.findApiToken('other'))?.revokedAt).toBeUndefined();
       await expectOrreryError(h.store.revokeApiToken('nope', 2000), 'RESOURCE_DOES_NOT_EXIST');
+      await expectOrreryError(h.store.revokeApiToken('other', Number.NaN), 'INVALID_PARAMETER_VALUE');
+      await expectOrreryError(
+        h.store.createApiToken({ id: 'late', userId: alice.id, name: 'ci', secretHash: SECRET_HASH, createdAt: 1000, expiresAt: 1.5 }),
+        'INVALID_PARAMETER_VALUE',
+      );
+      expect(await h.store.findApiToken('late')).toBeUndefined();
     });
   });
 }
