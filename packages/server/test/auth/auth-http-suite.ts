@@ -316,5 +316,33 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
       // Other users are not affected.
       expect((await call(server, 'GET', '/version', { as: ADMIN })).status).toBe(200);
     });
+
+    it("forgets a username's failures after a successful login", async () => {
+      await call(server, 'POST', `${API}/users/create`, { as: ADMIN, fields: { username: 'sam', password: 'sam-pw' } });
+      for (let round = 0; round < 3; round += 1) {
+        for (let i = 0; i < 2; i += 1) expectError(await call(server, 'GET', '/version', { as: { username: 'sam', password: 'nope' } }), 401, 'UNAUTHENTICATED');
+        expect((await call(server, 'GET', '/version', { as: { username: 'sam', password: 'sam-pw' } })).status).toBe(200);
+      }
+    });
+  });
+
+  describe(`login limits per client address (${name} auth store)`, () => {
+    let server: AuthTestServer;
+    beforeAll(async () => {
+      server = await startAuthTestServer(openAuthStore, { loginMaxFailuresPerUser: 100, loginMaxFailuresPerAddress: 3, loginFailureWindowSeconds: 30 });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it('answers 429 to every login from an address that guessed too often, whatever the username or token', async () => {
+      for (const username of ['u1', 'u2']) expectError(await call(server, 'GET', '/version', { as: { username, password: 'x' } }), 401, 'UNAUTHENTICATED');
+      expectError(await call(server, 'GET', '/version', { as: `Bearer orr_0123456789abcdef_${'b'.repeat(43)}` }), 401, 'UNAUTHENTICATED');
+      for (const as of [ADMIN, `Bearer orr_0123456789abcdef_${'c'.repeat(43)}`]) {
+        const limited = await call(server, 'GET', '/version', { as });
+        expectError(limited, 429, 'REQUEST_LIMIT_EXCEEDED', /Too many failed logins for this client address/);
+        expect(limited.headers.get('retry-after')).toBe('30');
+      }
+    });
   });
 }
