@@ -63,6 +63,10 @@ function denied(what: string): OrreryError {
 
 const ACCESS_WORDS: Record<Access, string> = { read: 'read', update: 'change', delete: 'delete', manage: 'manage permissions of' };
 
+/**
+ * Adds the layer's hooks to the root instance. Call once, before any route is registered (hooks
+ * apply to routes added after them); `createServer` does when given `auth`.
+ */
 export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOptions): void {
   const { service, trackingStore } = options;
   const runExperiments = new Map<string, string>();
