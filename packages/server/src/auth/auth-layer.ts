@@ -173,6 +173,13 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
         if (!(await service.canAccessRegisteredModel(user, name, rule.access))) {
           throw denied(`you may not ${ACCESS_WORDS[rule.access]} registered model '${name}'`);
         }
+        const runId = rule.runRead ? requestReaderFor(request).string('run_id') : undefined;
+        if (runId) {
+          const experimentId = await experimentOfRun(runId);
+          if (!(await service.canAccessExperiment(user, experimentId, 'read'))) {
+            throw denied(`you may not read experiment ${experimentId}, which run ${runId} belongs to`);
+          }
+        }
         return;
       }
     }

@@ -44,8 +44,12 @@ export type RouteRule =
   | { kind: 'self' }
   /** `access` on an experiment (runs and artifacts inherit their experiment's permission). */
   | { kind: 'experiment'; from: ExperimentSource; access: Access }
-  /** `access` on the registered model named by `name`. */
-  | { kind: 'registered-model'; access: Access; after?: AfterWrite };
+  /**
+   * `access` on the registered model named by `name`; with `runRead`, also READ on the experiment
+   * of the request's `run_id` when it names one (a version must not expose a run its creator
+   * cannot read).
+   */
+  | { kind: 'registered-model'; access: Access; after?: AfterWrite; runRead?: boolean };
 
 const open: RouteRule = { kind: 'open' };
 const anyUser: RouteRule = { kind: 'authenticated' };
@@ -119,7 +123,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /mlflow/registered-models/alias': model('read'),
 
   // ---- model versions (their registered model's permission) ----
-  'POST /mlflow/model-versions/create': model('update'),
+  // MLflow checks only the model; Orrery also asks READ on the source run.
+  'POST /mlflow/model-versions/create': { kind: 'registered-model', access: 'update', runRead: true },
   'GET /mlflow/model-versions/get': model('read'),
   'PATCH /mlflow/model-versions/update': model('update'),
   'DELETE /mlflow/model-versions/delete': model('delete'),

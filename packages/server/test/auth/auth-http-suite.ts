@@ -217,6 +217,15 @@ export function describeAuthHttpSuite(name: string, openAuthStore: () => Promise
       expect((await call(server, 'GET', `${API}/model-versions/search`, { as: CAROL })).json).toEqual({});
       expect(((await call(server, 'GET', `${API}/registered-models/search`, { as: BOB })).json.registered_models as unknown[]).length).toBe(1);
       expectError(await call(server, 'GET', `${API}/registered-models/get`, { as: CAROL, fields: { name: 'rm1' } }), 403, 'PERMISSION_DENIED');
+      // A version may not point at a run its creator cannot read (carol: NO_PERMISSIONS on alice's experiment).
+      expect((await call(server, 'POST', `${API}/registered-models/create`, { as: CAROL, fields: { name: 'carol-model' } })).status).toBe(200);
+      expectError(
+        await call(server, 'POST', `${API}/model-versions/create`, { as: CAROL, fields: { name: 'carol-model', source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`, run_id: runId } }),
+        403,
+        'PERMISSION_DENIED',
+        new RegExp(`read experiment ${experimentId}`),
+      );
+      expect((await call(server, 'POST', `${API}/model-versions/create`, { as: ALICE, fields: { name: 'rm1', source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`, run_id: runId } })).status).toBe(200);
       expectError(await call(server, 'PATCH', `${API}/registered-models/update`, { as: BOB, fields: { name: 'rm1', description: 'x' } }), 403, 'PERMISSION_DENIED');
 
       expect((await call(server, 'POST', `${API}/registered-models/rename`, { as: ALICE, fields: { name: 'rm1', new_name: 'rm2' } })).status).toBe(200);
