@@ -35,11 +35,11 @@ export function freePort() {
  * A keep-alive client for `/api/2.0/mlflow` on 127.0.0.1:`port` with up to `sockets` connections.
  * `post` takes an object or an already-serialized JSON string; a non-200 answer rejects.
  */
-export function httpClient(port, sockets = 1) {
+export function httpClient(port, sockets = 1, extraHeaders = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
   const request = (method, urlPath, body) =>
     new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const headers = { ...extraHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) };
       const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));

@@ -10,9 +10,12 @@
 // Options (environment): BENCH_LOG_METRIC_CALLS (default 20000), BENCH_LOG_METRIC_SECONDS (10),
 // BENCH_BATCH_REQUESTS (per phase, default 800), BENCH_RUNS (10000), BENCH_SEARCHES (200),
 // BENCH_SERVER_LOG_LEVEL (the server's ORRERY_LOG_LEVEL; default: the server's own default, info),
-// BENCH_NODE_ARGS (extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// BENCH_NODE_ARGS (extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+// BENCH_AUTH: `off` (default), `on` (`--app-name basic-auth`, requests as a non-admin user with
+// Basic credentials, who owns the experiments it writes to) or `both` (the whole run without, then
+// with auth, for the overhead of the auth layer).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,10 +62,22 @@ async function withRssPeak(pid, work) {
   }
 }
 
-async function startServer() {
+const BENCH_AUTH = process.env.BENCH_AUTH ?? 'off';
+const AUTH_MODES = BENCH_AUTH === 'both' ? [false, true] : [BENCH_AUTH === 'on'];
+const ADMIN_PASSWORD = 'bench-admin-pw';
+const basicAuth = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+async function startServer(auth) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-server-'));
   const port = await freePort();
   const env = { ...process.env };
+  const authArgs = [];
+  if (auth) {
+    const ini = path.join(dir, 'basic_auth.ini');
+    writeFileSync(ini, `[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///${path.join(dir, 'auth.db')}\nadmin_username = admin\nadmin_password = ${ADMIN_PASSWORD}\n`);
+    env.MLFLOW_AUTH_CONFIG_PATH = ini;
+    authArgs.push('--app-name', 'basic-auth');
+  }
   if (process.env.BENCH_SERVER_LOG_LEVEL) env.ORRERY_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL;
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
@@ -79,6 +94,7 @@ async function startServer() {
       `sqlite:///${path.join(dir, 'bench.db')}`,
       '--artifacts-destination',
       `file://${path.join(dir, 'artifacts')}`,
+      ...authArgs,
     ],
     // Access logs go to /dev/null: the server still formats and writes them, the bench does not read them.
     { cwd: dir, env, stdio: ['ignore', 'ignore', 'ignore'] },
@@ -160,7 +176,7 @@ async function benchLogBatch(port, experimentId, concurrency) {
   const work = [];
   const perClient = Math.max(1, Math.floor(BATCH_REQUESTS / concurrency));
   for (let c = 0; c < concurrency; c += 1) {
-    const client = httpClient(port);
+    const client = httpClient(port, 1, clientHeaders);
     const runId = await createRun(client, experimentId, `log-batch-${concurrency}-${c}`);
     clients.push(client);
     work.push({ client, bodies: batchBodies(runId, perClient, 0) });
@@ -183,7 +199,7 @@ async function seedRuns(port, experimentId) {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: SEED_CLIENTS }, async () => {
-      const client = httpClient(port);
+      const client = httpClient(port, 1, clientHeaders);
       for (let r = next++; r < RUNS; r = next++) {
         const runId = await createRun(client, experimentId, `run-${r}`);
         const params = [];
@@ -219,15 +235,28 @@ async function benchSearch(client, experimentId) {
   return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
 }
 
-const server = await startServer();
+/** Headers of every bench request: Basic credentials of the bench user when auth is on. */
+let clientHeaders = {};
+
+for (const auth of AUTH_MODES) {
+const server = await startServer(auth);
 try {
+  clientHeaders = {};
+  if (auth) {
+    // A non-admin user: every request is authenticated and checked against its permission rows.
+    const admin = httpClient(server.port, 1, { authorization: basicAuth('admin', ADMIN_PASSWORD) });
+    await admin.post('/users/create', { username: 'bench', password: 'bench-pw' });
+    admin.close();
+    clientHeaders = { authorization: basicAuth('bench', 'bench-pw') };
+  }
+  console.log(`\n== auth ${auth ? 'on (--app-name basic-auth, non-admin user, Basic credentials)' : 'off'} ==`);
   console.log(`orrery server benchmark on ${os.cpus().length} cores, Node ${process.version}, server pid ${server.pid}, loopback port ${server.port}`);
   console.log('anchor: MLflow 2.12.2 server (4 gunicorn workers, SQLite) ≈ 120 log-metric calls/s, ≈ 8,000 metrics/s via log-batch');
   await new Promise((r) => setTimeout(r, 1000));
   const idleKb = rssKb(server.pid);
   console.log(`idle RSS after start: ${mb(idleKb)} (target ≤ 120 MB)`);
 
-  const client = httpClient(server.port);
+  const client = httpClient(server.port, 1, clientHeaders);
   const { experiment_id: experimentId } = await client.post('/experiments/create', { name: 'bench-server' });
 
   const lm = await withRssPeak(server.pid, () => benchLogMetric(client, experimentId));
@@ -265,4 +294,5 @@ try {
   console.log(`RSS: idle ${mb(idleKb)} (target ≤ 120 MB), peak under load ${mb(peakKb)}, after load ${mb(rssKb(server.pid))}`);
 } finally {
   await server.stop();
+}
 }

@@ -29,7 +29,8 @@ export interface OrreryServerProcess {
 
 
 
-export async function startOrreryServer(): Promise<OrreryServerProcess> {
+/** `extra`: more server flags and environment (e.g. `--app-name basic-auth` with MLFLOW_AUTH_CONFIG_PATH). */
+export async function startOrreryServer(extra: { args?: string[]; env?: Record<string, string> } = {}): Promise<OrreryServerProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orrery-mlflow-compat-'));
   const artifactsDir = path.join(dir, 'mlartifacts');
   const directArtifactsDir = path.join(dir, 'direct-artifacts');
@@ -43,7 +44,9 @@ export async function startOrreryServer(): Promise<OrreryServerProcess> {
         `file://${artifactsDir}`,
         '--allowed-artifact-root',
         directArtifactsDir,
+        ...(extra.args ?? []),
       ],
+      ...(extra.env !== undefined ? { env: extra.env } : {}),
     });
     return {
       url: server.url,

@@ -170,7 +170,23 @@ export class PythonRestClient {
   /** Every request sent, in order, for assertions on the wire shape. */
   readonly sent: WireRequest[] = [];
 
-  constructor(readonly trackingUri: string) {}
+  /**
+   * `hostCreds`: `MlflowHostCreds` from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (Basic,
+   * used when both are set) or MLFLOW_TRACKING_TOKEN (Bearer), as `http_request` turns them into an
+   * `Authorization` header on every request, artifact uploads and downloads included.
+   */
+  constructor(
+    readonly trackingUri: string,
+    readonly hostCreds: { username?: string; password?: string; token?: string } = {},
+  ) {}
+
+  /** The `Authorization` header `http_request` adds, if any. */
+  private authorization(): string | undefined {
+    const { username, password, token } = this.hostCreds;
+    if (username && password) return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+    if (token) return `Bearer ${token}`;
+    return undefined;
+  }
 
   close(): void {
     this.agent.destroy();
@@ -196,6 +212,8 @@ export class PythonRestClient {
       Connection: 'keep-alive',
       ...options.extraHeaders,
     };
+    const authorization = this.authorization();
+    if (authorization !== undefined) headers.Authorization = authorization;
     let body: string | Buffer | undefined;
     let fileToSend: string | undefined;
     if (options.json !== undefined) {

@@ -11,6 +11,7 @@ export * from './contracts/run-context-provider.js';
 export * from './contracts/model-registry-store.js';
 export * from './contracts/project-backend.js';
 export * from './contracts/auth-store.js';
+export * from './auth/index.js';
 export * from './contracts/auth-store-ordering.js';
 export * from './contracts/auth-store-errors.js';
 export * from './contracts/auth-store-input-checks.js';

@@ -14,6 +14,7 @@ import {
   TrustedArtifactRoots,
   validateRequestWithoutNul,
   type ArtifactRepository,
+  type AuthService,
   type ErrorCode,
   type ModelRegistryStore,
   type TrackingStore,
@@ -35,6 +36,8 @@ import { parseJsonBody } from './wire/json-body.js';
 import { parseQueryString } from './wire/query-string.js';
 import { RequestReader } from './wire/request-reader.js';
 import { SERVER_VERSION } from './server-version.js';
+import { authOf, principalOf, registerAuthLayer } from './auth/auth-layer.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
 
 /** The two prefixes MLflow serves its API under; `/ajax-api` is the web UI's copy. */
 export const API_PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
@@ -95,6 +98,12 @@ export interface CreateServerOptions {
    * runs. Default: `localhost`, `127.0.0.1` and `[::1]` on any port.
    */
   allowedHosts?: AllowedHosts;
+  /**
+   * MLflow's basic-auth app (`--app-name basic-auth`): every route but `/health` needs credentials
+   * and the permission ROUTE_PERMISSIONS names, and the users, permissions, token and audit routes
+   * are served. Absent: no authentication (MLflow's default app).
+   */
+  auth?: AuthService;
 }
 
 /** Where Prometheus metrics are served. */
@@ -186,6 +195,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     const refusal = refuseHost(allowedHosts, request.headers.host);
     if (refusal !== undefined) return reply.code(403).type('application/json').send(errorBody('PERMISSION_DENIED', refusal));
   });
+  // The one check in front of every route: registered before any route, so all of them get it.
+  if (options.auth !== undefined) registerAuthLayer(app, { service: options.auth, ...(store !== undefined ? { trackingStore: store } : {}) });
   // Once closing, answers end their connection, so a kept-alive client does not hold up the exit.
   let closing = false;
   app.addHook('preClose', async () => {
@@ -234,6 +245,10 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
   app.setErrorHandler((error: FastifyError | OrreryError, request, reply) => {
     if (isOrreryError(error)) {
       if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      // A browser asks for credentials on this header; MLflow's clients ignore it.
+      if (error.code === 'UNAUTHENTICATED' && options.auth !== undefined) reply.header('www-authenticate', 'Basic realm="mlflow"');
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(error.httpStatus).type('application/json').send(errorBody(error.code, error.message));
     }
     const fastifyError = error as FastifyError;
@@ -281,7 +296,7 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
   let openApiDocument: string | undefined;
   app.get(OPENAPI_PATH, { config: { openapi: { summary: 'This OpenAPI 3.1 document.', tag: 'operations', rawResponse: 'application/json' } } }, async (_request, reply) => {
     // Built on first request: every route is registered by then.
-    openApiDocument ??= JSON.stringify(buildOpenApiDocument(serverRoutes(app), version));
+    openApiDocument ??= JSON.stringify(buildOpenApiDocument(serverRoutes(app), version, { auth: options.auth !== undefined }));
     return reply.type('application/json').send(openApiDocument);
   });
 
@@ -348,7 +363,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
               route.method === 'GET'
                 ? RequestReader.fromQuery(request.query as Record<string, string[]>)
                 : RequestReader.fromJson((request.body as Record<string, unknown> | undefined) ?? {});
-            const response = await route.handle(reader, trackingContext!);
+            const visibility = options.auth === undefined ? undefined : authOf(request).visibility;
+            const response = await route.handle(reader, visibility === undefined ? trackingContext! : { ...trackingContext!, visibility });
             if (response instanceof StreamedJson) return reply.type('application/json').send(Readable.from(response.chunks));
             // Serialized by the route's response schema (fast-json-stringify), sent as text so the
             // content type stays MLflow's bare `application/json`.
@@ -356,7 +372,8 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
           },
         });
       }
-      registerRegistryRoutes(scope, prefix, registryRouteContext(options));
+      registerRegistryRoutes(scope, prefix, registryRouteContext(options), options.auth === undefined ? undefined : (request) => authOf(request).visibility);
+      if (options.auth !== undefined) registerAuthRoutes(scope, prefix, options.auth, principalOf);
     });
     registerArtifactProxyRoutes(app, prefix, { artifactDestination, serveArtifacts });
   }

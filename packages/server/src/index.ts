@@ -26,3 +26,8 @@ export {
 export { checkModelVersionSource } from './routes/model-version-source.js';
 export { modelVersionToWire, registeredModelToWire } from './wire/registry-wire.js';
 export { parseAllowedHosts, defaultAllowedHosts, refuseHost, type AllowedHosts } from './operations/allowed-hosts.js';
+export { ROUTE_PERMISSIONS, routePermissionKey, ruleFor, type RouteRule, type ExperimentSource, type AfterWrite, type SearchFilter } from './auth/route-permissions.js';
+export { registerAuthLayer, authOf, principalOf, type RequestAuth, type AuthLayerOptions } from './auth/auth-layer.js';
+export { AUTH_ROUTES, registerAuthRoutes, userToWire, type AuthRoute, type AuthRouteContext } from './routes/auth-routes.js';
+export { visiblePage, type SearchVisibility, type VisiblePageInput } from './routes/visible-search.js';
+export { APP_NAMES, type AppName } from './start-server.js';

@@ -50,6 +50,7 @@ export interface ServerCommandOptions {
   port?: string;
   workers?: string;
   allowedHosts?: string;
+  appName?: string;
 }
 
 /**
@@ -97,6 +98,8 @@ export function serverOptionsFrom(
   if (workers !== undefined) options.workers = parseInteger('--workers', workers);
   const allowedHosts = pick('allowedHosts', 'ALLOWED_HOSTS') ?? nonEmpty(env.MLFLOW_SERVER_ALLOWED_HOSTS);
   if (allowedHosts !== undefined) options.allowedHosts = [allowedHosts];
+  // As `mlflow server`, the app is chosen by the flag only (no environment variable).
+  if (flags.appName !== undefined) options.appName = flags.appName;
   return options;
 }
 
@@ -128,6 +131,10 @@ export function registerServerCommand(program: Command): Command {
       '--allowed-hosts <hosts>',
       'comma-separated Host headers to answer: names, addresses, *.domain, prefix.*, optional :port, or * for any ' +
         '(default: the bound host, localhost, 127.0.0.1, [::1]) [env ORRERY_ALLOWED_HOSTS, MLFLOW_SERVER_ALLOWED_HOSTS]',
+    )
+    .option(
+      '--app-name <name>',
+      'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security-auth.md)',
     )
     .action(async function (this: Command) {
       const flags = this.opts<ServerCommandOptions>();

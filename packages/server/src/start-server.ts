@@ -7,6 +7,11 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
+  AuthService,
+  MLFLOW_DEFAULT_ADMIN_PASSWORD,
+  readAuthConfig,
+  type AuthConfig,
+  type AuthStore,
   createLogger,
   createOrreryContainer,
   disposeContainer,
@@ -31,6 +36,10 @@ import { defaultAllowedHosts, parseAllowedHosts, type AllowedHosts } from './ope
 
 /** Plugin packages the server depends on, so its default setup needs nothing else installed. */
 const DEFAULT_PLUGIN_PACKAGES = ['@orrery/plugin-sqlite', '@orrery/plugin-local'];
+
+/** The `--app-name` values Orrery serves: MLflow's basic-auth app. */
+export const APP_NAMES = ['basic-auth'] as const;
+export type AppName = (typeof APP_NAMES)[number];
 
 /** The default artifact root when the server proxies artifacts, as `mlflow server`'s. */
 export const PROXIED_ARTIFACT_ROOT = 'mlflow-artifacts:/';
@@ -67,6 +76,10 @@ export interface StartServerOptions {
   registry?: PluginRegistry;
   /** Access and error log; default a pino logger at `ORRERY_LOG_LEVEL` (default `info`). */
   logger?: FastifyBaseLogger;
+  /** `--app-name`: `basic-auth` turns on MLflow's basic-auth app; absent, no authentication. */
+  appName?: string;
+  /** The basic-auth config; default read from `MLFLOW_AUTH_CONFIG_PATH` (or MLflow's built-in values). */
+  authConfig?: AuthConfig;
 }
 
 /** The settings after defaults are applied. */
@@ -82,6 +95,8 @@ export interface ResolvedServerSettings {
   port: number;
   workers: number;
   allowedHosts: AllowedHosts;
+  /** The basic-auth app's config when `--app-name basic-auth`; absent: no authentication. */
+  auth?: AuthConfig;
 }
 
 export interface RunningServer {
@@ -118,6 +133,13 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
       'To keep the credential on the server instead, serve artifacts through the proxy with it in --artifacts-destination, which clients never see.',
     );
   }
+  let auth: AuthConfig | undefined;
+  if (options.appName !== undefined) {
+    if (!(APP_NAMES as readonly string[]).includes(options.appName)) {
+      throw errors.invalidParameter(`Unknown --app-name ${JSON.stringify(options.appName)}: the apps are ${APP_NAMES.join(', ')} (MLflow's basic authentication).`);
+    }
+    auth = options.authConfig ?? readAuthConfig();
+  }
   const backendStoreUri = options.backendStoreUri ?? defaultTrackingUri(cwd);
   const host = options.host ?? '127.0.0.1';
   return {
@@ -132,6 +154,7 @@ export function resolveServerSettings(options: StartServerOptions = {}): Resolve
     port,
     workers,
     allowedHosts: options.allowedHosts !== undefined ? parseAllowedHosts(options.allowedHosts) : defaultAllowedHosts(host),
+    ...(auth !== undefined ? { auth } : {}),
   };
 }
 
@@ -207,9 +230,31 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     }
   };
 
+  /** The basic-auth app's service on its own store, with the configured admin created when missing. */
+  const openAuth = async (config: AuthConfig): Promise<{ service: AuthService; store: AuthStore }> => {
+    const authStore = await registry.openAuthStore(config.databaseUri);
+    try {
+      const service = new AuthService({ store: authStore, config });
+      if (await service.ensureAdmin(config.adminUsername, config.adminPassword)) {
+        logger.info({ adminUsername: config.adminUsername }, `created the admin user '${config.adminUsername}'`);
+      }
+      if (config.adminPassword === MLFLOW_DEFAULT_ADMIN_PASSWORD && cluster.isPrimary) {
+        logger.warn(
+          `admin_password is MLflow's default ('${MLFLOW_DEFAULT_ADMIN_PASSWORD}'): anyone who knows it is an admin of this server. ` +
+            'Change it with PATCH /api/2.0/mlflow/users/update-password and set admin_password in the file MLFLOW_AUTH_CONFIG_PATH names.',
+        );
+      }
+      return { service, store: authStore };
+    } catch (error) {
+      await authStore.close();
+      throw error;
+    }
+  };
+
   if (settings.workers > 1 && cluster.isPrimary) {
     // Open (and so create or migrate) the stores once here, so the workers do not race to do it.
     if (!settings.artifactsOnly) await disposeContainer((await openStores()).container);
+    if (settings.auth !== undefined) await (await openAuth(settings.auth)).store.close();
     return startCluster(settings, logger);
   }
 
@@ -220,7 +265,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let registryStore: ModelRegistryStore | undefined;
   let registryUnavailable: string | undefined;
   if (!settings.artifactsOnly) ({ container, store, registryStore, registryUnavailable } = await openStores());
+  let auth: { service: AuthService; store: AuthStore } | undefined;
+  try {
+    if (settings.auth !== undefined) auth = await openAuth(settings.auth);
+  } catch (error) {
+    if (container !== undefined) await disposeContainer(container);
+    throw error;
+  }
   const app = createServer({
+    ...(auth !== undefined ? { auth: auth.service } : {}),
     ...(store !== undefined ? { trackingStore: store } : {}),
     ...(registryStore !== undefined ? { modelRegistryStore: registryStore } : {}),
     ...(registryUnavailable !== undefined ? { modelRegistryUnavailable: registryUnavailable } : {}),
@@ -235,6 +288,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   });
   app.addHook('onClose', async () => {
     if (container !== undefined) await disposeContainer(container);
+    await auth?.store.close();
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });

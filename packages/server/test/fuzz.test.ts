@@ -12,6 +12,10 @@
  * Routes without a request schema get defects every route refuses (bad bodies, every common field
  * wrong-typed or repeated).
  *
+ * The suite runs twice: without authentication, and with the basic-auth app on (the users,
+ * permissions, token and audit routes join the catalog; requests carry an admin's credentials, and
+ * one in eight carries missing or wrong ones instead and must get 401).
+ *
  * Seeded: ORRERY_FUZZ_SEED reproduces a run; ORRERY_FUZZ_REQUESTS sets how many are sent.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +24,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS, isErrorCode, type ModelRegistryStore, type TrackingStore } from '@orrery/core';
+import { AuthService, LIMITS, isErrorCode, type AuthStore, type ModelRegistryStore, type TrackingStore } from '@orrery/core';
 import * as sqlitePlugin from '@orrery/plugin-sqlite';
 import { createServer, serverRoutes, type JsonSchema, type RouteInfo } from '@orrery/server';
 import { openLocalRepository } from './server-fixture.js';
@@ -52,6 +56,8 @@ interface FuzzRequest {
   payload?: string;
   /** What was wrong with it, for the failure report. */
   defect: string;
+  /** The status it must get, when the defect fixes one. */
+  expectStatus?: number;
 }
 
 type Kind = 'string' | 'int64' | 'double' | 'enum' | 'stringList' | 'messageList' | 'message' | 'boolean';
@@ -78,6 +84,8 @@ interface World {
   experimentName: string;
   runId: string;
   modelName: string;
+  /** A user of the auth store (auth on). */
+  username: string;
 }
 
 let unique = 0;
@@ -120,6 +128,12 @@ function validValue(name: string, schema: JsonSchema, world: World): unknown {
       return JSON.stringify({ artifact_path: 'model', flavors: {}, utc_time_created: '2024-01-01', run_id: world.runId });
     case 'path':
       return 'a.bin';
+    case 'username':
+      return world.username;
+    case 'password':
+      return 'fuzz-password';
+    case 'permission':
+      return 'READ';
     default:
       return 'v';
   }
@@ -322,6 +336,8 @@ function generate(route: RouteInfo, routes: readonly RouteInfo[], world: World):
     // Ids nobody created.
     for (const name of ['run_id', 'experiment_id', 'experiment_name']) {
       if (!required.includes(name) && !(name === 'experiment_id' && route.url.endsWith('/runs/create'))) continue;
+      // Permissions may be granted on experiments that do not exist yet (as MLflow).
+      if (route.url.includes('/permissions/')) continue;
       defects.push(() => {
         const unknown = name === 'experiment_id' ? String(100_000 + Math.floor(random() * 1e6)) : `missing-${randomHex(32)}`;
         return send({ ...validMessage(request, world), [name]: unknown }, `unknown ${name}`);
@@ -384,6 +400,33 @@ function generate(route: RouteInfo, routes: readonly RouteInfo[], world: World):
   return pick(defects)();
 }
 
+const BAD_AUTHORIZATIONS = [
+  undefined,
+  `Basic ${Buffer.from('fuzz-admin:wrong').toString('base64')}`,
+  `Basic ${Buffer.from('nobody:fuzz-admin-pw').toString('base64')}`,
+  'Basic', 'Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Bearer', 'Bearer x', `Bearer orr_0123456789abcdef_${'A'.repeat(43)}`, 'Negotiate abc',
+];
+const ADMIN_AUTHORIZATION = `Basic ${Buffer.from('fuzz-admin:fuzz-admin-pw').toString('base64')}`;
+
+/**
+ * With auth on: most requests carry the admin's credentials (so the defect under test reaches the
+ * route); one in eight instead carries missing or wrong credentials and must get 401.
+ */
+function withCredentials(request: FuzzRequest, route: RouteInfo): FuzzRequest {
+  const headers = { ...request.headers };
+  if (route.url === '/health' || !chance(1 / 8)) return { ...request, headers: { ...headers, authorization: ADMIN_AUTHORIZATION } };
+  const bad = pick(BAD_AUTHORIZATIONS);
+  if (bad !== undefined) headers.authorization = bad;
+  // A URL that cannot be decoded is refused (400) before any route is chosen, credentials or not.
+  let decodable = true;
+  try {
+    decodeURI(request.url);
+  } catch {
+    decodable = false;
+  }
+  return { ...request, headers, defect: `credentials ${bad ?? 'none'} (${request.defect})`, ...(decodable ? { expectStatus: 401 } : {}) };
+}
+
 async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -396,12 +439,13 @@ async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-describe('fuzz: malformed requests across every route', () => {
+for (const withAuth of [false, true]) describe(`fuzz: malformed requests across every route${withAuth ? ', basic-auth on' : ''}`, () => {
   let dir: string;
   let app: FastifyInstance;
   let store: TrackingStore;
   let registryStore: ModelRegistryStore | undefined;
-  const world: World = { experimentId: '', experimentName: 'fuzz-base', runId: '', modelName: 'fuzz-model' };
+  let authStore: AuthStore | undefined;
+  const world: World = { experimentId: '', experimentName: 'fuzz-base', runId: '', modelName: 'fuzz-model', username: 'fuzz-user' };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'orrery-fuzz-'));
@@ -412,7 +456,16 @@ describe('fuzz: malformed requests across every route', () => {
       | ((uri: string) => Promise<ModelRegistryStore>)
       | undefined;
     registryStore = openRegistry ? await openRegistry(uri) : undefined;
+    let auth: AuthService | undefined;
+    if (withAuth) {
+      authStore = await sqlitePlugin.openSqliteAuthStore(`sqlite:///${path.join(dir, 'auth.db')}`);
+      // No login limits: one in eight requests carries wrong credentials on purpose.
+      auth = new AuthService({ store: authStore, config: { loginMaxFailuresPerUser: 0, loginMaxFailuresPerAddress: 0 } });
+      await auth.ensureAdmin('fuzz-admin', 'fuzz-admin-pw');
+      await auth.createUser(world.username, 'fuzz-password');
+    }
     app = createServer({
+      ...(auth !== undefined ? { auth } : {}),
       trackingStore: store,
       ...(registryStore ? { modelRegistryStore: registryStore } : {}),
       openArtifactRepository: openLocalRepository,
@@ -429,11 +482,14 @@ describe('fuzz: malformed requests across every route', () => {
   afterAll(async () => {
     await app?.close();
     await registryStore?.close();
+    await authStore?.close();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(`answers ${REQUESTS} generated malformed requests (seed ${SEED}) with a 4xx and an MLflow error body`, async () => {
+  // With auth on, wrong passwords cost a scrypt verification each (~37 ms): half as many requests.
+  const requests = withAuth ? Math.ceil(REQUESTS / 2) : REQUESTS;
+  it(`answers ${requests} generated malformed requests (seed ${SEED}) with a 4xx and an MLflow error body`, async () => {
     const routes = serverRoutes(app);
     // Every kind the server serves is covered, whatever was registered.
     expect(routes.some((route) => route.url.includes('/mlflow/runs/log-batch'))).toBe(true);
@@ -442,9 +498,10 @@ describe('fuzz: malformed requests across every route', () => {
     const failures: string[] = [];
     const perRoute = new Map<string, number>();
     const byStatus = new Map<string, number>();
-    for (let i = 0; i < REQUESTS; i += 1) {
+    for (let i = 0; i < requests; i += 1) {
       const route = routes[i % routes.length]!;
-      const request = generate(route, routes, world);
+      const generated = generate(route, routes, world);
+      const request = withAuth ? withCredentials(generated, route) : generated;
       const what = `${request.method} ${request.url.slice(0, 300)} [${request.defect}]`;
       const response = await withTimeout(
         app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, ...(request.payload !== undefined ? { payload: request.payload } : {}) }),
@@ -455,6 +512,7 @@ describe('fuzz: malformed requests across every route', () => {
       byStatus.set(statusKey, (byStatus.get(statusKey) ?? 0) + 1);
       let problem: string | undefined;
       if (response.statusCode < 400 || response.statusCode >= 500) problem = `status ${response.statusCode}`;
+      else if (request.expectStatus !== undefined && response.statusCode !== request.expectStatus) problem = `status ${response.statusCode}, expected ${request.expectStatus}`;
       else {
         try {
           const body = JSON.parse(response.body) as { error_code?: unknown; message?: unknown };

@@ -14,5 +14,6 @@ export {
 export { default as restTrackingStorePlugin } from './rest-tracking-plugin.js';
 export { default as restArtifactRepositoryPlugin } from './rest-artifact-plugin.js';
 export { RestModelRegistryStore } from './rest-model-registry-store.js';
+export { RestAuthClient, type RemoteUser, type RemoteApiToken } from './rest-auth-client.js';
 export { modelVersionFromWire, registeredModelFromWire } from './registry-wire-decoding.js';
 export { default as restModelRegistryStorePlugin } from './rest-model-registry-plugin.js';

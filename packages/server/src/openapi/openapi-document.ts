@@ -100,8 +100,11 @@ function operation(route: RouteInfo): Json {
   return op;
 }
 
-/** Builds the document from the server's routes. */
-export function buildOpenApiDocument(routes: readonly RouteInfo[], version: string): Json {
+/**
+ * Builds the document from the server's routes. `auth`: the server runs the basic-auth app, so
+ * every operation but `/health` states HTTP Basic or a bearer token as its security.
+ */
+export function buildOpenApiDocument(routes: readonly RouteInfo[], version: string, options: { auth?: boolean } = {}): Json {
   const paths: Record<string, Json> = {};
   const served = new Set(routes.map((route) => `${route.method} ${route.url}`));
   for (const route of routes) {
@@ -110,7 +113,9 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
     if (route.url.startsWith(AJAX_PREFIX) && served.has(`${route.method} ${API_PREFIX}${route.url.slice(AJAX_PREFIX.length)}`)) continue;
     const { path } = openApiPath(route.url);
     const item = (paths[path] ??= {});
-    item[route.method.toLowerCase()] = operation(route);
+    const op = operation(route);
+    if (options.auth && route.url === '/health') op.security = [];
+    item[route.method.toLowerCase()] = op;
   }
   return {
     openapi: '3.1.0',
@@ -122,8 +127,17 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     paths,
+    ...(options.auth ? { security: [{ basicAuth: [] }, { bearerAuth: [] }] } : {}),
     components: {
       schemas: Object.fromEntries(Object.entries(MESSAGE_SCHEMAS).map(([name, schema]) => [name, withRefs(schema)])),
+      ...(options.auth
+        ? {
+            securitySchemes: {
+              basicAuth: { type: 'http', scheme: 'basic', description: 'A user of the basic-auth app (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD).' },
+              bearerAuth: { type: 'http', scheme: 'bearer', description: 'An Orrery API token, orr_<id>_<secret> (MLFLOW_TRACKING_TOKEN).' },
+            },
+          }
+        : {}),
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 import { modelVersionToWire, registeredModelToWire } from '../wire/registry-wire.js';
 import { RequestReader, type EnumValues } from '../wire/request-reader.js';
 import { checkModelVersionSource } from './model-version-source.js';
+import { visiblePage, type SearchVisibility } from './visible-search.js';
 
 /** What the registry handlers work with. */
 export interface RegistryRouteContext {
@@ -26,6 +27,8 @@ export interface RegistryRouteContext {
   trackingStore?: TrackingStore;
   /** Whether new versions' sources are checked as MLflow's server checks them (default true). */
   checkSources?: boolean;
+  /** With the basic-auth app, for non-admins: searches return only what the caller may read. */
+  visibility?: SearchVisibility;
 }
 
 export type RegistryHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -133,7 +136,18 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
     method: 'GET',
     path: '/mlflow/registered-models/search',
     async handle(request, context) {
-      const page = await context.registryStore().searchRegisteredModels(searchInput(request, LIMITS.searchRegisteredModels.maxResults));
+      const input = searchInput(request, LIMITS.searchRegisteredModels.maxResults);
+      const store = context.registryStore();
+      const visibility = context.visibility;
+      const page =
+        visibility === undefined
+          ? await store.searchRegisteredModels(input)
+          : await visiblePage({
+              maxResults: input.maxResults ?? LIMITS.searchRegisteredModels.defaultMaxResults,
+              ...(input.pageToken !== undefined ? { pageToken: input.pageToken } : {}),
+              fetch: (pageToken, maxResults) => store.searchRegisteredModels({ ...input, maxResults, ...(pageToken !== undefined ? { pageToken } : {}) }),
+              visible: (model) => visibility.registeredModel(model.name),
+            });
       const response: Record<string, unknown> = {};
       if (page.items.length > 0) response.registered_models = page.items.map(registeredModelToWire);
       if (page.nextPageToken) response.next_page_token = page.nextPageToken;
@@ -253,7 +267,18 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
     method: 'GET',
     path: '/mlflow/model-versions/search',
     async handle(request, context) {
-      const page = await context.registryStore().searchModelVersions(searchInput(request, LIMITS.searchModelVersions.maxResults));
+      const input = searchInput(request, LIMITS.searchModelVersions.maxResults);
+      const store = context.registryStore();
+      const visibility = context.visibility;
+      const page =
+        visibility === undefined
+          ? await store.searchModelVersions(input)
+          : await visiblePage({
+              maxResults: input.maxResults ?? LIMITS.searchModelVersions.defaultMaxResults,
+              ...(input.pageToken !== undefined ? { pageToken: input.pageToken } : {}),
+              fetch: (pageToken, maxResults) => store.searchModelVersions({ ...input, maxResults, ...(pageToken !== undefined ? { pageToken } : {}) }),
+              visible: (version) => visibility.registeredModel(version.name),
+            });
       const response: Record<string, unknown> = {};
       if (page.items.length > 0) response.model_versions = page.items.map(modelVersionToWire);
       if (page.nextPageToken) response.next_page_token = page.nextPageToken;
@@ -307,7 +332,7 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
  * Where a request's fields are: the query for GET; for DELETE the JSON body when one was sent
  * (MLflow's Python client) and the query otherwise (clients that send no body with DELETE).
  */
-function readerFor(request: FastifyRequest): RequestReader {
+export function requestReaderFor(request: FastifyRequest): RequestReader {
   const query = request.query as Record<string, string[]>;
   if (request.method === 'GET') return RequestReader.fromQuery(query);
   const body = request.body as Record<string, unknown> | undefined;
@@ -342,13 +367,20 @@ export function registryRouteContext(options: RegistryServerOptions): RegistryRo
 }
 
 /** Adds every registry route under `prefix` to a scope that already parses JSON bodies. */
-export function registerRegistryRoutes(scope: FastifyInstance, prefix: string, context: RegistryRouteContext): void {
+export function registerRegistryRoutes(
+  scope: FastifyInstance,
+  prefix: string,
+  context: RegistryRouteContext,
+  /** The auth layer's filter of the request's searches, when auth is on. */
+  searchVisibilityOf?: (request: FastifyRequest) => SearchVisibility | undefined,
+): void {
   for (const route of REGISTRY_ROUTES) {
     scope.route({
       method: route.method,
       url: `${prefix}${route.path}`,
       handler: async (request, reply) => {
-        const response = await route.handle(readerFor(request), context);
+        const visibility = searchVisibilityOf?.(request);
+        const response = await route.handle(requestReaderFor(request), visibility === undefined ? context : { ...context, visibility });
         return reply.type('application/json').send(JSON.stringify(response));
       },
     });

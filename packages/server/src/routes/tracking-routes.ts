@@ -30,6 +30,7 @@ import {
 import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestReader } from '../wire/request-reader.js';
 import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
 import { type StreamedJson, wholeMetricHistoryJson } from './streamed-json.js';
+import { visiblePage, type SearchVisibility } from './visible-search.js';
 import {
   Empty,
   Experiment,
@@ -60,6 +61,8 @@ export interface TrackingRouteContext {
   artifactDestination(): Promise<ArtifactRepository>;
   /** Opens the repository of a run whose artifact root is not proxied (a path the server can reach). */
   openArtifactRepository(uri: string): Promise<ArtifactRepository>;
+  /** With the basic-auth app, for non-admins: searches return only what the caller may read. */
+  visibility?: SearchVisibility;
 }
 
 export type HttpMethod = 'GET' | 'POST';
@@ -313,7 +316,7 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
       summary: 'Search experiments.',
       request: SEARCH_EXPERIMENTS_REQUEST,
       response: messageObject('SearchExperimentsResponse', { experiments: listOf(Experiment), next_page_token: stringField() }),
-      async handle(request, { store }) {
+      async handle(request, { store, visibility }) {
         const maxResults = request.integer('max_results', {
           min: 1,
           max: LIMITS.searchExperiments.maxResults,
@@ -323,13 +326,23 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
         const pageToken = request.string('page_token');
         const orderBy = request.stringList('order_by');
         const view = viewType(request, 'view_type');
-        const page = await store.searchExperiments({
-          ...(filter ? { filter } : {}),
-          ...(view ? { viewType: view } : {}),
-          ...(maxResults !== undefined ? { maxResults } : {}),
-          ...(orderBy.length > 0 ? { orderBy } : {}),
-          ...(pageToken ? { pageToken } : {}),
-        });
+        const search = (token: string | undefined, max: number | undefined) =>
+          store.searchExperiments({
+            ...(filter ? { filter } : {}),
+            ...(view ? { viewType: view } : {}),
+            ...(max !== undefined ? { maxResults: max } : {}),
+            ...(orderBy.length > 0 ? { orderBy } : {}),
+            ...(token ? { pageToken: token } : {}),
+          });
+        const page =
+          visibility === undefined
+            ? await search(pageToken, maxResults)
+            : await visiblePage({
+                maxResults: maxResults ?? LIMITS.searchExperiments.defaultMaxResults,
+                ...(pageToken ? { pageToken } : {}),
+                fetch: search,
+                visible: (experiment) => visibility.experiment(experiment.experimentId),
+              });
         const response: Record<string, unknown> = {};
         if (page.items.length > 0) response.experiments = page.items.map(experimentToWire);
         if (page.nextPageToken) response.next_page_token = page.nextPageToken;
@@ -481,8 +494,9 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
     summary: 'Search runs.',
     request: SEARCH_RUNS_REQUEST,
     response: messageObject('SearchRunsResponse', { runs: listOf(Run), next_page_token: stringField() }),
-    async handle(request, { store }) {
-      const experimentIds = request.stringList('experiment_ids');
+    async handle(request, { store, visibility }) {
+      // Unlike MLflow, runs of experiments the caller may not read are never returned.
+      const experimentIds = request.stringList('experiment_ids').filter((id) => visibility?.experiment(id) ?? true);
       const filter = request.string('filter');
       const view = viewType(request, 'run_view_type');
       const maxResults = request.integer('max_results', { min: 1, max: LIMITS.searchRuns.maxResults });

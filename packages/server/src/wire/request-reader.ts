@@ -87,7 +87,7 @@ export class RequestReader {
   }
 
   /** The single raw value of a field (for query sources, refusing a repeated parameter). */
-  private raw(field: string): unknown {
+  raw(field: string): unknown {
     const value = this.source[field];
     if (!this.fromQuery || value === undefined) return value ?? undefined;
     const values = value as string[];
@@ -160,10 +160,12 @@ export class RequestReader {
     throw invalidParameter(this.name(field), value);
   }
 
-  bool(field: string): boolean | undefined {
+  /** A bool field; `strict` takes only a JSON boolean (not the strings "true" and "false"). */
+  bool(field: string, options: { strict?: boolean } = {}): boolean | undefined {
     const value = this.raw(field);
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'boolean') return value;
+    if (options.strict) throw invalidParameter(this.name(field), value, 'Hint: the value must be a JSON boolean, true or false.');
     if (value === 'true' || value === 'True') return true;
     if (value === 'false' || value === 'False') return false;
     throw invalidParameter(this.name(field), value);
