@@ -7,6 +7,7 @@ import { experimentsCommand } from './commands/experiments.js';
 import { modelsCommand } from './commands/models.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { runsCommand } from './commands/runs.js';
+import { usersCommand } from './commands/users.js';
 import { errorLine, exitCodeFor } from './cli-errors.js';
 
 function cliVersion(): string {
@@ -37,7 +38,8 @@ export function createProgram(): Command {
     .addCommand(artifactsCommand())
     .addCommand(modelsCommand())
     .addCommand(pluginsCommand())
-    .addCommand(dbCommand());
+    .addCommand(dbCommand())
+    .addCommand(usersCommand());
   registerServerCommand(program);
   configureTree(program);
   return program;
