@@ -134,7 +134,7 @@ export function registerServerCommand(program: Command): Command {
     )
     .option(
       '--app-name <name>',
-      'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security-auth.md)',
+      'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security.md)',
     )
     .action(async function (this: Command) {
       const flags = this.opts<ServerCommandOptions>();

@@ -53,7 +53,7 @@ export interface StartServerOptions {
   defaultArtifactRoot?: string;
   /** Where the proxy stores files; default `<cwd>/orrery-artifacts`. */
   artifactsDestination?: string;
-  /** More roots the server may open with its own credentials (`--allowed-artifact-root`); see docs/security-artifacts.md. */
+  /** More roots the server may open with its own credentials (`--allowed-artifact-root`); see docs/security.md. */
   allowedArtifactRoots?: string[];
   /** Serve the artifact proxy (default true). */
   serveArtifacts?: boolean;

@@ -121,8 +121,8 @@ describe("MLflow's basic_auth.ini", () => {
     expect(() => readAuthConfig({ MLFLOW_AUTH_CONFIG_PATH: '/nonexistent/auth.ini' })).toThrow('MLFLOW_AUTH_CONFIG_PATH=/nonexistent/auth.ini cannot be read: ENOENT.');
   });
 
-  it('reads the example of docs/security-auth.md as documented', () => {
-    const doc = readFileSync(new URL('../../../../docs/security-auth.md', import.meta.url), 'utf8');
+  it('reads the example of docs/security.md as documented', () => {
+    const doc = readFileSync(new URL('../../../../docs/security.md', import.meta.url), 'utf8');
     const ini = /```ini\n([\s\S]*?)```/.exec(doc)![1]!;
     expect(authConfigFromIni(ini)).toEqual({
       ...DEFAULT_AUTH_CONFIG,
