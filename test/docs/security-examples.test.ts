@@ -4,9 +4,11 @@
  * here instead of misleading an operator. (The ini example is read by core's auth tests.)
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '@orrery/cli';
+
+/** commander's Command, as the CLI builds it (commander is the CLI's dependency, not the root's). */
+type Command = ReturnType<typeof createProgram>;
 
 const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
 
