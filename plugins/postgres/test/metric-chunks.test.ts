@@ -195,7 +195,7 @@ describe('PostgreSQL metric history stored as rows and chunks', () => {
     await store.deleteRun(run.info.runId);
     const metrics = Array.from({ length: 40 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i }));
     const error = await store.logBatch(run.info.runId, { metrics }).catch((e: unknown) => e);
-    expect(isOrreryError(error) && error.code).toBe('INVALID_STATE');
+    expect(isOrreryError(error) && error.code).toBe('INVALID_PARAMETER_VALUE');
     const stored = await queryRows<{ n: number }>(db.url, `SELECT COUNT(*)::int AS n FROM ${schema}.metric_history WHERE run_uuid = $1`, [run.info.runId]);
     expect(stored[0]!.n).toBe(0);
   });
