@@ -23,6 +23,7 @@ import { openGuardedRepository } from './artifact-store-boundary.js';
 import { answerClientError } from './client-errors.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
+import { errorResponseToWire } from '@orrery/protocol';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
 import { ServerMetrics } from './operations/server-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
@@ -123,7 +124,7 @@ function untrustedArtifactLocation(): OrreryError {
 }
 
 function errorBody(code: ErrorCode, message: string): string {
-  return JSON.stringify({ error_code: code, message });
+  return JSON.stringify(errorResponseToWire({ errorCode: code, message }));
 }
 
 /** Maps an HTTP status Fastify chose for a bad request to MLflow's error code. */

@@ -14,6 +14,7 @@ export {
 export { default as restTrackingStorePlugin } from './rest-tracking-plugin.js';
 export { default as restArtifactRepositoryPlugin } from './rest-artifact-plugin.js';
 export { RestModelRegistryStore } from './rest-model-registry-store.js';
-export { RestAuthClient, type RemoteUser, type RemoteApiToken } from './rest-auth-client.js';
-export { modelVersionFromWire, registeredModelFromWire } from './registry-wire-decoding.js';
+export { RestAuthClient } from './rest-auth-client.js';
+export type { RemoteUser, RemoteApiToken } from '@orrery/protocol';
+export { modelVersionFromWire, registeredModelFromWire } from '@orrery/protocol';
 export { default as restModelRegistryStorePlugin } from './rest-model-registry-plugin.js';

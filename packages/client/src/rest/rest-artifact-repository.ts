@@ -22,6 +22,7 @@ import {
   type LocalTreeEntry,
 } from '@orrery/core';
 import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
+import { fileInfoFromWire } from '@orrery/protocol';
 
 /** Where the proxy's routes are anchored below a server's base URL. */
 export const ARTIFACTS_ROUTE = '/api/2.0/mlflow-artifacts/artifacts';
@@ -178,10 +179,9 @@ export class RestArtifactRepository implements ArtifactRepository {
     const files = (response.files as Array<Record<string, unknown>> | undefined) ?? [];
     return files
       .map((file): ArtifactFileInfo => {
-        const name = String(file.path);
-        const info: ArtifactFileInfo = { path: relative === '' ? name : `${relative}/${name}`, isDir: file.is_dir === true };
-        if (!info.isDir && file.file_size !== undefined) info.fileSize = Number(file.file_size);
-        return info;
+        // The server lists paths relative to the listed folder; the contract's are relative to the root.
+        const info = fileInfoFromWire(file);
+        return { ...info, path: relative === '' ? info.path : `${relative}/${info.path}` };
       })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }

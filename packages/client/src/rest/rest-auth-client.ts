@@ -4,56 +4,20 @@
  * OrreryError with the server's code and message (UNAUTHENTICATED for 401, PERMISSION_DENIED for
  * 403, REQUEST_LIMIT_EXCEEDED for 429 once the transport's retries are spent).
  */
-import type { ApiToken, AuthUser, ExperimentPermission, Permission, RegisteredModelPermission, StoredAuditEntry } from '@orrery/core';
+import type { ExperimentPermission, Permission, RegisteredModelPermission, StoredAuditEntry } from '@orrery/core';
+import {
+  apiTokenFromWire as tokenFromWire,
+  auditEntryFromWire as auditFromWire,
+  experimentPermissionFromWire,
+  registeredModelPermissionFromWire,
+  userFromWire,
+  type RemoteApiToken,
+  type RemoteUser,
+  type WireMessage as Wire,
+} from '@orrery/protocol';
 import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
 
-/** A user as the server shows it (never with a password hash), with their permission rows. */
-export interface RemoteUser extends Omit<AuthUser, 'passwordHash'> {
-  experimentPermissions: ExperimentPermission[];
-  registeredModelPermissions: RegisteredModelPermission[];
-}
-
-/** An API token as listed (no secret), with its owner's name. */
-export interface RemoteApiToken extends Omit<ApiToken, 'secretHash' | 'userId'> {
-  username: string;
-}
-
-type Wire = Record<string, unknown>;
-
-const experimentPermissionFromWire = (w: Wire): ExperimentPermission => ({
-  experimentId: String(w.experiment_id),
-  userId: Number(w.user_id),
-  permission: w.permission as Permission,
-});
-const registeredModelPermissionFromWire = (w: Wire): RegisteredModelPermission => ({
-  name: String(w.name),
-  userId: Number(w.user_id),
-  permission: w.permission as Permission,
-});
-const userFromWire = (w: Wire): RemoteUser => ({
-  id: Number(w.id),
-  username: String(w.username),
-  isAdmin: w.is_admin === true,
-  experimentPermissions: ((w.experiment_permissions ?? []) as Wire[]).map(experimentPermissionFromWire),
-  registeredModelPermissions: ((w.registered_model_permissions ?? []) as Wire[]).map(registeredModelPermissionFromWire),
-});
-const tokenFromWire = (w: Wire): RemoteApiToken => ({
-  id: String(w.id),
-  name: String(w.name ?? ''),
-  username: String(w.username),
-  createdAt: Number(w.created_at),
-  ...(w.expires_at !== undefined ? { expiresAt: Number(w.expires_at) } : {}),
-  ...(w.revoked_at !== undefined ? { revokedAt: Number(w.revoked_at) } : {}),
-});
-const auditFromWire = (w: Wire): StoredAuditEntry => ({
-  seq: Number(w.seq),
-  timestamp: Number(w.timestamp),
-  ...(w.username !== undefined ? { username: String(w.username) } : {}),
-  action: String(w.action),
-  ...(w.resource !== undefined ? { resource: String(w.resource) } : {}),
-  status: Number(w.status),
-  ...(w.remote_address !== undefined ? { remoteAddress: String(w.remote_address) } : {}),
-});
+export type { RemoteApiToken, RemoteUser };
 
 const API = '/api/2.0/mlflow';
 const ORRERY = '/api/2.0/orrery';

@@ -19,7 +19,7 @@ import type {
 } from '@orrery/core';
 import { MlflowRestApi, pageOf, type Json } from './mlflow-rest-api.js';
 import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
-import { modelVersionFromWire, registeredModelFromWire } from './registry-wire-decoding.js';
+import { keyValuesToWire, modelVersionFromWire, registeredModelFromWire } from '@orrery/protocol';
 
 export class RestModelRegistryStore implements ModelRegistryStore {
   readonly transport: RestTransport;
@@ -38,7 +38,7 @@ export class RestModelRegistryStore implements ModelRegistryStore {
   // ---- registered models ----
 
   async createRegisteredModel(name: string, input: { description?: string; tags?: RegisteredModelTag[] } = {}): Promise<RegisteredModel> {
-    const response = await this.api.send('POST', 'registered-models/create', { name, tags: input.tags, description: input.description }, false);
+    const response = await this.api.send('POST', 'registered-models/create', { name, tags: input.tags && keyValuesToWire(input.tags), description: input.description }, false);
     return registeredModelFromWire(response.registered_model as Json);
   }
 
@@ -89,7 +89,7 @@ export class RestModelRegistryStore implements ModelRegistryStore {
         name: input.name,
         source: input.source,
         run_id: input.runId,
-        tags: input.tags,
+        tags: input.tags && keyValuesToWire(input.tags),
         run_link: input.runLink,
         description: input.description,
       },

@@ -31,12 +31,15 @@ import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } fro
 import {
   datasetInputToWire,
   experimentFromWire,
+  keyValuesToWire,
   metricFromWire,
   metricToWire,
+  paramToWire,
   runFromWire,
   runInfoFromWire,
   runMetricFromWire,
-} from './tracking-wire-decoding.js';
+  runTagToWire,
+} from '@orrery/protocol';
 
 /**
  * Checks the JavaScript types of a metric before it goes on the wire: the JSON mapping would
@@ -75,7 +78,7 @@ export class RestTrackingStore implements TrackingStore {
     const response = await this.api.send(
       'POST',
       'experiments/create',
-      { name: input.name, artifact_location: input.artifactLocation, tags: input.tags },
+      { name: input.name, artifact_location: input.artifactLocation, tags: input.tags && keyValuesToWire(input.tags) },
       false,
     );
     return String(response.experiment_id);
@@ -143,7 +146,7 @@ export class RestTrackingStore implements TrackingStore {
         user_id: input.userId,
         run_name: input.runName,
         start_time: input.startTime,
-        tags: input.tags,
+        tags: input.tags && keyValuesToWire(input.tags),
       },
       false,
     );
@@ -215,8 +218,8 @@ export class RestTrackingStore implements TrackingStore {
       {
         run_id: runId,
         metrics: (batch.metrics ?? []).map((metric) => metricToWire(checkedMetric(metric))),
-        params: batch.params ?? [],
-        tags: batch.tags ?? [],
+        params: (batch.params ?? []).map(paramToWire),
+        tags: (batch.tags ?? []).map(runTagToWire),
       },
       false,
     );

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { OrreryError, isErrorCode, type ErrorCode } from '@orrery/core';
+import { errorResponseFromWire } from '@orrery/protocol';
 
 /**
  * TLS settings for `https://` servers, as MLflow's client takes them: a CA bundle to trust instead
@@ -112,9 +113,9 @@ const MAX_SHOWN_BODY = 500;
 export async function errorFromResponse(response: Response, what: string): Promise<OrreryError> {
   const text = await response.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-    if (typeof body.message === 'string') {
-      const code = isErrorCode(body.error_code) ? body.error_code : codeForStatus(response.status);
+    const body = errorResponseFromWire(JSON.parse(text));
+    if (body !== undefined) {
+      const code = isErrorCode(body.errorCode) ? body.errorCode : codeForStatus(response.status);
       return new OrreryError(code, body.message);
     }
   } catch {

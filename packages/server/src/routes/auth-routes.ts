@@ -4,20 +4,21 @@
  * token and audit routes. Who may call each is in ROUTE_PERMISSIONS; handlers only do the work.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrreryError, type AuthService, type Principal } from '@orrery/core';
 import {
-  OrreryError,
-  type ApiToken,
-  type AuthService,
-  type ExperimentPermission,
-  type Principal,
-  type RegisteredModelPermission,
-  type StoredAuditEntry,
-  type UserDetails,
-} from '@orrery/core';
+  apiTokenToWire,
+  auditEntryToWire,
+  experimentPermissionToWire,
+  registeredModelPermissionToWire,
+  userToWire,
+} from '@orrery/protocol';
 import type { RequestReader } from '../wire/request-reader.js';
 import { Empty, type JsonSchema } from '../schemas/message-schemas.js';
 import { AUTH_REQUESTS, AUTH_RESPONSES } from '../schemas/auth-schemas.js';
 import { requestReaderFor } from './registry-routes.js';
+
+/** The user encoder, re-exported from `@orrery/protocol` for existing importers of the server. */
+export { userToWire };
 
 export interface AuthRouteContext {
   service: AuthService;
@@ -36,48 +37,6 @@ export interface AuthRoute {
 }
 
 const EMPTY = {};
-
-export function experimentPermissionToWire(row: ExperimentPermission): Record<string, unknown> {
-  return { experiment_id: row.experimentId, user_id: row.userId, permission: row.permission };
-}
-
-export function registeredModelPermissionToWire(row: RegisteredModelPermission): Record<string, unknown> {
-  return { name: row.name, user_id: row.userId, permission: row.permission };
-}
-
-/** MLflow's `User.to_json()`: never the password hash. */
-export function userToWire(details: UserDetails): Record<string, unknown> {
-  return {
-    id: details.user.id,
-    username: details.user.username,
-    is_admin: details.user.isAdmin,
-    experiment_permissions: details.experimentPermissions.map(experimentPermissionToWire),
-    registered_model_permissions: details.registeredModelPermissions.map(registeredModelPermissionToWire),
-  };
-}
-
-function tokenToWire(token: ApiToken, username: string): Record<string, unknown> {
-  return {
-    id: token.id,
-    name: token.name,
-    username,
-    created_at: token.createdAt,
-    ...(token.expiresAt !== undefined ? { expires_at: token.expiresAt } : {}),
-    ...(token.revokedAt !== undefined ? { revoked_at: token.revokedAt } : {}),
-  };
-}
-
-function auditToWire(entry: StoredAuditEntry): Record<string, unknown> {
-  return {
-    seq: entry.seq,
-    timestamp: entry.timestamp,
-    ...(entry.username !== undefined ? { username: entry.username } : {}),
-    action: entry.action,
-    ...(entry.resource !== undefined ? { resource: entry.resource } : {}),
-    status: entry.status,
-    ...(entry.remoteAddress !== undefined ? { remote_address: entry.remoteAddress } : {}),
-  };
-}
 
 /** The user a token route acts for: the caller, or (admins only) the user named in `username`. */
 function tokenOwner(request: RequestReader, principal: Principal): string {
@@ -265,7 +224,7 @@ export const AUTH_ROUTES: AuthRoute[] = [
       const name = request.string('name');
       const lifetimeDays = request.integer('lifetime_days', { min: 0 });
       const created = await service.createApiToken(username, { ...(name !== undefined ? { name } : {}), ...(lifetimeDays !== undefined ? { lifetimeDays } : {}) });
-      return { token: created.token, api_token: tokenToWire(created.info, username) };
+      return { token: created.token, api_token: apiTokenToWire(created.info, username) };
     },
   },
   {
@@ -277,7 +236,7 @@ export const AUTH_ROUTES: AuthRoute[] = [
     async handle(request, { service, principal }) {
       const username = tokenOwner(request, principal);
       const tokens = await service.listApiTokens(username);
-      return { api_tokens: tokens.map((token) => tokenToWire(token, username)) };
+      return { api_tokens: tokens.map((token) => apiTokenToWire(token, username)) };
     },
   },
   {
@@ -305,7 +264,7 @@ export const AUTH_ROUTES: AuthRoute[] = [
       const maxResults = request.integer('max_results', { min: 1, max: 10_000, rule: 'Hint: max_results must be between 1 and 10000.' }) ?? 1000;
       const entries = await service.listAudit({ ...(afterSeq !== undefined ? { afterSeq } : {}), ...(username ? { username } : {}), maxResults });
       const last = entries.at(-1);
-      return { entries: entries.map(auditToWire), ...(last !== undefined ? { next_after_seq: last.seq } : {}) };
+      return { entries: entries.map(auditEntryToWire), ...(last !== undefined ? { next_after_seq: last.seq } : {}) };
     },
   },
 ];
