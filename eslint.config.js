@@ -16,6 +16,41 @@ export default tseslint.config(
     },
   },
   {
+    // @orrery/protocol runs in browsers too (the web UI imports it): no Node modules or globals, no
+    // server-side libraries, and core for its types only (a value import would pull core's
+    // node-only code into a browser bundle).
+    files: ['packages/protocol/src/**/*.ts'],
+    languageOptions: { globals: { process: 'off', Buffer: 'off', setImmediate: 'off' } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@orrery/core', allowTypeImports: true, message: 'Import core for its types only (`import type`): protocol must stay browser-safe.' }],
+          patterns: [
+            { group: ['node:*'], message: 'protocol is browser-safe: no Node modules.' },
+            {
+              group: ['fs', 'fs/*', 'path', 'os', 'stream', 'stream/*', 'crypto', 'url', 'util', 'buffer', 'events', 'child_process', 'http', 'https', 'net', 'zlib'],
+              message: 'protocol is browser-safe: no Node modules.',
+            },
+            {
+              group: ['pino', 'pino-*', 'tsyringe', 'reflect-metadata', 'fastify', 'fastify-*', '@fastify/*', 'undici', 'fast-json-stringify'],
+              message: 'protocol is browser-safe: no server-side libraries.',
+            },
+            { group: ['@orrery/*', '!@orrery/core'], message: 'protocol depends on nothing but core\'s types.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'protocol is browser-safe: use Uint8Array.' },
+        { name: 'process', message: 'protocol is browser-safe: no process.' },
+        { name: 'require', message: 'protocol is an ES module.' },
+        { name: '__dirname', message: 'protocol is browser-safe.' },
+        { name: 'setImmediate', message: 'protocol is browser-safe.' },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

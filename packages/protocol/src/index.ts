@@ -9,6 +9,7 @@ export * from './json-schema.js';
 export * from './wire-values.js';
 export * from './tracking-messages.js';
 export * from './registry-messages.js';
+export * from './artifact-messages.js';
 export * from './auth-messages.js';
 export * from './message-catalog.js';
 export * from './tracking-codec.js';

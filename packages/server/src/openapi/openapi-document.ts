@@ -123,7 +123,7 @@ export function buildOpenApiDocument(routes: readonly RouteInfo[], version: stri
       title: 'Orrery tracking server',
       version,
       description:
-        "MLflow's REST API 2.0 (tracking and artifact proxy) as served by `orrery server`. Every `/api/2.0` route is also served under `/ajax-api/2.0`. int64 request fields take numbers or decimal strings; doubles take numbers, decimal strings and \"NaN\", \"Infinity\", \"-Infinity\".",
+        "MLflow's REST API 2.0 (tracking, model registry and artifact proxy) as served by `orrery server`. Every `/api/2.0` route is also served under `/ajax-api/2.0`. int64 request fields take numbers or decimal strings; doubles take numbers, decimal strings and \"NaN\", \"Infinity\", \"-Infinity\".",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     paths,

@@ -11,7 +11,8 @@ import { OrreryError, errors, normalizeArtifactPath, type ArtifactRepository } f
 import { fileInfoToWire } from '../wire/tracking-wire.js';
 import { parseJsonBody } from '../wire/json-body.js';
 import { RequestReader } from '../wire/request-reader.js';
-import { Empty, FileInfo, listOf, messageObject, requestInt64, requestObject, stringField, type JsonSchema } from '../schemas/message-schemas.js';
+import { CreateMultipartUploadResponse, ListArtifactsResponse } from '@orrery/protocol';
+import { Empty, listOf, messageObject, requestInt64, requestObject, stringField, type JsonSchema } from '../schemas/message-schemas.js';
 
 export interface ArtifactProxyContext {
   /** The destination repository; throws when the server does not serve artifacts. */
@@ -99,7 +100,6 @@ function sendJson(reply: FastifyReply, body: Record<string, unknown>): FastifyRe
   return reply.type('application/json').send(reply.serialize(body));
 }
 
-const ListArtifactsResponse = messageObject('ListArtifactsResponse', { files: listOf(FileInfo) });
 const TAG = 'artifact proxy';
 const PATH_NOTE = 'The artifact path follows the route, percent-encoded once.';
 
@@ -182,7 +182,11 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
 
     scope.delete(
       `${prefix}/mlflow-artifacts/artifacts/*`,
-      { schema: { response: { 200: Empty } }, config: { openapi: { summary: `Delete a file or directory. ${PATH_NOTE}`, tag: TAG } } },
+      {
+        schema: { response: { 200: Empty } },
+        // The artifact path is the whole request: no query fields, no body.
+        config: { openapi: { summary: `Delete a file or directory. ${PATH_NOTE}`, tag: TAG, request: requestObject('DeleteArtifact', {}), requestIn: 'query' } },
+      },
       async (request, reply) => {
       const path = requireFilePath(artifactPathFromUrl(request.url, artifactsMarker));
       const destination = await context.artifactDestination();
@@ -205,7 +209,8 @@ export function registerArtifactProxyRoutes(app: FastifyInstance, prefix: string
         request: requestObject(`${action[0]!.toUpperCase()}${action.slice(1)}MultipartUpload`, fields, ['path']),
         requestIn: 'body' as const,
       };
-      scope.post(`${marker}*`, { config: { openapi: documentation } }, async (request, reply) => {
+      const response = action === 'create' ? CreateMultipartUploadResponse : Empty;
+      scope.post(`${marker}*`, { schema: { response: { 200: response } }, config: { openapi: documentation } }, async (request, reply) => {
         const artifactPath = requireFilePath(artifactPathFromUrl(request.url, marker));
         const reader = RequestReader.fromJson(await readSmallJsonBody(request));
         // Every field is checked before the answer, so a bad request is told what is wrong with it.

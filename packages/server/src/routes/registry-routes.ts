@@ -1,8 +1,10 @@
 /**
- * The model registry routes of MLflow's REST API 2.0 (model_registry.proto), each as: method,
- * path below `/api/2.0` (and `/ajax-api/2.0`), and a handler from the request's fields to the
- * response object in MLflow's JSON form. Registered inside the same scope as the tracking routes,
- * so they share its JSON parsing, Content-Type check and `--artifacts-only` refusal.
+ * The model registry routes of MLflow's REST API 2.0 (model_registry.proto), declared as the
+ * tracking routes are: method, path below `/api/2.0` (and `/ajax-api/2.0`), request and response
+ * message schemas, and a handler from the request's fields to the response object in MLflow's
+ * JSON form. Responses are serialized with the response schema; the OpenAPI document and the fuzz
+ * test read both schemas. Registered inside the same scope as the tracking routes, so they share
+ * its JSON parsing, Content-Type check and `--artifacts-only` refusal.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -14,7 +16,24 @@ import {
   type ModelVersionTag,
   type TrackingStore,
 } from '@orrery/core';
+import {
+  MODEL_VERSION_STATUS_NAMES,
+  ModelVersion,
+  RegisteredModel,
+  RequestRegistryTag,
+  requestVersion,
+} from '@orrery/protocol';
 import { modelVersionToWire, registeredModelToWire } from '../wire/registry-wire.js';
+import {
+  Empty,
+  listOf,
+  messageObject,
+  requestEnum,
+  requestInt64,
+  requestObject,
+  stringField,
+  type JsonSchema,
+} from '../schemas/message-schemas.js';
 import { RequestReader, type EnumValues } from '../wire/request-reader.js';
 import { checkModelVersionSource } from './model-version-source.js';
 import { visiblePage, type SearchVisibility } from './visible-search.js';
@@ -37,6 +56,15 @@ export interface RegistryRoute {
   method: RegistryHttpMethod;
   /** Path below the API prefix, e.g. `/mlflow/registered-models/get`. */
   path: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /**
+   * The request message: fields of the query string (GET) or of the JSON body (POST, PATCH;
+   * DELETE too, though a DELETE sent without a body is read from its query string).
+   */
+  request: JsonSchema;
+  /** The response message; responses are serialized with it. */
+  response: JsonSchema;
   handle(request: RequestReader, context: RegistryRouteContext): Promise<Record<string, unknown>>;
 }
 
@@ -82,11 +110,38 @@ async function getLatestVersions(request: RequestReader, context: RegistryRouteC
   return versions.length > 0 ? { model_versions: versions.map(modelVersionToWire) } : {};
 }
 
+const REGISTERED_MODEL_RESPONSE = messageObject('RegisteredModelResponse', { registered_model: RegisteredModel });
+const MODEL_VERSION_RESPONSE = messageObject('ModelVersionResponse', { model_version: ModelVersion });
+const MODEL_VERSIONS_RESPONSE = messageObject('ModelVersionsResponse', { model_versions: listOf(ModelVersion) });
+const GET_LATEST_VERSIONS_REQUEST = requestObject(
+  'GetLatestVersions',
+  { name: stringField(), stages: listOf(stringField(), '`None`, `Staging`, `Production`, `Archived`; all stages when absent.') },
+  ['name'],
+);
+
+/** The request naming one model version. */
+function versionKeyRequest(title: string): JsonSchema {
+  return requestObject(title, { name: stringField(), version: requestVersion() }, ['name', 'version']);
+}
+
+/** The request of a registry search (registered models or model versions). */
+function searchRequest(title: string, maxResults: number, filterExample: string): JsonSchema {
+  return requestObject(title, {
+    filter: stringField(`A filter in MLflow's registry search grammar, ${filterExample}`),
+    max_results: requestInt64(undefined, { minimum: 1, maximum: maxResults }),
+    order_by: listOf(stringField(), 'e.g. `name ASC`; repeat the query parameter.'),
+    page_token: stringField(),
+  });
+}
+
 export const REGISTRY_ROUTES: RegistryRoute[] = [
   // ---- registered models ----
   {
     method: 'POST',
     path: '/mlflow/registered-models/create',
+    summary: 'Create a registered model.',
+    request: requestObject('CreateRegisteredModel', { name: stringField(), tags: listOf(RequestRegistryTag), description: stringField() }, ['name']),
+    response: REGISTERED_MODEL_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const tags = request.messageList('tags', readTag);
@@ -101,6 +156,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/registered-models/get',
+    summary: 'Get a registered model with its latest versions.',
+    request: requestObject('GetRegisteredModel', { name: stringField() }, ['name']),
+    response: REGISTERED_MODEL_RESPONSE,
     async handle(request, context) {
       return { registered_model: registeredModelToWire(await context.registryStore().getRegisteredModel(nameOf(request))) };
     },
@@ -108,6 +166,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/registered-models/rename',
+    summary: 'Rename a registered model (its versions follow).',
+    request: requestObject('RenameRegisteredModel', { name: stringField(), new_name: stringField() }, ['name', 'new_name']),
+    response: REGISTERED_MODEL_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const newName = request.string('new_name', { required: true });
@@ -117,6 +178,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'PATCH',
     path: '/mlflow/registered-models/update',
+    summary: 'Set a registered model\'s description (absent clears it).',
+    request: requestObject('UpdateRegisteredModel', { name: stringField(), description: stringField() }, ['name']),
+    response: REGISTERED_MODEL_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       // An absent description clears it, as MLflow's proto default (the empty string) does.
@@ -127,6 +191,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'DELETE',
     path: '/mlflow/registered-models/delete',
+    summary: 'Delete a registered model and its versions.',
+    request: requestObject('DeleteRegisteredModel', { name: stringField() }, ['name']),
+    response: Empty,
     async handle(request, context) {
       await context.registryStore().deleteRegisteredModel(nameOf(request));
       return EMPTY;
@@ -135,6 +202,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/registered-models/search',
+    summary: 'Search registered models.',
+    request: searchRequest('SearchRegisteredModels', LIMITS.searchRegisteredModels.maxResults, 'e.g. `name LIKE \'fraud%\'`.'),
+    response: messageObject('SearchRegisteredModelsResponse', { registered_models: listOf(RegisteredModel), next_page_token: stringField() }),
     async handle(request, context) {
       const input = searchInput(request, LIMITS.searchRegisteredModels.maxResults);
       const store = context.registryStore();
@@ -154,11 +224,28 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
       return response;
     },
   },
-  { method: 'GET', path: '/mlflow/registered-models/get-latest-versions', handle: getLatestVersions },
-  { method: 'POST', path: '/mlflow/registered-models/get-latest-versions', handle: getLatestVersions },
+  {
+    method: 'GET',
+    path: '/mlflow/registered-models/get-latest-versions',
+    summary: 'The latest version of a registered model in each stage (or in the stages named).',
+    request: GET_LATEST_VERSIONS_REQUEST,
+    response: MODEL_VERSIONS_RESPONSE,
+    handle: getLatestVersions,
+  },
+  {
+    method: 'POST',
+    path: '/mlflow/registered-models/get-latest-versions',
+    summary: 'The latest version of a registered model in each stage (or in the stages named).',
+    request: GET_LATEST_VERSIONS_REQUEST,
+    response: MODEL_VERSIONS_RESPONSE,
+    handle: getLatestVersions,
+  },
   {
     method: 'POST',
     path: '/mlflow/registered-models/set-tag',
+    summary: 'Set a tag on a registered model.',
+    request: requestObject('SetRegisteredModelTag', { name: stringField(), key: stringField(), value: stringField() }, ['name', 'key']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       const key = request.string('key', { required: true });
@@ -169,6 +256,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'DELETE',
     path: '/mlflow/registered-models/delete-tag',
+    summary: 'Delete a tag of a registered model.',
+    request: requestObject('DeleteRegisteredModelTag', { name: stringField(), key: stringField() }, ['name', 'key']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       await context.registryStore().deleteRegisteredModelTag(name, request.string('key', { required: true }));
@@ -178,6 +268,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/registered-models/alias',
+    summary: 'Point an alias of a registered model at a version.',
+    request: requestObject('SetRegisteredModelAlias', { name: stringField(), alias: stringField(), version: requestVersion() }, ['name', 'alias', 'version']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       const alias = request.string('alias', { required: true });
@@ -189,6 +282,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'DELETE',
     path: '/mlflow/registered-models/alias',
+    summary: 'Delete an alias of a registered model.',
+    request: requestObject('DeleteRegisteredModelAlias', { name: stringField(), alias: stringField() }, ['name', 'alias']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       await context.registryStore().deleteRegisteredModelAlias(name, request.string('alias', { required: true }));
@@ -198,6 +294,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/registered-models/alias',
+    summary: 'Get the model version an alias points at.',
+    request: requestObject('GetModelVersionByAlias', { name: stringField(), alias: stringField() }, ['name', 'alias']),
+    response: MODEL_VERSION_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const version = await context.registryStore().getModelVersionByAlias(name, request.string('alias', { required: true }));
@@ -209,6 +308,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/model-versions/create',
+    summary: 'Create a model version.',
+    request: requestObject('CreateModelVersion', { name: stringField(), source: stringField(), run_id: stringField(), tags: listOf(RequestRegistryTag), run_link: stringField(), description: stringField() }, ['name', 'source']),
+    response: MODEL_VERSION_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const source = request.string('source', { required: true });
@@ -231,6 +333,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/model-versions/get',
+    summary: 'Get a model version.',
+    request: versionKeyRequest('GetModelVersion'),
+    response: MODEL_VERSION_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       return { model_version: modelVersionToWire(await context.registryStore().getModelVersion(name, versionOf(request))) };
@@ -239,6 +344,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'PATCH',
     path: '/mlflow/model-versions/update',
+    summary: 'Update a model version\'s description (and, an Orrery extension, its registration status).',
+    request: requestObject('UpdateModelVersion', { name: stringField(), version: requestVersion(), description: stringField(), status: requestEnum(MODEL_VERSION_STATUS_NAMES, 'Orrery extension: the registration status.'), status_message: stringField('Orrery extension.') }, ['name', 'version']),
+    response: MODEL_VERSION_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const version = versionOf(request);
@@ -257,6 +365,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'DELETE',
     path: '/mlflow/model-versions/delete',
+    summary: 'Delete a model version.',
+    request: versionKeyRequest('DeleteModelVersion'),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       await context.registryStore().deleteModelVersion(name, versionOf(request));
@@ -266,6 +377,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/model-versions/search',
+    summary: 'Search model versions.',
+    request: searchRequest('SearchModelVersions', LIMITS.searchModelVersions.maxResults, 'e.g. `name = \'fraud\'` or `run_id = \'…\'`.'),
+    response: messageObject('SearchModelVersionsResponse', { model_versions: listOf(ModelVersion), next_page_token: stringField() }),
     async handle(request, context) {
       const input = searchInput(request, LIMITS.searchModelVersions.maxResults);
       const store = context.registryStore();
@@ -288,6 +402,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/model-versions/set-tag',
+    summary: 'Set a tag on a model version.',
+    request: requestObject('SetModelVersionTag', { name: stringField(), version: requestVersion(), key: stringField(), value: stringField() }, ['name', 'version', 'key']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       const version = versionOf(request);
@@ -299,6 +416,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'DELETE',
     path: '/mlflow/model-versions/delete-tag',
+    summary: 'Delete a tag of a model version.',
+    request: requestObject('DeleteModelVersionTag', { name: stringField(), version: requestVersion(), key: stringField() }, ['name', 'version', 'key']),
+    response: Empty,
     async handle(request, context) {
       const name = nameOf(request);
       const version = versionOf(request);
@@ -309,6 +429,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'GET',
     path: '/mlflow/model-versions/get-download-uri',
+    summary: 'Where a model version\'s files can be downloaded from.',
+    request: versionKeyRequest('GetModelVersionDownloadUri'),
+    response: messageObject('GetModelVersionDownloadUriResponse', { artifact_uri: stringField() }),
     async handle(request, context) {
       const name = nameOf(request);
       return { artifact_uri: await context.registryStore().getModelVersionDownloadUri(name, versionOf(request)) };
@@ -317,6 +440,9 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   {
     method: 'POST',
     path: '/mlflow/model-versions/transition-stage',
+    summary: 'Move a model version to another stage.',
+    request: requestObject('TransitionModelVersionStage', { name: stringField(), version: requestVersion(), stage: stringField('`None`, `Staging`, `Production` or `Archived` (any case).'), archive_existing_versions: { type: 'boolean' } }, ['name', 'version', 'stage']),
+    response: MODEL_VERSION_RESPONSE,
     async handle(request, context) {
       const name = nameOf(request);
       const version = versionOf(request);
@@ -378,10 +504,16 @@ export function registerRegistryRoutes(
     scope.route({
       method: route.method,
       url: `${prefix}${route.path}`,
+      schema: { response: { 200: route.response } },
+      config: {
+        openapi: { summary: route.summary, request: route.request, requestIn: route.method === 'GET' ? 'query' : 'body' },
+      },
       handler: async (request, reply) => {
         const visibility = searchVisibilityOf?.(request);
         const response = await route.handle(requestReaderFor(request), visibility === undefined ? context : { ...context, visibility });
-        return reply.type('application/json').send(JSON.stringify(response));
+        // Serialized by the route's response schema (fast-json-stringify), sent as text so the
+        // content type stays MLflow's bare `application/json`.
+        return reply.type('application/json').send(reply.serialize(response));
       },
     });
   }
