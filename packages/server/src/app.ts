@@ -3,7 +3,6 @@
  * `/api/2.0` and `/ajax-api/2.0`, the artifact proxy, `/health` and `/version`. It holds no state
  * of its own beyond the stores it is given, so any number of processes can serve one store.
  */
-import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyError, type FastifyInstance } from 'fastify';
 import {
   OrreryError,
@@ -30,12 +29,11 @@ import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
 import { registerAccessLog } from './operations/access-log.js';
 import { defaultAllowedHosts, refuseHost, type AllowedHosts } from './operations/allowed-hosts.js';
 import { responseSerializerCompiler } from './schemas/response-serializer.js';
-import { StreamedJson } from './routes/streamed-json.js';
 import { TRACKING_ROUTES, type TrackingRouteContext } from './routes/tracking-routes.js';
 import { registerRegistryRoutes, registryRouteContext } from './routes/registry-routes.js';
+import { registerDeclaredRoutes } from './routes/declared-route.js';
 import { parseJsonBody } from './wire/json-body.js';
 import { parseQueryString } from './wire/query-string.js';
-import { RequestReader } from './wire/request-reader.js';
 import { SERVER_VERSION } from './server-version.js';
 import { authOf, principalOf, registerAuthLayer } from './auth/auth-layer.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -350,29 +348,10 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
             );
         });
       }
-      for (const route of TRACKING_ROUTES) {
-        scope.route({
-          method: route.method,
-          url: `${prefix}${route.path}`,
-          ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-          schema: { response: { 200: route.response } },
-          config: {
-            openapi: { summary: route.summary, request: route.request, requestIn: route.method === 'GET' ? 'query' : 'body' },
-          },
-          handler: async (request, reply) => {
-            const reader =
-              route.method === 'GET'
-                ? RequestReader.fromQuery(request.query as Record<string, string[]>)
-                : RequestReader.fromJson((request.body as Record<string, unknown> | undefined) ?? {});
-            const visibility = options.auth === undefined ? undefined : authOf(request).visibility;
-            const response = await route.handle(reader, visibility === undefined ? trackingContext! : { ...trackingContext!, visibility });
-            if (response instanceof StreamedJson) return reply.type('application/json').send(Readable.from(response.chunks));
-            // Serialized by the route's response schema (fast-json-stringify), sent as text so the
-            // content type stays MLflow's bare `application/json`.
-            return reply.type('application/json').send(reply.serialize(response));
-          },
-        });
-      }
+      registerDeclaredRoutes(scope, prefix, TRACKING_ROUTES, (request) => {
+        const visibility = options.auth === undefined ? undefined : authOf(request).visibility;
+        return visibility === undefined ? trackingContext! : { ...trackingContext!, visibility };
+      });
       registerRegistryRoutes(scope, prefix, registryRouteContext(options), options.auth === undefined ? undefined : (request) => authOf(request).visibility);
       if (options.auth !== undefined) registerAuthRoutes(scope, prefix, options.auth, principalOf);
     });

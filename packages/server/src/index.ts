@@ -12,6 +12,7 @@ export {
 } from './start-server.js';
 export { registerServerCommand, serverOptionsFrom, type ServerCommandOptions } from './server-command.js';
 export { TRACKING_ROUTES, LOGGED_MODELS_TAG, type TrackingRoute, type TrackingRouteContext } from './routes/tracking-routes.js';
+export { registerDeclaredRoutes, requestReaderFor, type ApiHttpMethod, type DeclaredRoute } from './routes/declared-route.js';
 export { isProxiedArtifactUri, proxiedArtifactPath, ARTIFACTS_ROUTE_ANCHOR } from './routes/proxied-artifact-uri.js';
 export { SERVER_VERSION } from './server-version.js';
 export { closeOnSignals, DEFAULT_SHUTDOWN_GRACE_MS, type ShutdownOptions } from './operations/graceful-shutdown.js';

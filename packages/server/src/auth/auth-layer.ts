@@ -17,7 +17,7 @@ import {
 } from '@orrery/core';
 import { artifactPathFromUrl } from '../routes/artifact-proxy-routes.js';
 import { isProxiedArtifactUri, proxiedArtifactPath } from '../routes/proxied-artifact-uri.js';
-import { requestReaderFor } from '../routes/registry-routes.js';
+import { requestReaderFor } from '../routes/declared-route.js';
 import type { SearchVisibility } from '../routes/visible-search.js';
 import { ruleFor, type AfterWrite, type ExperimentSource, type RouteRule } from './route-permissions.js';
 

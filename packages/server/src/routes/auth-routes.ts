@@ -13,9 +13,9 @@ import {
   userToWire,
 } from '@orrery/protocol';
 import type { RequestReader } from '../wire/request-reader.js';
-import { Empty, type JsonSchema } from '../schemas/message-schemas.js';
+import { Empty } from '../schemas/message-schemas.js';
 import { AUTH_REQUESTS, AUTH_RESPONSES } from '../schemas/auth-schemas.js';
-import { requestReaderFor } from './registry-routes.js';
+import { registerDeclaredRoutes, type DeclaredRoute } from './declared-route.js';
 
 /** The user encoder, re-exported from `@orrery/protocol` for existing importers of the server. */
 export { userToWire };
@@ -26,15 +26,8 @@ export interface AuthRouteContext {
   principal: Principal;
 }
 
-export interface AuthRoute {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path below the API prefix. */
-  path: string;
-  summary: string;
-  request: JsonSchema;
-  response: JsonSchema;
-  handle(request: RequestReader, context: AuthRouteContext): Promise<Record<string, unknown>>;
-}
+/** An auth route: declared as every route of the JSON API is. */
+export type AuthRoute = DeclaredRoute<AuthRouteContext>;
 
 const EMPTY = {};
 
@@ -271,16 +264,11 @@ export const AUTH_ROUTES: AuthRoute[] = [
 
 /** Adds the auth routes under `prefix` to the API scope (which parses JSON bodies). */
 export function registerAuthRoutes(scope: FastifyInstance, prefix: string, service: AuthService, principalOf: (request: FastifyRequest) => Principal): void {
-  for (const route of AUTH_ROUTES) {
-    scope.route({
-      method: route.method,
-      url: `${prefix}${route.path}`,
-      schema: { response: { 200: route.response } },
-      config: { openapi: { summary: route.summary, tag: route.path.startsWith('/orrery/') ? 'orrery auth' : 'basic-auth', request: route.request, requestIn: route.method === 'GET' ? 'query' : 'body' } },
-      handler: async (request, reply) => {
-        const response = await route.handle(requestReaderFor(request), { service, principal: principalOf(request) });
-        return reply.type('application/json').send(reply.serialize(response));
-      },
-    });
-  }
+  registerDeclaredRoutes(
+    scope,
+    prefix,
+    AUTH_ROUTES,
+    (request) => ({ service, principal: principalOf(request) }),
+    (route) => (route.path.startsWith('/orrery/') ? 'orrery auth' : 'basic-auth'),
+  );
 }

@@ -34,7 +34,8 @@ import {
   stringField,
   type JsonSchema,
 } from '../schemas/message-schemas.js';
-import { RequestReader, type EnumValues } from '../wire/request-reader.js';
+import type { EnumValues, RequestReader } from '../wire/request-reader.js';
+import { registerDeclaredRoutes, type ApiHttpMethod, type DeclaredRoute } from './declared-route.js';
 import { checkModelVersionSource } from './model-version-source.js';
 import { visiblePage, type SearchVisibility } from './visible-search.js';
 
@@ -50,23 +51,10 @@ export interface RegistryRouteContext {
   visibility?: SearchVisibility;
 }
 
-export type RegistryHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type RegistryHttpMethod = ApiHttpMethod;
 
-export interface RegistryRoute {
-  method: RegistryHttpMethod;
-  /** Path below the API prefix, e.g. `/mlflow/registered-models/get`. */
-  path: string;
-  /** One line for the OpenAPI document. */
-  summary: string;
-  /**
-   * The request message: fields of the query string (GET) or of the JSON body (POST, PATCH;
-   * DELETE too, though a DELETE sent without a body is read from its query string).
-   */
-  request: JsonSchema;
-  /** The response message; responses are serialized with it. */
-  response: JsonSchema;
-  handle(request: RequestReader, context: RegistryRouteContext): Promise<Record<string, unknown>>;
-}
+/** A registry route: declared as every route of the JSON API is. */
+export type RegistryRoute = DeclaredRoute<RegistryRouteContext>;
 
 const EMPTY = {};
 
@@ -454,18 +442,6 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
   },
 ];
 
-/**
- * Where a request's fields are: the query for GET; for DELETE the JSON body when one was sent
- * (MLflow's Python client) and the query otherwise (clients that send no body with DELETE).
- */
-export function requestReaderFor(request: FastifyRequest): RequestReader {
-  const query = request.query as Record<string, string[]>;
-  if (request.method === 'GET') return RequestReader.fromQuery(query);
-  const body = request.body as Record<string, unknown> | undefined;
-  if (request.method === 'DELETE' && (body === undefined || Object.keys(body).length === 0)) return RequestReader.fromQuery(query);
-  return RequestReader.fromJson(body ?? {});
-}
-
 /** The server options the registry routes read (a subset of `CreateServerOptions`). */
 export interface RegistryServerOptions {
   trackingStore?: TrackingStore;
@@ -500,21 +476,8 @@ export function registerRegistryRoutes(
   /** The auth layer's filter of the request's searches, when auth is on. */
   searchVisibilityOf?: (request: FastifyRequest) => SearchVisibility | undefined,
 ): void {
-  for (const route of REGISTRY_ROUTES) {
-    scope.route({
-      method: route.method,
-      url: `${prefix}${route.path}`,
-      schema: { response: { 200: route.response } },
-      config: {
-        openapi: { summary: route.summary, request: route.request, requestIn: route.method === 'GET' ? 'query' : 'body' },
-      },
-      handler: async (request, reply) => {
-        const visibility = searchVisibilityOf?.(request);
-        const response = await route.handle(requestReaderFor(request), visibility === undefined ? context : { ...context, visibility });
-        // Serialized by the route's response schema (fast-json-stringify), sent as text so the
-        // content type stays MLflow's bare `application/json`.
-        return reply.type('application/json').send(reply.serialize(response));
-      },
-    });
-  }
+  registerDeclaredRoutes(scope, prefix, REGISTRY_ROUTES, (request) => {
+    const visibility = searchVisibilityOf?.(request);
+    return visibility === undefined ? context : { ...context, visibility };
+  });
 }

@@ -30,6 +30,7 @@ import {
 import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestReader } from '../wire/request-reader.js';
 import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
 import { type StreamedJson, wholeMetricHistoryJson } from './streamed-json.js';
+import type { DeclaredRoute } from './declared-route.js';
 import { visiblePage, type SearchVisibility } from './visible-search.js';
 import {
   Empty,
@@ -51,7 +52,6 @@ import {
   requestInt64,
   requestObject,
   stringField,
-  type JsonSchema,
 } from '../schemas/message-schemas.js';
 
 /** What the tracking handlers work with. */
@@ -67,19 +67,9 @@ export interface TrackingRouteContext {
 
 export type HttpMethod = 'GET' | 'POST';
 
-export interface TrackingRoute {
+/** A tracking route: declared as every route of the JSON API is (GET or POST only, as MLflow's). */
+export interface TrackingRoute extends DeclaredRoute<TrackingRouteContext, Record<string, unknown> | StreamedJson> {
   method: HttpMethod;
-  /** Path below the API prefix, e.g. `/mlflow/runs/get`. */
-  path: string;
-  /** Largest accepted JSON body in bytes (MLflow's limit for log-batch); default the server's. */
-  bodyLimit?: number;
-  /** One line for the OpenAPI document. */
-  summary: string;
-  /** The request message: fields of the JSON body (POST) or of the query string (GET). */
-  request: JsonSchema;
-  /** The response message; responses are serialized with it. */
-  response: JsonSchema;
-  handle(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown> | StreamedJson>;
 }
 
 /** The `mlflow.log-model.history` tag: a JSON list of every model logged to the run. */
