@@ -18,11 +18,11 @@ import {
   type ModelRegistryStore,
   type TrackingStore,
 } from '@orrery/core';
+import { errorResponseToWire } from '@orrery/protocol';
 import { openGuardedRepository } from './artifact-store-boundary.js';
 import { answerClientError } from './client-errors.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
-import { errorResponseToWire } from '@orrery/protocol';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
 import { ServerMetrics } from './operations/server-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
