@@ -79,8 +79,8 @@ export interface ArtifactStorePrimitives {
    * resolves once it is durably stored. Atomic: readers see the old file or the new one whole,
    * never part of one (a backend that cannot promise this for every size says so in its TSDoc).
    * If the body fails, it rejects with the body's error and any previous file at that path is left
-   * unchanged. INVALID_PARAMETER_VALUE for the root, for a path where a directory stands and for a
-   * path under a file.
+   * unchanged. INVALID_PARAMETER_VALUE for the root, and, where the storage has real directories,
+   * for a path where a directory stands or one below a file.
    */
   writeArtifactStream(artifactPath: string, body: Readable | AsyncIterable<Uint8Array>): Promise<void>;
   /**
