@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type Stats } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -13,17 +12,17 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import {
+  ArtifactRepositoryBase,
   forEachBounded,
   type ArtifactFileInfo,
+  type ArtifactKind,
   type ArtifactRepository,
   type CreateMultipartUploadResult,
   type MultipartUploadPart,
   type Logger,
-  type LocalTreeEntry,
   errors,
   joinArtifactPath,
   normalizeArtifactPath,
-  walkLocalTree,
 } from '@orrery/core';
 import { isNotFound, isTransient, scrubSecrets, translateAzureError } from './azure-blob-errors.js';
 import { formatWasbsUri, parseAzureBlobUri, type AzureBlobLocation } from './azure-blob-uri.js';
@@ -71,6 +70,7 @@ export interface AzureBlobArtifactRepositoryOptions {
 interface TreeBlob {
   blobName: string;
   relative: string;
+  size: number;
 }
 
 /**
@@ -89,7 +89,7 @@ interface TreeBlob {
  * - The container must exist; it is never created or deleted here.
  * - Account keys, SAS tokens and connection strings never reach messages or logs.
  */
-export class AzureBlobArtifactRepository implements ArtifactRepository {
+export class AzureBlobArtifactRepository extends ArtifactRepositoryBase implements ArtifactRepository {
   readonly rootUri: string;
   readonly location: AzureBlobLocation;
   /** Which credential is in use (never the credential itself). */
@@ -100,11 +100,13 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
   private readonly blockSize: number;
   private readonly streamConcurrency: number;
   private readonly fileConcurrency: number;
-  private readonly treeConcurrency: number;
+  /** Files in flight when uploading, downloading or deleting a directory. */
+  readonly treeConcurrency: number;
   private readonly fileAttempts: number;
   private readonly fileRetryDelayMs: number;
 
   constructor(rootUri: string, options: AzureBlobArtifactRepositoryOptions = {}) {
+    super();
     this.rootUri = rootUri;
     this.location = parseAzureBlobUri(rootUri);
     this.logger = options.logger;
@@ -144,29 +146,6 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     return name === '' ? '' : `${name}/`;
   }
 
-  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
-    const dir = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localFile);
-    if (stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localFile}' is a directory; use logArtifacts to upload a directory.`);
-    }
-    await this.uploadFile(localFile, joinArtifactPath(dir, path.basename(localFile)));
-  }
-
-  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const base = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localDir);
-    if (!stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
-    }
-    // Blob storage has no directories, so only files are uploaded (an empty directory is lost).
-    const files: LocalTreeEntry[] = [];
-    for await (const entry of walkLocalTree(localDir)) {
-      if (entry.kind === 'file') files.push(entry);
-    }
-    await forEachBounded(files, this.treeConcurrency, (file) => this.uploadFile(file.localPath, joinArtifactPath(base, file.path)));
-  }
-
   async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
     const relative = normalizeArtifactPath(artifactPath);
     const prefix = this.directoryPrefix(relative);
@@ -188,23 +167,36 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     return infos.sort(byPath);
   }
 
-  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
+  /** Fast path: one existence check, then at most one listing of one blob. */
+  async artifactKind(artifactPath: string): Promise<ArtifactKind | undefined> {
     const relative = normalizeArtifactPath(artifactPath);
-    const destination = relative === '' ? path.resolve(dstDir) : path.resolve(dstDir, ...relative.split('/'));
-    if (relative !== '' && (await this.blobExists(relative))) {
-      await fs.mkdir(path.dirname(destination), { recursive: true });
-      await this.downloadBlobToFile(this.blobName(relative), destination, relative);
-      return destination;
+    // The container's root always exists, empty or not.
+    if (relative === '') return 'directory';
+    if (await this.blobExists(relative)) return 'file';
+    try {
+      const page = await this.container.listBlobsFlat({ prefix: this.directoryPrefix(relative) }).byPage({ maxPageSize: 1 }).next();
+      return page.done === true || page.value.segment.blobItems.length === 0 ? undefined : 'directory';
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw this.translate(error, `looking up '${relative}'`);
     }
-    const blobs = await this.listTree(relative);
-    if (blobs.length === 0 && relative !== '') throw this.missing(relative);
-    await fs.mkdir(destination, { recursive: true });
-    await forEachBounded(blobs, this.treeConcurrency, async (blob) => {
-      const target = path.join(destination, ...blob.relative.split('/'));
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await this.downloadBlobToFile(blob.blobName, target, joinArtifactPath(relative, blob.relative));
-    });
-    return destination;
+  }
+
+  /** Fast path: the whole tree below a directory in one flat listing (5000 blobs a request). */
+  async listArtifactTree(artifactPath: string): Promise<ArtifactFileInfo[]> {
+    const relative = normalizeArtifactPath(artifactPath);
+    return (await this.listTree(relative)).map((blob) => ({ path: joinArtifactPath(relative, blob.relative), isDir: false, fileSize: blob.size }));
+  }
+
+  /** Fast path: a local file is uploaded with parallel blocks, and again from the start after a transient failure. */
+  async uploadLocalFile(localFile: string, artifactPath: string): Promise<void> {
+    await this.uploadFile(localFile, normalizeArtifactPath(artifactPath));
+  }
+
+  /** Fast path: a download streams straight into the file through a large write buffer. */
+  async downloadToLocalFile(artifactPath: string, localFile: string): Promise<void> {
+    const relative = normalizeArtifactPath(artifactPath);
+    await this.downloadBlobToFile(this.blobName(relative), localFile, relative);
   }
 
   async deleteArtifacts(artifactPath?: string): Promise<void> {
@@ -409,7 +401,7 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     try {
       for await (const blob of this.container.listBlobsFlat({ prefix })) {
         const below = blob.name.slice(prefix.length);
-        if (isAddressablePath(below)) blobs.push({ blobName: blob.name, relative: below });
+        if (isAddressablePath(below)) blobs.push({ blobName: blob.name, relative: below, size: blob.properties.contentLength ?? 0 });
         else if (below !== '') this.logger?.warn({ blob: blob.name, root: this.displayUri }, 'Skipping a blob whose name is not a valid artifact path');
       }
     } catch (error) {
@@ -430,15 +422,6 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
   /** Secrets in play, for callers that format their own messages (the multipart helper). */
   protected scrub(text: string): string {
     return scrubSecrets(text, this.setup.secrets);
-  }
-}
-
-async function statLocal(localPath: string): Promise<Stats> {
-  try {
-    return await fs.stat(localPath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound(`Local path '${localPath}' does not exist.`);
-    throw error;
   }
 }
 

@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { inspect } from 'node:util';
 import type { Client } from 'basic-ftp';
 import { FileType } from 'basic-ftp';
 import {
-  forEachBounded,
+  ArtifactRepositoryBase,
   type ArtifactFileInfo,
+  type ArtifactKind,
   type ArtifactRepository,
   type Logger,
   OrreryError,
   artifactDirname,
   errors,
-  joinArtifactPath,
   normalizeArtifactPath,
-  walkLocalTree,
 } from '@orrery/core';
 import { FtpConnectionPool, type FtpLease } from './ftp-connection-pool.js';
 import { isFtpReply, isFtpReplyCode, maskSecret, translateFtpError } from './ftp-errors.js';
@@ -110,7 +107,7 @@ type RemoteKind = 'file' | 'directory';
  *   (REST), once.
  * - The password never appears in messages or logs: they show `shownUri` (masked).
  */
-export class FtpArtifactRepository implements ArtifactRepository {
+export class FtpArtifactRepository extends ArtifactRepositoryBase implements ArtifactRepository {
   readonly rootUri: string;
   /** Where the URI points, including credentials: do not log it (use `location.shownUri`). */
   readonly location: FtpLocation;
@@ -120,6 +117,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
   private readonly renameThresholdBytes: number;
 
   constructor(rootUri: string, options: FtpArtifactRepositoryOptions = {}) {
+    super();
     this.rootUri = rootUri;
     this.location = parseFtpUri(rootUri, options.env);
     this.logger = options.logger;
@@ -137,7 +135,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
   }
 
   /** The root URI with its password masked, for messages and logs. */
-  toString(): string {
+  override toString(): string {
     return this.location.shownUri;
   }
 
@@ -151,39 +149,6 @@ export class FtpArtifactRepository implements ArtifactRepository {
     return `FtpArtifactRepository <${this.location.shownUri}>`;
   }
 
-  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
-    const dir = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localFile, 'file');
-    if (stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localFile}' is a directory; use logArtifacts to upload a directory.`);
-    }
-    const destination = joinArtifactPath(dir, path.basename(localFile));
-    await this.run('upload', destination, () => this.uploadLocalFile(destination, localFile));
-  }
-
-  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const base = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localDir, 'directory');
-    if (!stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
-    }
-    // The base and then the walk's directories: parents first, so each is made with one MKD once
-    // its parent exists (empty ones included).
-    const directories = [base];
-    const files: Array<{ localPath: string; artifactPath: string }> = [];
-    for await (const entry of walkLocalTree(localDir)) {
-      const artifactPath = joinArtifactPath(base, entry.path);
-      if (entry.kind === 'directory') directories.push(artifactPath);
-      else files.push({ localPath: entry.localPath, artifactPath });
-    }
-    await this.run('upload directory to', base, async () => {
-      for (const dir of directories) {
-        await this.pool.use(({ client }) => this.ensureDirectory(client, dir), { retry: true });
-      }
-      await forEachBounded(files, this.pool.size, (file) => this.uploadLocalFile(file.artifactPath, file.localPath));
-    });
-  }
-
   async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
     const rel = normalizeArtifactPath(artifactPath);
     return this.run('list', rel, async () => {
@@ -192,32 +157,33 @@ export class FtpArtifactRepository implements ArtifactRepository {
     });
   }
 
-  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
+  /** Files moved at once by directory transfers: one per pooled connection. */
+  get treeConcurrency(): number {
+    return this.pool.size;
+  }
+
+  /** Fast path: a local file is read whole when small, and sent again after a dropped connection. */
+  async uploadLocalFile(localFile: string, artifactPath: string): Promise<void> {
     const rel = normalizeArtifactPath(artifactPath);
-    const destination = rel === '' ? path.resolve(dstDir) : path.resolve(dstDir, ...rel.split('/'));
-    return this.run('download', rel, async () => {
-      const kind = await this.pool.use(({ client }) => this.kindOf(client, rel), { retry: true });
-      if (kind === undefined) throw this.missing(rel);
-      if (kind === 'file') {
-        await fs.mkdir(path.dirname(destination), { recursive: true });
-        await this.downloadFile(rel, destination);
-        return destination;
-      }
-      const files: Array<{ rel: string; local: string }> = [];
-      const pending = [{ rel, local: destination }];
-      for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
-        await fs.mkdir(dir.local, { recursive: true });
-        const current = dir;
-        const children = await this.pool.use(({ client }) => this.listDirectory(client, current.rel), { retry: true });
-        for (const child of children ?? []) {
-          const local = path.join(current.local, child.path.slice(child.path.lastIndexOf('/') + 1));
-          if (child.isDir) pending.push({ rel: child.path, local });
-          else files.push({ rel: child.path, local });
-        }
-      }
-      await forEachBounded(files, this.pool.size, (file) => this.downloadFile(file.rel, file.local));
-      return destination;
-    });
+    await this.run('upload', rel, () => this.uploadLocalFileTo(rel, localFile));
+  }
+
+  /** Fast path: a directory upload keeps empty directories, one MKD each, remembered afterwards. */
+  async makeArtifactDirectory(artifactPath: string): Promise<void> {
+    const rel = normalizeArtifactPath(artifactPath);
+    await this.run('create directory', rel, () => this.pool.use(({ client }) => this.ensureDirectory(client, rel), { retry: true }));
+  }
+
+  /** Fast path: a CWD (and a SIZE when that fails) rather than a listing of the parent. */
+  async artifactKind(artifactPath: string): Promise<ArtifactKind | undefined> {
+    const rel = normalizeArtifactPath(artifactPath);
+    return this.run('look up', rel, () => this.pool.use(({ client }) => this.kindOf(client, rel), { retry: true }));
+  }
+
+  /** Fast path: a download starts again on a fresh connection when its connection drops. */
+  async downloadToLocalFile(artifactPath: string, localFile: string): Promise<void> {
+    const rel = normalizeArtifactPath(artifactPath);
+    await this.run('download', rel, () => this.downloadFile(rel, localFile));
   }
 
   async deleteArtifacts(artifactPath?: string): Promise<void> {
@@ -293,7 +259,7 @@ export class FtpArtifactRepository implements ArtifactRepository {
    * Uploads a local file to `rel`: a small one from memory, read whole first; a larger one
    * streamed from the file, opened afresh for each attempt.
    */
-  private async uploadLocalFile(rel: string, localPath: string): Promise<void> {
+  private async uploadLocalFileTo(rel: string, localPath: string): Promise<void> {
     const local = await readLocalFileIfSmall(localPath, Math.min(this.renameThresholdBytes, IN_MEMORY_UPLOAD_BYTES));
     if (local.bytes !== undefined) {
       await this.storeDirectly(rel, bufferedBody(local.bytes));
@@ -758,15 +724,5 @@ function isAddressableName(name: string): boolean {
     return normalizeArtifactPath(name) === name;
   } catch {
     return false;
-  }
-}
-
-async function statLocal(localPath: string, what: 'file' | 'directory'): Promise<Stats> {
-  try {
-    return await fs.stat(localPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(`Local ${what} '${localPath}' does not exist.`);
-    throw error;
   }
 }

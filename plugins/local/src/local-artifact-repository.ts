@@ -1,11 +1,13 @@
 import type { Dirent, Stats } from 'node:fs';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  ArtifactRepositoryBase,
   type ArtifactFileInfo,
+  type ArtifactKind,
   type ArtifactRepository,
   OrreryError,
   artifactBasename,
@@ -13,10 +15,8 @@ import {
   errors,
   isInsideDirectory,
   isOrreryError,
-  joinArtifactPath,
   localPathFromArtifactUri,
   normalizeArtifactPath,
-  walkLocalTree,
 } from '@orrery/core';
 
 import { DEFAULT_STALE_UPLOAD_MS, isUploadTempName, removeIfStaleUpload, sweepStaleUploads, uploadTempName } from './stale-uploads.js';
@@ -49,7 +49,7 @@ export interface LocalArtifactRepositoryOptions {
  * A link swapped in by another process between the check and the use is not guarded against:
  * the root is assumed to be writable only by the processes that use this repository.
  */
-export class LocalArtifactRepository implements ArtifactRepository {
+export class LocalArtifactRepository extends ArtifactRepositoryBase implements ArtifactRepository {
   readonly rootUri: string;
   /** The absolute local directory the root URI names. */
   readonly rootDir: string;
@@ -57,6 +57,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   private readonly staleUploadAfterMs: number;
 
   constructor(rootUri: string, options: LocalArtifactRepositoryOptions = {}) {
+    super();
     this.rootUri = rootUri;
     this.rootDir = localPathFromArtifactUri(rootUri, options.cwd);
     this.staleUploadAfterMs = options.staleUploadAfterMs ?? DEFAULT_STALE_UPLOAD_MS;
@@ -68,33 +69,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
    */
   async sweepStaleUploads(): Promise<number> {
     return sweepStaleUploads(this.rootDir, this.staleUploadAfterMs);
-  }
-
-  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
-    const dir = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localFile, 'file');
-    if (stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localFile}' is a directory; use logArtifacts to upload a directory.`);
-    }
-    const destination = joinArtifactPath(dir, path.basename(localFile));
-    await this.writeArtifactStream(destination, createReadStream(localFile));
-  }
-
-  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const base = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localDir, 'directory');
-    if (!stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
-    }
-    await this.run(`upload directory '${localDir}'`, base, async () => {
-      await this.ensureDirectory(base);
-      // One entry at a time, as the walk finds it: each directory is made before its contents.
-      for await (const entry of walkLocalTree(localDir)) {
-        const rel = joinArtifactPath(base, entry.path);
-        if (entry.kind === 'directory') await this.ensureDirectory(rel);
-        else await this.writeArtifactStream(rel, createReadStream(entry.localPath));
-      }
-    });
   }
 
   async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
@@ -110,20 +84,20 @@ export class LocalArtifactRepository implements ArtifactRepository {
     });
   }
 
-  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
+  /** Fast path: a directory upload keeps empty directories. */
+  async makeArtifactDirectory(artifactPath: string): Promise<void> {
     const rel = normalizeArtifactPath(artifactPath);
-    return this.run('download', rel, async () => {
+    await this.run('create directory', rel, () => this.ensureDirectory(rel));
+  }
+
+  /** Fast path: one stat; a path leading outside the root through a link is refused. */
+  async artifactKind(artifactPath: string): Promise<ArtifactKind | undefined> {
+    const rel = normalizeArtifactPath(artifactPath);
+    return this.run('look up', rel, async () => {
       const found = await this.resolveExisting(rel);
-      if (!found) throw this.missing(rel);
-      const destination = rel === '' ? path.resolve(dstDir) : path.resolve(dstDir, ...rel.split('/'));
-      if (found.stats.isDirectory()) {
-        await fs.mkdir(destination, { recursive: true });
-        await this.downloadTree(rel, destination);
-      } else {
-        await fs.mkdir(path.dirname(destination), { recursive: true });
-        await pipeline(await this.readArtifactStream(rel), createWriteStream(destination));
-      }
-      return destination;
+      if (!found) return undefined;
+      if (found.stats.isDirectory()) return 'directory';
+      return found.stats.isFile() ? 'file' : undefined;
     });
   }
 
@@ -271,17 +245,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return undefined;
   }
 
-  private async downloadTree(rel: string, destination: string): Promise<void> {
-    for (const child of await this.listArtifacts(rel)) {
-      const local = path.join(destination, artifactBasename(child.path));
-      if (child.isDir) {
-        await fs.mkdir(local, { recursive: true });
-        await this.downloadTree(child.path, local);
-      } else {
-        await pipeline(await this.readArtifactStream(child.path), createWriteStream(local));
-      }
-    }
-  }
 }
 
 /** Whether a directory entry's name is one an artifact path can name (Linux allows `\` and controls). */
@@ -315,18 +278,6 @@ async function lstatOrUndefined(localPath: string): Promise<Stats | undefined> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-async function statLocal(localPath: string, what: 'file' | 'directory'): Promise<Stats> {
-  try {
-    return await fs.stat(localPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw errors.notFound(`Local ${what} '${localPath}' does not exist.`);
-    }
-    throw translateFsError(error, `read local ${what} '${localPath}'`, '');
   }
 }
 

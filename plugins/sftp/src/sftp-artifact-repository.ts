@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  ArtifactRepositoryBase,
   forEachBounded,
   type ArtifactFileInfo,
+  type ArtifactKind,
   type ArtifactRepository,
   type Logger,
   OrreryError,
-  artifactBasename,
   artifactDirname,
   createLogger,
   errors,
   isOrreryError,
-  joinArtifactPath,
   normalizeArtifactPath,
-  walkLocalTree,
 } from '@orrery/core';
 import { SftpConnectionManager, isConnectionError, sftpRequest, type SftpSession } from './sftp-connection.js';
 import { parseSftpLocation, remotePathOf, type SftpLocation } from './sftp-location.js';
@@ -88,51 +85,26 @@ function isAddressableName(name: string): boolean {
  *   downloads move several files at once.
  * - Symbolic links on the server are followed: the server account's permissions bound access.
  */
-export class SftpArtifactRepository implements ArtifactRepository {
+export class SftpArtifactRepository extends ArtifactRepositoryBase implements ArtifactRepository {
   readonly rootUri: string;
   /** The root URI with credentials masked; what messages and logs show. */
   readonly displayUri: string;
   readonly location: SftpLocation;
   private readonly connections: SftpConnectionManager;
   private readonly logger: Logger;
-  private readonly concurrency: number;
+  /** Files moved at once by directory uploads and downloads. */
+  readonly treeConcurrency: number;
   /** Remote directories known to exist, so uploads of many files skip repeated checks. */
   private readonly knownDirectories = new Set<string>();
 
   constructor(rootUri: string, options: SftpArtifactRepositoryOptions = {}) {
+    super();
     this.rootUri = rootUri;
     this.location = parseSftpLocation(rootUri, options.env);
     this.displayUri = this.location.displayUri;
     this.logger = (options.logger ?? createLogger({ name: 'orrery-sftp' })).child({ artifactRepository: this.displayUri });
     this.connections = new SftpConnectionManager(this.location, this.logger);
-    this.concurrency = options.concurrency ?? 16;
-  }
-
-  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
-    const dir = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localFile, 'file');
-    if (stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localFile}' is a directory; use logArtifacts to upload a directory.`);
-    }
-    await this.uploadLocalFile(localFile, joinArtifactPath(dir, path.basename(localFile)));
-  }
-
-  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const base = normalizeArtifactPath(artifactPath);
-    const stats = await statLocal(localDir, 'directory');
-    if (!stats.isDirectory()) {
-      throw errors.invalidParameter(`Local path '${localDir}' is not a directory; use logArtifact to upload a file.`);
-    }
-    const directories: string[] = [base];
-    const files: Array<{ local: string; rel: string }> = [];
-    for await (const entry of walkLocalTree(localDir)) {
-      const rel = joinArtifactPath(base, entry.path);
-      if (entry.kind === 'directory') directories.push(rel);
-      else files.push({ local: entry.localPath, rel });
-    }
-    // Parents come before children in `directories`, so each level exists before the next is made.
-    for (const rel of directories) await this.run('create directory', rel, () => this.ensureDirectory(rel));
-    await forEachBounded(files, this.concurrency, (file) => this.uploadLocalFile(file.local, file.rel));
+    this.treeConcurrency = options.concurrency ?? 16;
   }
 
   async listArtifacts(artifactPath?: string): Promise<ArtifactFileInfo[]> {
@@ -140,34 +112,30 @@ export class SftpArtifactRepository implements ArtifactRepository {
     return this.run('list', rel, () => this.connections.retrying('list', (sftp) => this.list(sftp, rel)));
   }
 
-  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
+  /** Fast path: a directory upload keeps empty directories; directories seen are remembered. */
+  async makeArtifactDirectory(artifactPath: string): Promise<void> {
     const rel = normalizeArtifactPath(artifactPath);
-    return this.run('download', rel, async () => {
-      const attributes = await this.connections.retrying('stat', (sftp) => this.stat(sftp, remotePathOf(this.location, rel)));
-      if (!attributes || (typeOf(attributes.mode) !== 'dir' && typeOf(attributes.mode) !== 'file')) throw this.missing(rel);
-      const destination = rel === '' ? path.resolve(dstDir) : path.resolve(dstDir, ...rel.split('/'));
-      if (typeOf(attributes.mode) === 'file') {
-        await fs.mkdir(path.dirname(destination), { recursive: true });
-        await this.downloadFile(rel, destination);
-        return destination;
-      }
-      await fs.mkdir(destination, { recursive: true });
-      const files: Array<{ rel: string; local: string }> = [];
-      const walk = async (dirRel: string, localDir: string): Promise<void> => {
-        for (const child of await this.listArtifacts(dirRel)) {
-          const local = path.join(localDir, artifactBasename(child.path));
-          if (child.isDir) {
-            await fs.mkdir(local, { recursive: true });
-            await walk(child.path, local);
-          } else {
-            files.push({ rel: child.path, local });
-          }
-        }
-      };
-      await walk(rel, destination);
-      await forEachBounded(files, this.concurrency, (file) => this.downloadFile(file.rel, file.local));
-      return destination;
-    });
+    await this.run('create directory', rel, () => this.ensureDirectory(rel));
+  }
+
+  /** Fast path: one stat (links followed). */
+  async artifactKind(artifactPath: string): Promise<ArtifactKind | undefined> {
+    const rel = normalizeArtifactPath(artifactPath);
+    const attributes = await this.run('look up', rel, () =>
+      this.connections.retrying('stat', (sftp) => this.stat(sftp, remotePathOf(this.location, rel))),
+    );
+    const type = attributes === undefined ? undefined : typeOf(attributes.mode);
+    return type === 'dir' ? 'directory' : type === 'file' ? 'file' : undefined;
+  }
+
+  /** Fast path: fastPut for large files, one write for small ones, retried after a dropped connection. */
+  async uploadLocalFile(localFile: string, artifactPath: string): Promise<void> {
+    await this.uploadLocalFileTo(localFile, this.fileArtifactPath(artifactPath));
+  }
+
+  /** Fast path: fastGet, with many read requests in flight. */
+  async downloadToLocalFile(artifactPath: string, localFile: string): Promise<void> {
+    await this.downloadFile(normalizeArtifactPath(artifactPath), localFile);
   }
 
   async deleteArtifacts(artifactPath?: string): Promise<void> {
@@ -236,7 +204,7 @@ export class SftpArtifactRepository implements ArtifactRepository {
   }
 
   /** Uploads one local file, retried once on a fresh connection if the connection fails. */
-  private async uploadLocalFile(localFile: string, rel: string): Promise<void> {
+  private async uploadLocalFileTo(localFile: string, rel: string): Promise<void> {
     const temps: string[] = [];
     await this.run('upload', rel, () =>
       this.connections.retrying('upload', async (sftp, attempt) => {
@@ -461,15 +429,5 @@ export class SftpArtifactRepository implements ArtifactRepository {
       return errors.unavailable(`${subject}: the SFTP connection failed (${reason}).`, error);
     }
     return error;
-  }
-}
-
-async function statLocal(localPath: string, what: 'file' | 'directory'): Promise<Stats> {
-  try {
-    return await fs.stat(localPath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw errors.notFound(`Local ${what} '${localPath}' does not exist.`);
-    throw error;
   }
 }

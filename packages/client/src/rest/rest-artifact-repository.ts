@@ -3,23 +3,19 @@
  * (`/api/2.0/mlflow-artifacts/artifacts/<path>`), for `mlflow-artifacts:` URIs and for `http(s)`
  * URIs pointing at the proxy. Uploads and downloads stream.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
+  ArtifactRepositoryBase,
   OrreryError,
   errors,
   joinArtifactPath,
   normalizeArtifactPath,
   redactUri,
   resolveTrackingUri,
-  walkLocalTree,
   type ArtifactFileInfo,
   type ArtifactRepository,
-  type LocalTreeEntry,
 } from '@orrery/core';
 import { RestTransport, transportOptionsFromEnv, type RestTransportOptions } from './rest-transport.js';
 import { fileInfoFromWire } from '@orrery/protocol';
@@ -104,7 +100,11 @@ async function* nonEmptyChunks(body: AsyncIterable<Uint8Array | string>): AsyncG
   }
 }
 
-export class RestArtifactRepository implements ArtifactRepository {
+/**
+ * The primitives over the proxy's routes; file and tree transfers come from `ArtifactRepositoryBase`.
+ * Directories exist while files live below them (the proxy has no route to make one).
+ */
+export class RestArtifactRepository extends ArtifactRepositoryBase implements ArtifactRepository {
   readonly rootUri: string;
   private readonly transport: RestTransport;
   /** The root's path inside the proxy (`''` for the proxy's own root). */
@@ -120,6 +120,7 @@ export class RestArtifactRepository implements ArtifactRepository {
     rootUri: string,
     options: Omit<RestTransportOptions, 'baseUrl'> & { trackingUri?: string } = transportOptionsFromEnv(),
   ) {
+    super();
     const { trackingUri, ...transportOptions } = options;
     const { server, root } = resolveProxiedArtifactUri(rootUri, trackingUri);
     this.rootUri = rootUri;
@@ -136,23 +137,9 @@ export class RestArtifactRepository implements ArtifactRepository {
     return `${ARTIFACTS_ROUTE}/${encodeArtifactPath(proxyPath)}`;
   }
 
-  async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
-    const target = joinArtifactPath(normalizeArtifactPath(artifactPath), path.basename(localFile));
-    const stat = await fs.stat(localFile).catch(() => undefined);
-    if (stat === undefined || !stat.isFile()) throw errors.notFound(`Local file ${localFile} does not exist or is not a file.`);
-    await this.upload(target, () => createReadStream(localFile), true);
-  }
-
-  async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const base = normalizeArtifactPath(artifactPath);
-    const stat = await fs.stat(localDir).catch(() => undefined);
-    if (stat === undefined || !stat.isDirectory()) throw errors.notFound(`Local directory ${localDir} does not exist or is not a directory.`);
-    // The whole tree is read before the first upload, so a tree the walk refuses sends nothing.
-    const files: LocalTreeEntry[] = [];
-    for await (const entry of walkLocalTree(localDir)) if (entry.kind === 'file') files.push(entry);
-    for (const file of files) {
-      await this.upload(joinArtifactPath(base, file.path), () => createReadStream(file.localPath), true);
-    }
+  /** Fast path: a local file can be sent again, so the transport may retry its upload. */
+  async uploadLocalFile(localFile: string, artifactPath: string): Promise<void> {
+    await this.upload(artifactPath, () => createReadStream(localFile), true);
   }
 
   private async upload(artifactPath: string, open: () => Readable | AsyncIterable<Uint8Array>, replayable: boolean): Promise<void> {
@@ -184,26 +171,6 @@ export class RestArtifactRepository implements ArtifactRepository {
         return { ...info, path: relative === '' ? info.path : `${relative}/${info.path}` };
       })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  }
-
-  async downloadArtifacts(artifactPath: string, dstDir: string): Promise<string> {
-    const relative = normalizeArtifactPath(artifactPath);
-    const local = path.resolve(dstDir, ...relative.split('/').filter((s) => s !== ''));
-    const children = await this.listArtifacts(relative);
-    if (children.length > 0 || relative === '') {
-      await fs.mkdir(local, { recursive: true });
-      for (const child of children) await this.downloadArtifacts(child.path, dstDir);
-      return local;
-    }
-    const stream = await this.readArtifactStream(relative);
-    await fs.mkdir(path.dirname(local), { recursive: true });
-    try {
-      await pipeline(stream, createWriteStream(local));
-    } catch (error) {
-      await fs.rm(local, { force: true });
-      throw error;
-    }
-    return local;
   }
 
   async deleteArtifacts(artifactPath?: string): Promise<void> {

@@ -3,3 +3,4 @@ export * from './local-artifact-uri.js';
 export * from './local-tree.js';
 export * from './local-real-path.js';
 export * from './trusted-artifact-roots.js';
+export * from './artifact-trees.js';
