@@ -5,30 +5,21 @@
  * worker answered a scrape with its own counts: scrapes alternated between partial totals.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOrreryServerProcess, type OrreryServerProcess } from '@orrery/testkit';
+import { freeTcpPort, startOrreryServerProcess, type OrreryServerProcess } from '@orrery/testkit';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A port free right now: with port 0 the cluster primary could not say where its workers listen. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 async function startCluster(args: string[] = [], env: Record<string, string> = {}): Promise<{ server: OrreryServerProcess; dir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orrery-cluster-metrics-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const port = await freePort();
+  // A fixed port: with port 0 the cluster primary could not say where its workers listen.
+  const port = await freeTcpPort();
   const server = await startOrreryServerProcess({ cwd: dir, env, args: ['--workers', '2', '--port', String(port), ...args] });
   cleanups.push(() => server.stop());
   return { server, dir };
