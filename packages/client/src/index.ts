@@ -20,7 +20,7 @@ export {
 } from './orrery-client.js';
 export { MetricBuffer, type MetricBufferOptions, type MetricSink } from './metric-buffer.js';
 export { BUILTIN_PLUGIN_PACKAGES, discoverDefaultRegistry } from './default-registry.js';
-export { toYamlText } from './yaml-text.js';
+export { toYamlText } from '@orrery/core';
 export { resolveRunContextTags, type RunContextSource } from './context/run-context-tags.js';
 export { createUserRunContextProvider, currentUser, USER_TAG } from './context/user-provider.js';
 export {

@@ -7,6 +7,7 @@ import {
   disposeContainer,
   OrreryTokens,
   resolve,
+  toYamlText,
   type ArtifactRepositoryFactory,
   type DependencyContainer,
   type ModelRegistryStoreProvider,
@@ -37,7 +38,7 @@ import {
   type RegisteredModel,
 } from '@orrery/core';
 import { discoverDefaultRegistry } from './default-registry.js';
-import { toYamlText } from './yaml-text.js';
+
 import { isModelsUri, isRunsUri, parseModelUri, type ModelsModelUri } from './registry/model-uri.js';
 import { resolveArtifactLocation, resolveModelVersion, runsUriToArtifactUri } from './registry/model-uri-resolution.js';
 import { lineageOf, runsBehind, type ModelVersionLineage, type RunsBehindSelector } from './registry/model-lineage.js';

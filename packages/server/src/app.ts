@@ -24,8 +24,7 @@ import { answerClientError } from './client-errors.js';
 import { registerArtifactProxyRoutes } from './routes/artifact-proxy-routes.js';
 import { collectRoutes, serverRoutes } from './route-catalog.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
-import { ServerMetrics } from './operations/server-metrics.js';
-import { PROMETHEUS_CONTENT_TYPE } from './operations/prometheus-registry.js';
+import { PROMETHEUS_CONTENT_TYPE, ServerMetrics } from './operations/server-metrics.js';
 import { registerAccessLog } from './operations/access-log.js';
 import { defaultAllowedHosts, refuseHost, type AllowedHosts } from './operations/allowed-hosts.js';
 import { responseSerializerCompiler } from './schemas/response-serializer.js';
@@ -88,6 +87,12 @@ export interface CreateServerOptions {
   /** Serve Prometheus metrics at `/metrics` and count requests and store errors (default true). */
   metrics?: boolean;
   /**
+   * This process is a worker of `startServer({ workers })`, whose primary aggregates metrics:
+   * `/metrics` answers the view across every worker, collected by the primary over IPC. Set by
+   * `startServer` in its workers; leave it unset when embedding.
+   */
+  clusterMetrics?: boolean;
+  /**
    * Compare every schema-serialized response with `JSON.stringify` of the same object and answer
    * 500 when they differ (a schema dropping or coercing a field). For tests; it costs time.
    */
@@ -141,7 +146,7 @@ function codeForStatus(status: number): ErrorCode {
  * the proxy destination, opened on first use, is closed with the server.
  */
 export function createServer(serverOptions: CreateServerOptions): FastifyInstance {
-  const metrics = serverOptions.metrics === false ? undefined : new ServerMetrics();
+  const metrics = serverOptions.metrics === false ? undefined : new ServerMetrics({ clusterWorker: serverOptions.clusterMetrics ?? false });
   // Every store call goes through the metrics' wrapper, so failures are counted by operation.
   const options: CreateServerOptions =
     metrics === undefined
@@ -215,10 +220,16 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     app.addHook('onResponse', async (request, reply) => {
       metrics.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     });
-    app.addHook('onClose', async () => metrics.close());
-    app.get(METRICS_PATH, { config: { openapi: { summary: 'Prometheus metrics of this process.', tag: 'operations', rawResponse: 'text/plain' } } }, async (_request, reply) =>
-      reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()),
-    );
+    const summary = 'Prometheus metrics of this server (of all its workers with --workers N).';
+    app.get(METRICS_PATH, { config: { openapi: { summary, tag: 'operations', rawResponse: 'text/plain' } } }, async (_request, reply) => {
+      let text: string;
+      try {
+        text = await metrics.render();
+      } catch (error) {
+        throw errors.unavailable(`Metrics are unavailable: ${error instanceof Error ? error.message : String(error)}`, error);
+      }
+      return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    });
   }
 
   let destination: Promise<ArtifactRepository> | undefined;

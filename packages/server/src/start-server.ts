@@ -33,6 +33,7 @@ import {
 } from '@orrery/core';
 import { createServer } from './app.js';
 import { defaultAllowedHosts, parseAllowedHosts, type AllowedHosts } from './operations/allowed-hosts.js';
+import { answerClusterMetricsRequests, CLUSTER_METRICS_ENV, primaryAggregatesMetrics } from './operations/cluster-metrics.js';
 
 /** Plugin packages the server depends on, so its default setup needs nothing else installed. */
 const DEFAULT_PLUGIN_PACKAGES = ['@orrery/plugin-sqlite', '@orrery/plugin-local'];
@@ -284,6 +285,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     serveArtifacts: settings.serveArtifacts,
     artifactsOnly: settings.artifactsOnly,
     allowedHosts: settings.allowedHosts,
+    ...(primaryAggregatesMetrics() ? { clusterMetrics: true } : {}),
     logger,
   });
   app.addHook('onClose', async () => {
@@ -326,7 +328,9 @@ function leaveQuietlyWhenThePrimaryIsGone(): void {
 function startCluster(settings: ResolvedServerSettings, logger: FastifyBaseLogger): Promise<RunningServer> {
   let closing = false;
   let listening = 0;
-  const fork = () => cluster.fork();
+  // Each worker's /metrics asks the primary for the view across all workers.
+  const stopAnsweringMetrics = answerClusterMetricsRequests();
+  const fork = () => cluster.fork({ [CLUSTER_METRICS_ENV]: '1' });
   cluster.on('exit', (worker, code, signal) => {
     // A worker failing at start-up (bad store URI, port in use) fails the start instead of looping.
     if (closing || listening < settings.workers) return;
@@ -343,6 +347,7 @@ function startCluster(settings: ResolvedServerSettings, logger: FastifyBaseLogge
           settings,
           close: async () => {
             closing = true;
+            stopAnsweringMetrics();
             const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
             await Promise.all(
               workers.map(
@@ -359,7 +364,9 @@ function startCluster(settings: ResolvedServerSettings, logger: FastifyBaseLogge
     };
     cluster.on('listening', onListening);
     cluster.once('exit', (_worker, code) => {
-      if (listening < settings.workers) reject(new Error(`a server worker exited with code ${code} before listening; see its log`));
+      if (listening >= settings.workers) return;
+      stopAnsweringMetrics();
+      reject(new Error(`a server worker exited with code ${code} before listening; see its log`));
     });
     for (let i = 0; i < settings.workers; i += 1) fork();
   });

@@ -69,15 +69,16 @@ describe('Prometheus metrics', () => {
     expect(text).toContain('orrery_http_requests_total{method="POST",route="/api/2.0/mlflow/experiments/create",status="200"} 1');
     expect(text).toContain('orrery_http_requests_total{method="GET",route="/api/2.0/mlflow/runs/get",status="404"} 1');
     expect(text).toContain('orrery_http_requests_total{method="GET",route="unmatched",status="404"} 1');
-    expect(text).toMatch(/orrery_http_request_duration_seconds_bucket\{method="GET",route="\/api\/2\.0\/mlflow\/experiments\/get",status="200",le="\+Inf"\} 1/);
+    // prom-client writes `le` first; label order carries no meaning in the exposition format.
+    expect(text).toMatch(/orrery_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/api\/2\.0\/mlflow\/experiments\/get",status="200"\} 1/);
     expect(text).toMatch(/orrery_http_request_duration_seconds_count\{method="GET",route="\/api\/2\.0\/mlflow\/experiments\/get",status="200"\} 1/);
     expect(text).toContain('orrery_store_errors_total{store="tracking",operation="getRun",code="RESOURCE_DOES_NOT_EXIST"} 1');
     expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
     expect(text).toMatch(/^orrery_http_requests_in_flight 1$/m);
-    // Every sample line is `name{labels} value` or `name value`.
-    for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) {
+    // Every sample line is `name{labels} value` or `name value` (blank lines separate families).
+    for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#') && l !== '')) {
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[\d.]+(e[+-]?\d+)?|NaN|[+-]Inf)$/);
     }
   });

@@ -7,8 +7,10 @@ export {
   registerTestService,
   registeredTestServices,
   TestServiceUnavailableError,
+  CONTAINERS_ENV,
 } from './services/test-services.js';
 export type {
+  ContainerMode,
   ResolveTestServiceOptions,
   StartedTestService,
   TestService,
@@ -16,9 +18,10 @@ export type {
   TestServiceSource,
 } from './services/test-services.js';
 export { POSTGRES_SERVICE, REDIS_SERVICE } from './services/service-definitions.js';
+export * from './services/service-containers.js';
 export { findDockerEngine, defaultDockerSocketPaths } from './services/docker-engine.js';
 export type { DockerEngine, DockerEngineResult } from './services/docker-engine.js';
-export { probeConnection } from './services/tcp-probe.js';
+export { freeTcpPort, probeConnection } from './services/tcp-probe.js';
 export type { ProbeResult } from './services/tcp-probe.js';
 export { uniqueNamespace } from './services/namespaces.js';
 export * from './services/postgres-service.js';

@@ -95,9 +95,10 @@ describe('getTestService', () => {
   });
 
   it('fails, explaining the missing hook, when Docker is reachable but containers are not wired in', async () => {
-    registerOnce({ ...REDIS_SERVICE, name: 'redis-without-binary', startBinary: undefined });
+    // A definition without a container (a plugin's own service, say); the built-in ones have one.
+    registerOnce({ ...REDIS_SERVICE, name: 'redis-without-container', startBinary: undefined, startContainer: undefined });
     const port = await closedPort();
-    const message = await getTestService('redis-without-binary', {
+    const message = await getTestService('redis-without-container', {
       env: {},
       port,
       docker: { found: true, engine: { endpoint: 'unix:///var/run/docker.sock' } },

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getTestService, registerTestService, registeredTestServices, type StartedTestService, type TestServiceDefinition } from './test-services.js';
 import { probeConnection } from './tcp-probe.js';
+import { startAzuriteContainer } from './service-containers.js';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -124,7 +125,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<S
 
 /**
  * Azurite in the test-services registry: `ORRERY_TEST_AZURITE_URL` (a blob endpoint of the
- * development account) → an Azurite on 127.0.0.1:10000 → (container hook) → Azurite started by
+ * development account) → an Azurite on 127.0.0.1:10000 → an Azurite container → Azurite started by
  * the harness from the devDependency. Its URL is the blob endpoint; `getAzuriteConnectionString`
  * turns it into the connection string the plugin takes.
  */
@@ -136,9 +137,7 @@ export const AZURITE_SERVICE: TestServiceDefinition = {
   localUrl: (host, port) => `http://${host}:${port}/${AZURITE_ACCOUNT}`,
   urlExample: `http://127.0.0.1:10000/${AZURITE_ACCOUNT}`,
   installHint: 'run `pnpm install` (azurite 3.35.0 is a devDependency of plugins/azure-blob), or start Azurite on 127.0.0.1:10000',
-  // CONTAINER HOOK: with testcontainers 11.x in testkit, start `mcr.microsoft.com/azure-storage/azurite`
-  // (`azurite-blob --blobHost 0.0.0.0 --skipApiVersionCheck`) here.
-  startContainer: undefined,
+  startContainer: (engine) => startAzuriteContainer(engine),
   startBinary: () => startAzurite(),
 };
 

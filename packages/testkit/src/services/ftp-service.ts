@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { uniqueNamespace } from './namespaces.js';
 import { probeConnection } from './tcp-probe.js';
+import { startFtpContainer } from './service-containers.js';
 import {
   getTestService,
   registerTestService,
@@ -260,7 +261,7 @@ async function hashPassword(password: string): Promise<string> {
 /**
  * An FTP server in the test-services registry: `ORRERY_TEST_FTP_URL` (any FTP server, as
  * `ftp://user:password@host:port/dir`) → (no standard local FTP server with known credentials, so
- * no local probe) → (container hook) → pure-ftpd started by the harness.
+ * no local probe) → a pure-ftpd container → pure-ftpd started by the harness.
  */
 export const FTP_SERVICE: TestServiceDefinition = {
   name: 'ftp',
@@ -271,9 +272,7 @@ export const FTP_SERVICE: TestServiceDefinition = {
   localUrl: (host, port) => `ftp://${host}:${port}/`,
   urlExample: 'ftp://user:password@127.0.0.1:2121/artifacts',
   installHint: 'install pure-ftpd (Debian/Ubuntu: `apt-get install pure-ftpd`) and run the tests as root, so the harness can start it',
-  // CONTAINER HOOK: with testcontainers 11.x in testkit, start an FTP server image here (e.g.
-  // `stilliard/pure-ftpd` with PUBLICHOST=127.0.0.1 and a published passive range).
-  startContainer: undefined,
+  startContainer: (engine) => startFtpContainer(engine),
   startBinary: async () => {
     const reason = pureFtpdUnavailableReason();
     return reason !== undefined ? { unavailable: reason } : startPureFtpd();

@@ -1,13 +1,14 @@
 import { startHarnessPostgres } from './postgres-service.js';
 import type { TestServiceDefinition } from './test-services.js';
 import { startRedisBinary } from './redis-service.js';
+import { startPostgresContainer, startRedisContainer } from './service-containers.js';
 export { AZURITE_SERVICE } from './azurite-service.js';
 export { SSHD_PASSWORD_SERVICE, SSHD_SERVICE } from './sshd-service.js';
 export { FTP_SERVICE } from './ftp-service.js';
 
 /**
- * The services tests can ask for. Each later backend adds its own definition here (azurite, ftp,
- * sftp), and fills `startContainer` once testcontainers is a dependency of testkit.
+ * The services tests can ask for. The azurite, ftp and sftp definitions live beside their
+ * harness starters and are registered by the suites that use them.
  */
 export const POSTGRES_SERVICE: TestServiceDefinition = {
   name: 'postgres',
@@ -18,9 +19,7 @@ export const POSTGRES_SERVICE: TestServiceDefinition = {
   urlExample: 'postgres://postgres:secret@127.0.0.1:5432/postgres',
   installHint:
     'install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`) and run it on 127.0.0.1:5432 with trust auth for user `postgres`',
-  // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `postgres:16-alpine`
-  // here (POSTGRES_HOST_AUTH_METHOD=trust) and return its URL and a stop function.
-  startContainer: undefined,
+  startContainer: (engine) => startPostgresContainer(engine),
   startBinary: startHarnessPostgres,
 };
 
@@ -32,7 +31,6 @@ export const REDIS_SERVICE: TestServiceDefinition = {
   localUrl: (host, port) => `redis://${host}:${port}`,
   urlExample: 'redis://127.0.0.1:6379',
   installHint: 'install Redis (Debian/Ubuntu: `apt-get install redis-server`) and run it on 127.0.0.1:6379',
-  // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, start `redis:7-alpine` here.
-  startContainer: undefined,
+  startContainer: (engine) => startRedisContainer(engine),
   startBinary: startRedisBinary,
 };

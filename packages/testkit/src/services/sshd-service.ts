@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { PASSWORD_ACCOUNT_NEEDS_ROOT, createPasswordAccount, type PasswordAccount } from './sshd-password-account.js';
 import type { StartedTestService, TestServiceDefinition } from './test-services.js';
 import { probeConnection } from './tcp-probe.js';
+import { startSshdContainer } from './service-containers.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -301,7 +302,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Started
 /**
  * The `sftp` test service: `ORRERY_TEST_SFTP_URL` (e.g.
  * `sftp://me@127.0.0.1:2222/srv/test?key_path=/keys/id_ed25519&known_hosts=/keys/known_hosts`),
- * else a private sshd started from /usr/sbin/sshd. There is no "already listening" step: a
+ * else an OpenSSH container when a Docker engine answers, else a private sshd started from
+ * /usr/sbin/sshd. There is no "already listening" step: a
  * machine's own sshd on port 22 would not trust a key the harness has, so `localPort` is 0, a
  * port nothing listens on, and that probe always falls through.
  */
@@ -313,9 +315,7 @@ export const SSHD_SERVICE: TestServiceDefinition = {
   localUrl: (host, port) => `sftp://${host}:${port}/`,
   urlExample: 'sftp://me@127.0.0.1:2222/srv/orrery-test?key_path=/keys/id_ed25519&known_hosts=/keys/known_hosts',
   installHint: 'install OpenSSH\'s server (Debian/Ubuntu: `apt-get install openssh-server`; the harness runs /usr/sbin/sshd itself)',
-  // CONTAINER HOOK: with testcontainers 11.x in testkit's dependencies, an image such as
-  // `linuxserver/openssh-server` with a generated key could be started here.
-  startContainer: undefined,
+  startContainer: (engine) => startSshdContainer(engine),
   async startBinary() {
     try {
       await access(SSHD_BINARY);
@@ -343,7 +343,7 @@ export const SSHD_PASSWORD_SERVICE: TestServiceDefinition = {
   installHint:
     'run the tests as root with OpenSSH\'s server installed (Debian/Ubuntu: `apt-get install openssh-server`): the harness then ' +
     'starts /usr/sbin/sshd and creates a throwaway local account with a random password for it',
-  startContainer: undefined,
+  startContainer: (engine) => startSshdContainer(engine, { password: true }),
   async startBinary() {
     try {
       await access(SSHD_BINARY);

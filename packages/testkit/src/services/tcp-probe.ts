@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** The outcome of one connection attempt; `reason` says why it failed, for error messages. */
 export type ProbeResult = { open: true } | { open: false; reason: string };
@@ -27,4 +27,19 @@ export function probeConnection(
       finish({ open: false, reason: error.code === 'ECONNREFUSED' ? 'connection refused' : error.message }),
     );
   });
+}
+
+/**
+ * A TCP port of 127.0.0.1 that was free a moment ago and has nothing listening on it now: for a
+ * server that must be told its port in advance, or for a probe that must find nothing.
+ */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -37,7 +37,7 @@ export interface TestServiceDefinition {
   urlExample: string;
   /** What to install, for the failure message. */
   installHint: string;
-  /** Hook: starts a container on a reachable Docker engine (filled once testcontainers is a dependency). */
+  /** Starts a testcontainers container on a reachable Docker engine (see service-containers.ts). */
   startContainer?: ((engine: DockerEngine) => Promise<StartedTestService>) | undefined;
   /** Hook: starts the service from a binary installed on this machine, or returns a reason it cannot. */
   startBinary?: (() => Promise<StartedTestService | { unavailable: string }>) | undefined;
@@ -55,7 +55,33 @@ export interface ResolveTestServiceOptions {
   probeTimeoutMs?: number;
   /** A fixed Docker detection result instead of looking for an engine. */
   docker?: DockerEngineResult;
+  /** Whether containers are used; default from `ORRERY_TEST_CONTAINERS` (see `ContainerMode`), else `auto`. */
+  containers?: ContainerMode;
+  /** Where the registry says it passed over a source it was pointed at; default a line on stderr. */
+  log?: (line: string) => void;
 }
+
+/**
+ * `auto` (default): the usual order, containers when an engine answers. `always`: only the env
+ * var URL or a container (no local service, no harness binary), failing with a message naming
+ * Docker when no engine answers. `never`: no containers, even when an engine answers.
+ */
+export type ContainerMode = 'auto' | 'always' | 'never';
+
+/** The env var that sets `ContainerMode` for every suite. */
+export const CONTAINERS_ENV = 'ORRERY_TEST_CONTAINERS';
+
+function containerMode(options: ResolveTestServiceOptions, env: Record<string, string | undefined>): ContainerMode {
+  if (options.containers !== undefined) return options.containers;
+  const value = (env[CONTAINERS_ENV] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'auto') return 'auto';
+  if (value === 'always' || value === 'never') return value;
+  throw new Error(`${CONTAINERS_ENV} must be auto, always or never, not '${env[CONTAINERS_ENV]}'.`);
+}
+
+const logToStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** Thrown when no way of getting a service worked; the message lists every attempt and the fixes. */
 export class TestServiceUnavailableError extends Error {
@@ -103,7 +129,8 @@ function checkUrl(definition: TestServiceDefinition, value: string): string {
 /**
  * Hands a test suite a real service, trying in order: the URL in the definition's env var; a
  * service already listening on 127.0.0.1 at its usual port; a testcontainers container when a
- * Docker engine is reachable; a binary the harness starts itself. When all fail it throws
+ * Docker engine is reachable; a binary the harness starts itself (`ORRERY_TEST_CONTAINERS`
+ * changes the middle of that order, see `ContainerMode`). When all fail it throws
  * `TestServiceUnavailableError` listing each attempt, the env var and what to install. It never
  * returns "skip": a suite without its service must fail.
  */
@@ -121,28 +148,58 @@ export async function getTestService(name: string, options: ResolveTestServiceOp
   }
   attempts.push(`${definition.envVar}: not set`);
 
+  const mode = containerMode(options, env);
+  const log = options.log ?? logToStderr;
+
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? definition.localPort;
-  const probe = await probeConnection({ host, port }, options.probeTimeoutMs ?? 1000);
-  if (probe.open) {
-    return { name, url: definition.localUrl(host, port), source: 'local', stop: noop };
+  if (mode !== 'always') {
+    const probe = await probeConnection({ host, port }, options.probeTimeoutMs ?? 1000);
+    if (probe.open) {
+      return { name, url: definition.localUrl(host, port), source: 'local', stop: noop };
+    }
+    attempts.push(`a ${definition.displayName} listening on ${host}:${port}: ${probe.reason}`);
   }
-  attempts.push(`a ${definition.displayName} listening on ${host}:${port}: ${probe.reason}`);
 
-  const docker = options.docker ?? (await findDockerEngine(env));
-  if (!docker.found) {
-    attempts.push(`testcontainers: ${docker.reason}`);
-  } else if (!definition.startContainer) {
-    attempts.push(
-      `testcontainers: a Docker engine answers at ${docker.engine.endpoint}, but container support is not wired in yet ` +
-        `(fill the startContainer hook of '${name}' in packages/testkit/src/services/service-definitions.ts and add testcontainers 11.x to @orrery/testkit)`,
-    );
+  if (mode === 'never') {
+    attempts.push(`testcontainers: not tried (${CONTAINERS_ENV}=never)`);
   } else {
-    try {
-      const started = await definition.startContainer(docker.engine);
-      return { name, url: started.url, source: 'container', stop: started.stop };
-    } catch (error) {
-      attempts.push(`testcontainers on ${docker.engine.endpoint}: ${error instanceof Error ? error.message : String(error)}`);
+    const docker = options.docker ?? (await findDockerEngine(env));
+    let passedOver: string | undefined;
+    if (!docker.found) {
+      attempts.push(`testcontainers: ${docker.reason}`);
+      // Said aloud only when an engine was expected; on a machine without Docker it is the usual path.
+      if (env.DOCKER_HOST) passedOver = docker.reason;
+    } else if (!definition.startContainer) {
+      attempts.push(
+        `testcontainers: a Docker engine answers at ${docker.engine.endpoint}, but '${name}' has no container ` +
+          `(fill the startContainer hook of its definition; packages/testkit/src/services/service-containers.ts has the others)`,
+      );
+    } else {
+      try {
+        const started = await definition.startContainer(docker.engine);
+        return { name, url: started.url, source: 'container', stop: started.stop };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        attempts.push(`testcontainers on ${docker.engine.endpoint}: ${reason}`);
+        passedOver = `a container on ${docker.engine.endpoint} did not start: ${reason}`;
+      }
+    }
+    if (mode === 'always') {
+      throw new TestServiceUnavailableError(
+        name,
+        [
+          `${CONTAINERS_ENV}=always asks for a ${definition.displayName} container from Docker, and none could be started:`,
+          ...attempts.map((attempt, i) => `  ${i + 1}. ${attempt}`),
+          `Fix it with one of:`,
+          `  - start Docker (Docker Engine or Docker Desktop), or point DOCKER_HOST at a running Docker engine (unix:///var/run/docker.sock, tcp://host:2375)`,
+          `  - set ${definition.envVar}, e.g. ${definition.envVar}=${definition.urlExample}`,
+          `  - unset ${CONTAINERS_ENV} to use a local service or a harness-started binary`,
+        ].join('\n'),
+      );
+    }
+    if (passedOver !== undefined) {
+      log(`[orrery testkit] ${name}: no container (${passedOver}); trying the next source: a harness-started binary`);
     }
   }
 
@@ -166,7 +223,9 @@ export async function getTestService(name: string, options: ResolveTestServiceOp
       `Fix it with one of:`,
       `  - set ${definition.envVar} to a ${definition.displayName} URL, e.g. ${definition.envVar}=${definition.urlExample}`,
       `  - ${definition.installHint}`,
-      `  - make a Docker engine reachable (once testcontainers support for '${name}' is wired in)`,
+      definition.startContainer
+        ? `  - start Docker, or point DOCKER_HOST at a running Docker engine: the registry then starts a ${definition.displayName} container`
+        : `  - make a Docker engine reachable (once a container for '${name}' is wired in)`,
     ].join('\n'),
   );
 }
