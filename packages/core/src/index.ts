@@ -36,6 +36,8 @@ export * from './uri/tracking-uri.js';
 export * from './search/index.js';
 export * from './plugins/plugin-registry.js';
 export { bestHostClaim, hostClaimMatches, hostOfUri, isHostClaimKey, parseHostClaim, URI_KINDS, type HostClaim } from './plugins/uri-claims.js';
+export * from './plugins/plugin-kind.js';
+export * from './plugins/plugin-options.js';
 export * from './artifacts/index.js';
 export * from './di/orrery-tokens.js';
 export * from './di/container.js';
