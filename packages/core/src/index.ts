@@ -38,6 +38,7 @@ export * from './plugins/plugin-registry.js';
 export { bestHostClaim, hostClaimMatches, hostOfUri, isHostClaimKey, parseHostClaim, URI_KINDS, type HostClaim } from './plugins/uri-claims.js';
 export * from './plugins/plugin-kind.js';
 export * from './plugins/plugin-options.js';
+export * from './plugins/config-file.js';
 export * from './artifacts/index.js';
 export * from './di/orrery-tokens.js';
 export * from './di/container.js';

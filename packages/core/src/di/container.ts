@@ -10,6 +10,7 @@ import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { OrreryError } from '../errors/orrery-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { pluginOptionSources } from '../plugins/config-file.js';
 import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../plugins/plugin-registry.js';
 import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
 import { validateArtifactUriWithoutSecret } from '../validation/validate.js';
@@ -112,7 +113,9 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
   };
   const registry =
     options.registry ??
-    (inherited ? resolve(parent, OrreryTokens.pluginRegistry) : await discoverPlugins({ cwd, env, logger, ...options.plugins }));
+    (inherited
+      ? resolve(parent, OrreryTokens.pluginRegistry)
+      : await discoverPlugins({ cwd, env, logger, pluginOptions: pluginOptionSources(cwd, env), ...options.plugins }));
 
   const child = parent.createChildContainer();
   const closers: Array<{ what: string; close: () => Promise<void> }> = [];

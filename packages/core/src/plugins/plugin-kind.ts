@@ -8,7 +8,7 @@
  */
 import { errors } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
-import { checkPluginOptions, type PluginOptionsSchema } from './plugin-options.js';
+import { checkPluginOptions, type PluginOptionsSchema, type RawPluginOptions } from './plugin-options.js';
 import { parseHostClaim } from './uri-claims.js';
 
 /**
@@ -70,11 +70,12 @@ export interface PluginKindSpec {
   /** Options every plugin of this kind accepts, besides its own (`definition.options`). */
   readonly optionsSchema?: PluginOptionsSchema;
   /**
-   * Checks (and may normalize) a plugin's options before its `create` runs. The default checks them
-   * against the kind's `optionsSchema` and the definition's `options`. Throw
-   * INVALID_PARAMETER_VALUE naming the option and the plugin.
+   * Checks (and may convert) a plugin's options before its `create` runs, returning what `create`
+   * gets as `options`. The default checks them against the kind's `optionsSchema` and the
+   * definition's `options` (`checkPluginOptions`). Throw INVALID_PARAMETER_VALUE naming the option
+   * and the plugin.
    */
-  validateOptions?(options: Record<string, unknown>, where: { packageName: string; definition: PluginDefinitionBase }): Record<string, unknown>;
+  validateOptions?(options: RawPluginOptions, where: { packageName: string; definition: PluginDefinitionBase }): Record<string, unknown>;
 }
 
 /** A declared kind: the spec, plus `define` to make definitions of it. */
@@ -82,7 +83,7 @@ export interface PluginKindDeclaration<D extends PluginDefinitionBase = PluginDe
   /** Makes a definition of this kind (sets `kind` and `apiVersion`, checks host patterns). */
   define(spec: Omit<D, 'kind' | 'apiVersion'>): D;
   /** Checks a plugin's raw options; `validateOptions` when given, else the schema check. */
-  checkOptions(options: Record<string, unknown>, where: { packageName: string; definition: PluginDefinitionBase }): Record<string, unknown>;
+  checkOptions(options: RawPluginOptions, where: { packageName: string; definition: PluginDefinitionBase }): Record<string, unknown>;
 }
 
 const declared = new Map<string, PluginKindDeclaration>();

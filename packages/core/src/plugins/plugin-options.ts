@@ -19,6 +19,8 @@ export interface PluginOptionSpec {
   min?: number;
   /** Largest allowed value (numbers). */
   max?: number;
+  /** What is allowed, in words, when the type and range say too little (e.g. `a number of MiB, 0 or more`). */
+  allowed?: string;
 }
 
 /** Option name → spec. Names are camelCase, as written in the configuration file. */
@@ -39,15 +41,28 @@ export interface PluginOptionSources {
  * the file does not set taken from its environment variable (empty variables count as unset).
  * Values from the environment are strings; `checkPluginOptions` converts them.
  */
-export function rawPluginOptions(packageName: string, schema: PluginOptionsSchema, sources: PluginOptionSources): Record<string, unknown> {
+export function rawPluginOptions(packageName: string, schema: PluginOptionsSchema, sources: PluginOptionSources): RawPluginOptions {
   const fromConfig = sources.config?.[packageName] ?? {};
-  const raw: Record<string, unknown> = { ...fromConfig };
+  const values: Record<string, unknown> = { ...fromConfig };
+  const fromEnv = new Set<string>();
   for (const [name, spec] of Object.entries(schema)) {
-    if (raw[name] !== undefined || spec.env === undefined) continue;
+    if (values[name] !== undefined || spec.env === undefined) continue;
     const value = sources.env?.[spec.env];
-    if (value !== undefined && value !== '') raw[name] = value;
+    if (value !== undefined && value !== '') {
+      values[name] = value;
+      fromEnv.add(name);
+    }
   }
-  return raw;
+  return { values, fromEnv, ...(sources.configSource !== undefined ? { configSource: sources.configSource } : {}) };
+}
+
+/** A plugin's option values before checking, and where they came from (for messages). */
+export interface RawPluginOptions {
+  values: Record<string, unknown>;
+  /** The options whose value came from their environment variable. */
+  fromEnv: ReadonlySet<string>;
+  /** The configuration file the other values came from. */
+  configSource?: string;
 }
 
 function shown(spec: PluginOptionSpec, value: unknown): string {
@@ -64,25 +79,30 @@ function optionName(name: string, spec: PluginOptionSpec): string {
  * and what is allowed, for an unknown option or a value of the wrong type or range. Secrets are
  * never shown.
  */
-export function checkPluginOptions(raw: Record<string, unknown>, schema: PluginOptionsSchema, packageName: string): Record<string, unknown> {
+export function checkPluginOptions(raw: RawPluginOptions, schema: PluginOptionsSchema, packageName: string): Record<string, unknown> {
   const checked: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw)) {
+  for (const [name, value] of Object.entries(raw.values)) {
     const spec = schema[name];
     if (spec === undefined) {
       const known = Object.keys(schema).sort();
       throw errors.invalidParameter(
-        `Plugin ${packageName} has no option "${name}"; its options are: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+        `Plugin ${packageName} has no option "${name}"${raw.configSource !== undefined ? ` (set in ${raw.configSource})` : ''}; its options are: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
       );
     }
     if (value === undefined) continue;
-    checked[name] = convert(name, spec, value, packageName);
+    checked[name] = convert(name, spec, value, packageName, raw.fromEnv.has(name) ? 'env' : (raw.configSource ?? 'configuration'));
   }
   return checked;
 }
 
-function convert(name: string, spec: PluginOptionSpec, value: unknown, packageName: string): unknown {
+function convert(name: string, spec: PluginOptionSpec, value: unknown, packageName: string, source: string): unknown {
   const fail = (allowed: string) =>
-    errors.invalidParameter(`Plugin ${packageName}: option ${optionName(name, spec)} must be ${allowed}, got ${shown(spec, value)}.`);
+    errors.invalidParameter(
+      source === 'env'
+        ? // Said the way the variable's users know it, then what it configures.
+          `${spec.env ?? name} must be ${spec.allowed ?? allowed}, not ${spec.secret === true ? '(hidden)' : `'${String(value)}'`} (option "${name}" of plugin ${packageName}).`
+        : `Option ${optionName(name, spec)} of plugin ${packageName} (in ${source}) must be ${spec.allowed ?? allowed}, got ${shown(spec, value)}.`,
+    );
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') throw fail('a string');
