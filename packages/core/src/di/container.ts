@@ -10,7 +10,6 @@ import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { OrreryError } from '../errors/orrery-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { pluginOptionSources } from '../plugins/config-file.js';
 import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../plugins/plugin-registry.js';
 import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
 import { validateArtifactUriWithoutSecret } from '../validation/validate.js';
@@ -115,7 +114,7 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
     options.registry ??
     (inherited
       ? resolve(parent, OrreryTokens.pluginRegistry)
-      : await discoverPlugins({ cwd, env, logger, pluginOptions: pluginOptionSources(cwd, env), ...options.plugins }));
+      : await discoverPlugins({ cwd, env, logger, ...options.plugins }));
 
   const child = parent.createChildContainer();
   const closers: Array<{ what: string; close: () => Promise<void> }> = [];

@@ -16,6 +16,7 @@ import type { TrackingStore } from '../contracts/tracking-store.js';
 import type { MigrationResult, PluginKind } from './definitions.js';
 import { DiscoveredPluginRegistry } from './discovered-plugin-registry.js';
 import { explicitFromEnv, resolveExplicit, type ExplicitConfig } from './explicit-plugins.js';
+import { pluginOptionSources } from './config-file.js';
 import type { PluginOptionSources } from './plugin-options.js';
 import { PackageCollector, nodeModulesChain, resolutionDirs, type BuiltinPackages, type PluginProblem } from './package-scan.js';
 
@@ -130,7 +131,8 @@ export interface DiscoverOptions {
   logger?: Logger;
   /**
    * Where plugins' options come from: the configuration file's `plugins` section (package name ->
-   * options) and the environment (each option's variable). Default: no file, and `env`.
+   * options) and the environment (each option's variable). Default: the configuration file of
+   * `cwd` (`orrery.config.json`, or the file `ORRERY_CONFIG` names; see config-file.ts), then `env`.
    */
   pluginOptions?: PluginOptionSources;
 }
@@ -161,5 +163,5 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
     ...(options.explicit ? resolveExplicit(options.explicit, 'explicit plugin configuration', cwd, collector.packages) : []),
   ];
   for (const problem of collector.problems) logger.warn({ package: problem.packageName }, problem.message);
-  return new DiscoveredPluginRegistry(collector.packages, explicit, collector.problems, logger, options.pluginOptions ?? { env });
+  return new DiscoveredPluginRegistry(collector.packages, explicit, collector.problems, logger, options.pluginOptions ?? pluginOptionSources(cwd, env));
 }
