@@ -79,8 +79,9 @@ function sharedHandle<T extends { close?(): Promise<void> }>(value: T): T {
     get(target, property) {
       if (property === 'close') return noClose;
       const member: unknown = Reflect.get(target, property, target);
-      // Methods run on the real object, so private fields and `this` work as before.
-      return typeof member === 'function' ? (member as (...a: unknown[]) => unknown).bind(target) : member;
+      // Methods run on the real object, so private fields and `this` work as before; the
+      // constructor stays itself (callers read its name).
+      return typeof member === 'function' && property !== 'constructor' ? (member as (...a: unknown[]) => unknown).bind(target) : member;
     },
   });
 }
