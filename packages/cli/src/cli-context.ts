@@ -2,7 +2,16 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { BUILTIN_PLUGIN_PACKAGES, OrreryClient } from '@orrery/client';
-import { createLogger, discoverPlugins, type Logger, type PluginRegistry } from '@orrery/core';
+import {
+  createLogger,
+  createOrreryContainer,
+  disposeContainer,
+  OrreryTokens,
+  resolve,
+  type DependencyContainer,
+  type Logger,
+  type PluginRegistry,
+} from '@orrery/core';
 import { createOutput, type Output } from './output.js';
 
 /** Options every command accepts (declared on the program). */
@@ -18,6 +27,8 @@ export interface CliContext {
   readonly output: Output;
   readonly logger: Logger;
   registry(): Promise<PluginRegistry>;
+  /** The CLI's Orrery container (no tracking store opened): the registry and the store openers. */
+  container(): Promise<DependencyContainer>;
   client(): Promise<OrreryClient>;
   close(): Promise<void>;
 }
@@ -34,25 +45,36 @@ function clientLocation(): string {
 export function createCliContext(options: GlobalOptions): CliContext {
   // Warnings go to stderr as JSON lines; keep the CLI quiet unless asked.
   const logger = createLogger({ name: 'orrery-cli', level: process.env.ORRERY_LOG_LEVEL ?? 'error' });
-  let registry: Promise<PluginRegistry> | undefined;
+  // The CLI's composition root: discovery runs here once; the client's container is its child.
+  let root: Promise<DependencyContainer> | undefined;
   let client: Promise<OrreryClient> | undefined;
-  const getRegistry = () =>
-    (registry ??= discoverPlugins({ logger, builtinPackages: { from: clientLocation(), names: BUILTIN_PLUGIN_PACKAGES } }));
+  const getRoot = () =>
+    (root ??= createOrreryContainer({
+      logger,
+      openTrackingStore: false,
+      plugins: { builtinPackages: { from: clientLocation(), names: BUILTIN_PLUGIN_PACKAGES } },
+      ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
+      ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
+    }));
   return {
     output: createOutput(options.json === true),
     logger,
-    registry: getRegistry,
+    registry: async () => resolve(await getRoot(), OrreryTokens.pluginRegistry),
+    container: getRoot,
     client: () =>
-      (client ??= getRegistry().then((r) =>
+      (client ??= getRoot().then((parent) =>
         OrreryClient.create({
-          registry: r,
-          logger,
+          parent,
           ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
           ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
         }),
       )),
     async close() {
       if (client) await (await client.catch(() => undefined))?.close();
+      if (root) {
+        const container = await root.catch(() => undefined);
+        if (container !== undefined) await disposeContainer(container);
+      }
     },
   };
 }

@@ -208,8 +208,14 @@ describe('orrery plugins and db', () => {
     expect(table.split('\n')[0]).toMatch(/^PACKAGE\s+VERSION\s+KIND\s+SCHEMES\/NAMES$/);
     expect(table).toMatch(/@orrery\/plugin-sqlite\s+\d+\.\d+\.\d+\s+trackingStore\s+.*sqlite/);
     expect(table).toMatch(/@orrery\/plugin-local\s+\d+\.\d+\.\d+\s+artifactRepository\s+.*file/);
-    const json = JSON.parse(await ok(['plugins', 'list', '--json'])) as { plugins: Array<{ package: string; kind: string; schemes?: string[] }> };
+    const json = JSON.parse(await ok(['plugins', 'list', '--json'])) as {
+      plugins: Array<{ package: string; kind: string; schemes?: string[] }>;
+      kinds: Array<{ id: string; keyedBy: string; label: string }>;
+    };
     expect(json.plugins).toContainEqual(expect.objectContaining({ package: '@orrery/plugin-sqlite', kind: 'trackingStore', schemes: expect.arrayContaining(['sqlite']) }));
+    // The kinds come from their declarations: how each is keyed, and its name in messages.
+    expect(json.kinds).toContainEqual({ id: 'artifactRepository', keyedBy: 'scheme', label: 'artifact repository' });
+    expect(json.kinds).toContainEqual({ id: 'runContextProvider', keyedBy: 'name', label: 'run-context provider' });
   });
 
   it('shows host-pattern claims after the schemes, and apart from them in --json', async () => {

@@ -1,4 +1,4 @@
-import { discoverPlugins, type PluginRegistry } from '@orrery/core';
+import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '@orrery/core';
 
 /**
  * The plugin packages the client depends on, so a plain `npm install @orrery/client` can track to
@@ -12,7 +12,10 @@ export const BUILTIN_PLUGIN_PACKAGES = ['@orrery/client', '@orrery/plugin-sqlite
  * client's own dependencies are found wherever the client is installed.
  */
 export async function discoverDefaultRegistry(): Promise<PluginRegistry> {
-  return discoverPlugins({
-    builtinPackages: { from: import.meta.url, names: BUILTIN_PLUGIN_PACKAGES },
-  });
+  return discoverPlugins(defaultDiscoverOptions());
+}
+
+/** The discovery options of a client container: the client's own default plugins are built-ins. */
+export function defaultDiscoverOptions(): DiscoverOptions {
+  return { builtinPackages: { from: import.meta.url, names: BUILTIN_PLUGIN_PACKAGES } };
 }

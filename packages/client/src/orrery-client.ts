@@ -37,8 +37,7 @@ import {
   type ModelVersionStatus,
   type RegisteredModel,
 } from '@orrery/core';
-import { discoverDefaultRegistry } from './default-registry.js';
-
+import { defaultDiscoverOptions } from './default-registry.js';
 import { isModelsUri, isRunsUri, parseModelUri, type ModelsModelUri } from './registry/model-uri.js';
 import { resolveArtifactLocation, resolveModelVersion, runsUriToArtifactUri } from './registry/model-uri-resolution.js';
 import { lineageOf, runsBehind, type ModelVersionLineage, type RunsBehindSelector } from './registry/model-lineage.js';
@@ -62,6 +61,11 @@ export interface OrreryClientOptions {
    */
   registryUri?: string;
   logger?: Logger;
+  /**
+   * An Orrery container to build the client's container under (e.g. the CLI's): its plugin
+   * registry and logger are reused, so nothing is discovered twice.
+   */
+  parent?: DependencyContainer;
 }
 
 export interface SearchRegisteredModelsOptions {
@@ -198,8 +202,10 @@ export class OrreryClient {
       trackingUri: resolveTrackingUri({ explicit: options.trackingUri }),
       ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
       ...(options.defaultArtifactRoot !== undefined ? { defaultArtifactRoot: options.defaultArtifactRoot } : {}),
-      registry: options.registry ?? (await discoverDefaultRegistry()),
-      logger: options.logger ?? createLogger({ name: 'orrery-client' }),
+      ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      ...(options.parent !== undefined ? { parent: options.parent } : {}),
+      plugins: defaultDiscoverOptions(),
+      ...(options.logger !== undefined || options.parent === undefined ? { logger: options.logger ?? createLogger({ name: 'orrery-client' }) } : {}),
     });
     const client = new OrreryClient(container);
     client.logger.debug({ trackingUri: redactUri(client.trackingUri) }, 'opened tracking store');

@@ -143,7 +143,9 @@ function codeForStatus(status: number): ErrorCode {
 
 /**
  * Builds the server. The caller owns the tracking store (closing the server does not close it);
- * the proxy destination, opened on first use, is closed with the server.
+ * the artifact repositories it opens (one per trusted root, the proxy destination included, each
+ * on first use) are closed with the server. Repositories handed out by an Orrery container are
+ * shared handles whose close is the container's, so closing them here is harmless.
  */
 export function createServer(serverOptions: CreateServerOptions): FastifyInstance {
   const metrics = serverOptions.metrics === false ? undefined : new ServerMetrics({ clusterWorker: serverOptions.clusterMetrics ?? false });
@@ -232,7 +234,19 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     });
   }
 
-  let destination: Promise<ArtifactRepository> | undefined;
+  // One repository per trusted root (the proxy's destination included) for the server's life: a
+  // listing of many runs below one FTP or SFTP root reuses one login. Keys are configured root
+  // URIs only, never a client's text, so a client cannot reach another root's credentials.
+  const openedRoots = new Map<string, Promise<ArtifactRepository>>();
+  const openRoot = (uri: string): Promise<ArtifactRepository> => {
+    let pending = openedRoots.get(uri);
+    if (pending === undefined) {
+      pending = openGuardedRepository(options.openArtifactRepository!, uri, app.log);
+      openedRoots.set(uri, pending);
+      pending.catch(() => openedRoots.delete(uri));
+    }
+    return pending;
+  };
   const artifactDestination = (): Promise<ArtifactRepository> => {
     if (!serveArtifacts) {
       return Promise.reject(
@@ -242,14 +256,11 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
         ),
       );
     }
-    destination ??= openGuardedRepository(options.openArtifactRepository!, options.artifactsDestination!, app.log);
-    destination.catch(() => {
-      destination = undefined;
-    });
-    return destination;
+    return openRoot(options.artifactsDestination!);
   };
   app.addHook('onClose', async () => {
-    if (destination !== undefined) await (await destination.catch(() => undefined))?.close?.();
+    for (const pending of openedRoots.values()) await (await pending.catch(() => undefined))?.close?.();
+    openedRoots.clear();
   });
 
   app.setErrorHandler((error: FastifyError | OrreryError, request, reply) => {
@@ -316,11 +327,11 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
       : {
           store,
           artifactDestination,
-          openArtifactRepository: async (uri) => {
+          openArtifactRoot: async (uri) => {
             // One answer for every untrusted location, decided without contacting it.
-            const trusted = await trustedRoots.resolve(uri);
-            if (trusted === undefined || options.openArtifactRepository === undefined) throw untrustedArtifactLocation();
-            return openGuardedRepository(options.openArtifactRepository, trusted, app.log);
+            const located = await trustedRoots.locateRoot(uri);
+            if (located === undefined || options.openArtifactRepository === undefined) throw untrustedArtifactLocation();
+            return { repository: await openRoot(located.rootUri), path: located.path };
           },
         };
 

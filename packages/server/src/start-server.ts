@@ -1,5 +1,6 @@
 /**
- * `orrery server` as a function: opens the stores through plugin discovery, builds the app and
+ * `orrery server` as a function: builds this server's Orrery container (plugin discovery, stores,
+ * auth store, artifact repositories: the one composition root), builds the app and
  * listens; with `workers > 1`, the primary process forks that many workers (node:cluster) that
  * share the listening socket and the store.
  */
@@ -11,7 +12,6 @@ import {
   MLFLOW_DEFAULT_ADMIN_PASSWORD,
   readAuthConfig,
   type AuthConfig,
-  type AuthStore,
   createLogger,
   createOrreryContainer,
   disposeContainer,
@@ -21,7 +21,7 @@ import {
   type Logger,
   defaultArtifactRoot as defaultLocalArtifactRoot,
   defaultTrackingUri,
-  discoverPlugins,
+  missingRegistryPlugin,
   errors,
   redactUri,
   uriScheme,
@@ -178,13 +178,11 @@ async function openRegistryStore(
   explicit: boolean,
   logger: FastifyBaseLogger,
 ): Promise<{ store?: ModelRegistryStore; unavailable?: string }> {
-  const registry = resolve(container, OrreryTokens.pluginRegistry);
   const uri = resolve(container, OrreryTokens.config).registryUri;
-  const scheme = uriScheme(uri);
-  if (!explicit && registry.findPlugin('modelRegistryStore', scheme) === undefined) {
-    const known = registry.knownKeys('modelRegistryStore');
+  if (!explicit && missingRegistryPlugin(resolve(container, OrreryTokens.pluginRegistry), uri) !== undefined) {
+    const known = resolve(container, OrreryTokens.pluginRegistry).knownKeys('modelRegistryStore');
     const unavailable =
-      `This server has no model registry: no installed plugin serves registry store URIs with scheme "${scheme}" ` +
+      `This server has no model registry: no installed plugin serves registry store URIs with scheme "${uriScheme(uri)}" ` +
       `(known: ${known.length > 0 ? known.join(', ') : 'none'}). Start it with --registry-store-uri.`;
     logger.warn({ registryStoreUri: redactUri(uri) }, unavailable);
     return { unavailable };
@@ -200,98 +198,99 @@ function urlOf(host: string, port: number): string {
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const settings = resolveServerSettings(options);
   const logger = options.logger ?? (createLogger({ name: 'orrery-server', level: process.env.ORRERY_LOG_LEVEL ?? 'info' }) as unknown as FastifyBaseLogger);
-  const registry =
-    options.registry ??
-    (await discoverPlugins({
+  /**
+   * This server's composition root: discovery, the stores, the auth store and the artifact
+   * repositories all come from one container, and disposing it closes every one of them.
+   */
+  const compose = (openTrackingStore: boolean): Promise<DependencyContainer> =>
+    createOrreryContainer({
       cwd: options.cwd ?? process.cwd(),
-      // The default setup (SQLite store, local artifact folder) works wherever the server is installed.
-      builtinPackages: { from: import.meta.url, names: DEFAULT_PLUGIN_PACKAGES },
-    }));
-
-  /** The stores, in a DI container of this server process's own; disposing it closes them. */
-  const openStores = async (): Promise<{ container: DependencyContainer; store: TrackingStore; registryStore?: ModelRegistryStore; registryUnavailable?: string }> => {
-    const container = await createOrreryContainer({
       trackingUri: settings.backendStoreUri,
       registryUri: settings.registryStoreUri,
       defaultArtifactRoot: settings.defaultArtifactRoot,
-      registry,
+      openTrackingStore,
+      ...(options.registry !== undefined ? { registry: options.registry } : {}),
+      // The default setup (SQLite store, local artifact folder) works wherever the server is installed.
+      plugins: { builtinPackages: { from: import.meta.url, names: DEFAULT_PLUGIN_PACKAGES } },
       logger: logger as unknown as Logger,
     });
+
+  /** The stores and the basic-auth app's service, in this server process's own container. */
+  const openAll = async (): Promise<{
+    container: DependencyContainer;
+    store?: TrackingStore;
+    registryStore?: ModelRegistryStore;
+    registryUnavailable?: string;
+    auth?: AuthService;
+  }> => {
+    const container = await compose(!settings.artifactsOnly);
     try {
-      const { store: registryStore, unavailable: registryUnavailable } = await openRegistryStore(container, options.registryStoreUri !== undefined, logger);
-      return {
-        container,
-        store: resolve(container, OrreryTokens.trackingStore),
-        ...(registryStore !== undefined ? { registryStore } : {}),
-        ...(registryUnavailable !== undefined ? { registryUnavailable } : {}),
-      };
+      let stores: { store?: TrackingStore; registryStore?: ModelRegistryStore; registryUnavailable?: string } = {};
+      if (!settings.artifactsOnly) {
+        const { store: registryStore, unavailable } = await openRegistryStore(container, options.registryStoreUri !== undefined, logger);
+        stores = {
+          store: resolve(container, OrreryTokens.trackingStore),
+          ...(registryStore !== undefined ? { registryStore } : {}),
+          ...(unavailable !== undefined ? { registryUnavailable: unavailable } : {}),
+        };
+      }
+      const auth = settings.auth === undefined ? undefined : await openAuth(container, settings.auth);
+      return { container, ...stores, ...(auth !== undefined ? { auth } : {}) };
     } catch (error) {
       await disposeContainer(container);
       throw error;
     }
   };
 
-  /** The basic-auth app's service on its own store, with the configured admin created when missing. */
-  const openAuth = async (config: AuthConfig): Promise<{ service: AuthService; store: AuthStore }> => {
-    const authStore = await registry.openAuthStore(config.databaseUri);
-    try {
-      const service = new AuthService({ store: authStore, config });
-      if (await service.ensureAdmin(config.adminUsername, config.adminPassword)) {
-        logger.info({ adminUsername: config.adminUsername }, `created the admin user '${config.adminUsername}'`);
-      }
-      if (config.adminPassword === MLFLOW_DEFAULT_ADMIN_PASSWORD && cluster.isPrimary) {
-        logger.warn(
-          `admin_password is MLflow's default ('${MLFLOW_DEFAULT_ADMIN_PASSWORD}'): anyone who knows it is an admin of this server. ` +
-            'Change it with PATCH /api/2.0/mlflow/users/update-password and set admin_password in the file MLFLOW_AUTH_CONFIG_PATH names.',
-        );
-      }
-      return { service, store: authStore };
-    } catch (error) {
-      await authStore.close();
-      throw error;
+  /** The basic-auth app's service on its own store (from the container), with the configured admin created when missing. */
+  const openAuth = async (container: DependencyContainer, config: AuthConfig): Promise<AuthService> => {
+    const authStore = await resolve(container, OrreryTokens.authStoreFactory)(config.databaseUri);
+    const service = new AuthService({ store: authStore, config });
+    if (await service.ensureAdmin(config.adminUsername, config.adminPassword)) {
+      logger.info({ adminUsername: config.adminUsername }, `created the admin user '${config.adminUsername}'`);
     }
+    if (config.adminPassword === MLFLOW_DEFAULT_ADMIN_PASSWORD && cluster.isPrimary) {
+      logger.warn(
+        `admin_password is MLflow's default ('${MLFLOW_DEFAULT_ADMIN_PASSWORD}'): anyone who knows it is an admin of this server. ` +
+          'Change it with PATCH /api/2.0/mlflow/users/update-password and set admin_password in the file MLFLOW_AUTH_CONFIG_PATH names.',
+      );
+    }
+    return service;
   };
 
   if (settings.workers > 1 && cluster.isPrimary) {
     // Open (and so create or migrate) the stores once here, so the workers do not race to do it.
-    if (!settings.artifactsOnly) await disposeContainer((await openStores()).container);
-    if (settings.auth !== undefined) await (await openAuth(settings.auth)).store.close();
+    if (!settings.artifactsOnly || settings.auth !== undefined) await disposeContainer((await openAll()).container);
     return startCluster(settings, logger);
   }
 
   if (cluster.isWorker) leaveQuietlyWhenThePrimaryIsGone();
 
-  let container: DependencyContainer | undefined;
-  let store: TrackingStore | undefined;
-  let registryStore: ModelRegistryStore | undefined;
-  let registryUnavailable: string | undefined;
-  if (!settings.artifactsOnly) ({ container, store, registryStore, registryUnavailable } = await openStores());
-  let auth: { service: AuthService; store: AuthStore } | undefined;
+  const { container, store, registryStore, registryUnavailable, auth } = await openAll();
+  const openArtifactRepository = resolve(container, OrreryTokens.artifactRepositoryFactory);
+  let app: FastifyInstance;
   try {
-    if (settings.auth !== undefined) auth = await openAuth(settings.auth);
+    app = createServer({
+      ...(auth !== undefined ? { auth } : {}),
+      ...(store !== undefined ? { trackingStore: store } : {}),
+      ...(registryStore !== undefined ? { modelRegistryStore: registryStore } : {}),
+      ...(registryUnavailable !== undefined ? { modelRegistryUnavailable: registryUnavailable } : {}),
+      openArtifactRepository,
+      artifactsDestination: settings.artifactsDestination,
+      defaultArtifactRoot: settings.defaultArtifactRoot,
+      allowedArtifactRoots: settings.allowedArtifactRoots,
+      serveArtifacts: settings.serveArtifacts,
+      artifactsOnly: settings.artifactsOnly,
+      allowedHosts: settings.allowedHosts,
+      ...(primaryAggregatesMetrics() ? { clusterMetrics: true } : {}),
+      logger,
+    });
   } catch (error) {
-    if (container !== undefined) await disposeContainer(container);
+    await disposeContainer(container);
     throw error;
   }
-  const app = createServer({
-    ...(auth !== undefined ? { auth: auth.service } : {}),
-    ...(store !== undefined ? { trackingStore: store } : {}),
-    ...(registryStore !== undefined ? { modelRegistryStore: registryStore } : {}),
-    ...(registryUnavailable !== undefined ? { modelRegistryUnavailable: registryUnavailable } : {}),
-    openArtifactRepository: (uri) => registry.openArtifactRepository(uri),
-    artifactsDestination: settings.artifactsDestination,
-    defaultArtifactRoot: settings.defaultArtifactRoot,
-    allowedArtifactRoots: settings.allowedArtifactRoots,
-    serveArtifacts: settings.serveArtifacts,
-    artifactsOnly: settings.artifactsOnly,
-    allowedHosts: settings.allowedHosts,
-    ...(primaryAggregatesMetrics() ? { clusterMetrics: true } : {}),
-    logger,
-  });
-  app.addHook('onClose', async () => {
-    if (container !== undefined) await disposeContainer(container);
-    await auth?.store.close();
-  });
+  // Closing the server disposes its container: the stores, the auth store and every artifact repository.
+  app.addHook('onClose', async () => disposeContainer(container));
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {

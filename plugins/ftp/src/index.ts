@@ -7,4 +7,4 @@ export {
 export { FtpConnectionPool, type FtpConnectionPoolOptions, type FtpLease } from './ftp-connection-pool.js';
 export { FTP_ENV, parseFtpUri, remotePathOf, type FtpLocation } from './ftp-location.js';
 export { translateFtpError, isConnectionFailure } from './ftp-errors.js';
-export { default as ftpArtifactRepositoryDefinition } from './ftp-plugin.js';
+export { default as ftpArtifactRepositoryDefinition, FTP_OPTIONS } from './ftp-plugin.js';

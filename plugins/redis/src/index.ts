@@ -9,3 +9,4 @@ export { RedisConnection, translateRedisError } from './redis-connection.js';
 export { RedisKeys } from './redis-keys.js';
 export { parseRedisUri } from './redis-uri.js';
 export type { RedisTarget } from './redis-uri.js';
+export { REDIS_OPTIONS } from './redis-plugin-options.js';

@@ -15,4 +15,4 @@ export {
   verifyHostKey,
 } from './known-hosts.js';
 export type { HostKeyVerdict, KnownHostEntry } from './known-hosts.js';
-export { default as sftpArtifactRepositoryDefinition } from './sftp-plugin.js';
+export { default as sftpArtifactRepositoryDefinition, SFTP_OPTIONS } from './sftp-plugin.js';

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { declaredPluginKinds } from '@orrery/core';
 import { action } from '../cli-context.js';
 
 export function pluginsCommand(): Command {
@@ -25,6 +26,8 @@ export function pluginsCommand(): Command {
               builtin: e.builtin === true,
               explicit: e.explicit === true,
             })),
+            // The declared kinds, so a tool reading this knows how each kind's plugins are chosen.
+            kinds: declaredPluginKinds().map((k) => ({ id: k.id, keyedBy: k.keyedBy, label: k.label })),
             problems,
           });
           return;

@@ -9,7 +9,9 @@ import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import {
   AuthService,
+  OrreryTokens,
   readAuthConfig,
+  resolve,
   type ApiToken,
   type AuthConfig,
   type AuthUser,
@@ -57,21 +59,17 @@ async function withAuth(
   work: (service: AuthService) => Promise<{ action: string; resource?: string } | void>,
 ): Promise<void> {
   const config = authConfig(options, process.env);
-  const registry = await context.registry();
-  const store = await registry.openAuthStore(config.databaseUri);
-  try {
-    const service = new AuthService({ store, config });
-    const audited = await work(service);
-    if (audited) {
-      await service.audit({
-        username: `cli:${osUser()}`,
-        action: `cli users ${audited.action}`,
-        ...(audited.resource !== undefined ? { resource: audited.resource } : {}),
-        status: 0,
-      });
-    }
-  } finally {
-    await store.close();
+  // Opened through the CLI's container, which closes it when the command ends.
+  const store = await resolve(await context.container(), OrreryTokens.authStoreFactory)(config.databaseUri);
+  const service = new AuthService({ store, config });
+  const audited = await work(service);
+  if (audited) {
+    await service.audit({
+      username: `cli:${osUser()}`,
+      action: `cli users ${audited.action}`,
+      ...(audited.resource !== undefined ? { resource: audited.resource } : {}),
+      status: 0,
+    });
   }
 }
 

@@ -184,21 +184,46 @@ export class TrustedArtifactRoots {
    * message whatever the location was.
    */
   async resolve(clientUri: string): Promise<string | undefined> {
+    const located = await this.locate(clientUri);
+    if (located === undefined) return undefined;
+    if (located.root.kind === 'local') return located.path === '' ? located.root.dir : path.join(located.root.dir, located.path);
+    const { location } = located.root;
+    const base = [...location.rawSegments, ...located.rawRelative].join('/');
+    return `${location.prefix}${base === '' ? '' : `/${base}`}${location.query}`;
+  }
+
+  /**
+   * The trusted root a client-chosen location lies in, and the location's path below it (`/`
+   * separated, decoded; '' for the root itself); undefined when it is not trusted, under the same
+   * checks as `resolve`. `rootUri` is the URI the server opens for the whole root: the root's
+   * authority, path and query exactly as configured (a local root's absolute directory). Opening
+   * the root once and reading below it lets the server keep one connection per root; the client
+   * only ever picks the path.
+   */
+  async locateRoot(clientUri: string): Promise<{ rootUri: string; path: string } | undefined> {
+    const located = await this.locate(clientUri);
+    if (located === undefined) return undefined;
+    if (located.root.kind === 'local') return { rootUri: located.root.dir, path: located.path };
+    const { location } = located.root;
+    const base = location.rawSegments.join('/');
+    return { rootUri: `${location.prefix}${base === '' ? '' : `/${base}`}${location.query}`, path: located.path };
+  }
+
+  private async locate(clientUri: string): Promise<{ root: TrustedRoot; path: string; rawRelative: string[] } | undefined> {
     if (isUnsafeLocation(clientUri)) return undefined;
-    if (isLocalUri(clientUri)) return this.resolveLocal(clientUri);
+    if (isLocalUri(clientUri)) return this.locateLocal(clientUri);
     const location = parseRemote(clientUri);
     if (location === undefined) return undefined;
     for (const root of this.roots) {
       if (root.kind !== 'remote') continue;
       const relative = relativeBelow(root.location, location);
       if (relative === undefined) continue;
-      const base = [...root.location.rawSegments, ...relative].join('/');
-      return `${root.location.prefix}${base === '' ? '' : `/${base}`}${root.location.query}`;
+      return { root, path: location.decodedSegments.slice(root.location.decodedSegments.length).join('/'), rawRelative: relative };
     }
     return undefined;
   }
 
-  private async resolveLocal(clientUri: string): Promise<string | undefined> {
+  private async locateLocal(clientUri: string): Promise<{ root: TrustedRoot; path: string; rawRelative: string[] } | undefined> {
     let target: string;
     try {
       // A relative client path means nothing stable on the server: only absolute ones are matched.
@@ -211,7 +236,8 @@ export class TrustedArtifactRoots {
       if (root.kind !== 'local' || !isInsideDirectory(root.dir, target)) continue;
       const [realRoot, realTarget] = await Promise.all([realpathOfExistingPrefix(root.dir), realpathOfExistingPrefix(target)]);
       if (!isInsideDirectory(realRoot, realTarget)) continue;
-      return path.join(root.dir, path.relative(root.dir, target));
+      const relative = path.relative(root.dir, target).split(path.sep).filter((segment) => segment !== '');
+      return { root, path: relative.join('/'), rawRelative: relative };
     }
     return undefined;
   }

@@ -1,8 +1,10 @@
 /**
  * The composition root shared by the client, the CLI and the server: a child container holding
- * the logger, the configuration, the plugin registry and the live stores. Stores are created
- * (async: connections, migrations) before they are registered, and closed by `disposeContainer`.
- * No decorators are involved: everything is registered as an instance or a factory.
+ * the logger, the configuration, the plugin registry and the live stores. It is the one place that
+ * discovers plugins and opens stores and repositories; the server, the CLI and the client resolve
+ * what they need from it. Stores are created (async: connections, migrations) before they are
+ * registered, and closed by `disposeContainer`. No decorators are involved: everything is
+ * registered as an instance or a factory.
  */
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
@@ -12,7 +14,7 @@ import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../p
 import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
 import { validateArtifactUriWithoutSecret } from '../validation/validate.js';
 import { OrreryTokens, type OrreryConfig } from './orrery-tokens.js';
-import { registerInstance } from './tokens.js';
+import { isRegistered, registerInstance, resolve } from './tokens.js';
 
 export interface OrreryContainerOptions {
   /** Explicit tracking URI; otherwise the resolution chain (`ORRERY_TRACKING_URI`, ..., `orrery.db`). */
@@ -29,13 +31,25 @@ export interface OrreryContainerOptions {
   registry?: PluginRegistry;
   /** Options for discovery when no registry is given. */
   plugins?: DiscoverOptions;
-  /** Parent of the new child container; default tsyringe's root container (never registered into). */
+  /**
+   * Parent of the new child container; default tsyringe's root container (never registered into).
+   * When the parent is itself an Orrery container, its plugin registry and logger are reused (no
+   * second discovery), unless `registry` or `logger` is given.
+   */
   parent?: DependencyContainer;
+  /**
+   * Open the tracking store now and register it (default true). Off for a container that only
+   * needs the registry and the openers: `orrery plugins list`, `orrery db upgrade`, an
+   * artifacts-only server.
+   */
+  openTrackingStore?: boolean;
 }
 
 /**
  * Memoizes an async opener per key: one open per key while it succeeds, none kept when it fails
- * (so a later call retries), and every opened thing's `close` added to `closers`.
+ * (so a later call retries), and every opened thing's `close` added to `closers`. What callers get
+ * is shared: its own `close` does nothing (a caller closing "its" repository after one request
+ * must not close it under the next one); `disposeContainer` closes the real thing.
  */
 function onceEach<T extends { close?(): Promise<void> }>(
   closers: Array<{ what: string; close: () => Promise<void> }>,
@@ -48,13 +62,28 @@ function onceEach<T extends { close?(): Promise<void> }>(
     if (pending === undefined) {
       pending = open(key).then((value) => {
         closers.push({ what, close: async () => value.close?.() });
-        return value;
+        return sharedHandle(value);
       });
       cache.set(key, pending);
       pending.catch(() => cache.delete(key));
     }
     return pending;
   };
+}
+
+/** A view of `value` whose `close` is a no-op: the container owns the real close. */
+function sharedHandle<T extends { close?(): Promise<void> }>(value: T): T {
+  if (typeof value !== 'object' || value === null || typeof value.close !== 'function') return value;
+  const noClose = async (): Promise<void> => undefined;
+  return new Proxy(value, {
+    get(target, property) {
+      if (property === 'close') return noClose;
+      const member: unknown = Reflect.get(target, property, target);
+      // Methods run on the real object, so private fields and `this` work as before; the
+      // constructor stays itself (callers read its name).
+      return typeof member === 'function' && property !== 'constructor' ? (member as (...a: unknown[]) => unknown).bind(target) : member;
+    },
+  });
 }
 
 /** What each container opened, closed in reverse order on dispose. */
@@ -69,9 +98,12 @@ const opened = new WeakMap<DependencyContainer, Array<{ what: string; close: () 
 export async function createOrreryContainer(options: OrreryContainerOptions = {}): Promise<DependencyContainer> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
+  const parent = options.parent ?? rootContainer;
+  // A child of an Orrery container shares its discovery: one scan per process, not one per consumer.
+  const inherited = parent !== rootContainer && isRegistered(parent, OrreryTokens.pluginRegistry);
   // Every new experiment's location, and so every run's artifact_uri, starts with this root.
   if (options.defaultArtifactRoot !== undefined) validateArtifactUriWithoutSecret('defaultArtifactRoot', options.defaultArtifactRoot);
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? (inherited ? resolve(parent, OrreryTokens.logger) : createLogger());
   const trackingUri = resolveTrackingUri({ explicit: options.trackingUri, env, cwd });
   const config: OrreryConfig = {
     trackingUri,
@@ -79,32 +111,21 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
     defaultArtifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot(cwd),
     cwd,
   };
-  const registry = options.registry ?? (await discoverPlugins({ cwd, env, logger, ...options.plugins }));
+  const registry =
+    options.registry ??
+    (inherited
+      ? resolve(parent, OrreryTokens.pluginRegistry)
+      : await discoverPlugins({ cwd, env, logger, ...options.plugins }));
 
-  const child = (options.parent ?? rootContainer).createChildContainer();
+  const child = parent.createChildContainer();
   const closers: Array<{ what: string; close: () => Promise<void> }> = [];
   opened.set(child, closers);
   registerInstance(child, OrreryTokens.logger, logger);
   registerInstance(child, OrreryTokens.config, config);
   registerInstance(child, OrreryTokens.pluginRegistry, registry);
-  registerInstance(child, OrreryTokens.artifactRepositoryFactory, onceEach(closers, 'artifact repository', (uri: string) =>
-    registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
-  ));
-  registerInstance(child, OrreryTokens.authStoreFactory, onceEach(closers, 'auth store', (uri: string) => registry.openAuthStore(uri)));
-  const openRegistryStore = onceEach(closers, 'model registry store', async (uri: string) => {
-    if (!registry.findPluginForUri('modelRegistryStore', uri)) {
-      const registryScheme = uriScheme(uri);
-      // Not every tracking backend has a registry; only a caller that needs one fails.
-      const known = registry.knownKeys('modelRegistryStore');
-      throw new OrreryError(
-        'INVALID_PARAMETER_VALUE',
-        `No model registry store plugin is installed for scheme "${registryScheme}". Known schemes: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
-      );
-    }
-    return registry.openModelRegistryStore(uri);
-  });
-  registerInstance(child, OrreryTokens.modelRegistryStore, () => openRegistryStore(config.registryUri));
+  registerStoreFactories(child, registry, config, closers);
 
+  if (options.openTrackingStore === false) return child;
   try {
     const trackingStore = await registry.openTrackingStore(config.trackingUri, { defaultArtifactRoot: config.defaultArtifactRoot });
     closers.push({ what: 'tracking store', close: () => trackingStore.close() });
@@ -114,6 +135,41 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
     throw error;
   }
   return child;
+}
+
+/**
+ * The store factories of a container: each opens through the plugin registry on first use, keeps
+ * what it opened for the container's life, and leaves the close to `disposeContainer`. Artifact
+ * repositories are cached per root URI, so a server listing many runs below one FTP or SFTP root
+ * keeps one login.
+ */
+function registerStoreFactories(
+  child: DependencyContainer,
+  registry: PluginRegistry,
+  config: OrreryConfig,
+  closers: Array<{ what: string; close: () => Promise<void> }>,
+): void {
+  registerInstance(child, OrreryTokens.artifactRepositoryFactory, onceEach(closers, 'artifact repository', (uri: string) =>
+    registry.openArtifactRepository(uri, { trackingUri: config.trackingUri }),
+  ));
+  registerInstance(child, OrreryTokens.authStoreFactory, onceEach(closers, 'auth store', (uri: string) => registry.openAuthStore(uri)));
+  const openRegistryStore = onceEach(closers, 'model registry store', async (uri: string) => {
+    const missing = missingRegistryPlugin(registry, uri);
+    if (missing !== undefined) throw new OrreryError('INVALID_PARAMETER_VALUE', missing);
+    return registry.openModelRegistryStore(uri);
+  });
+  registerInstance(child, OrreryTokens.modelRegistryStore, () => openRegistryStore(config.registryUri));
+}
+
+/**
+ * Why no model registry store can be opened for `uri` (no installed plugin serves its scheme), or
+ * undefined when one can. Not every tracking backend has a registry: only a caller that needs one
+ * fails, and a server started without an explicit registry URI runs without the registry routes.
+ */
+export function missingRegistryPlugin(registry: PluginRegistry, uri: string): string | undefined {
+  if (registry.findPluginForUri('modelRegistryStore', uri)) return undefined;
+  const known = registry.knownKeys('modelRegistryStore');
+  return `No model registry store plugin is installed for scheme "${uriScheme(uri)}". Known schemes: ${known.length > 0 ? known.join(', ') : '(none)'}.`;
 }
 
 /**

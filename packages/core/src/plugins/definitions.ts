@@ -4,29 +4,28 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
-import { errors } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
-import { parseHostClaim } from './uri-claims.js';
+import { declarePluginKind, type PluginPackageHint } from './plugin-kind.js';
+import type { PluginOptionsSchema } from './plugin-options.js';
 
-/**
- * The plugin API version. A plugin module's default export carries the version it was built
- * against; core refuses a different major version with a message naming the package.
- */
-export const PLUGIN_API_VERSION = 1;
+export { PLUGIN_API_VERSION } from './plugin-kind.js';
 
-export type PluginKind = 'trackingStore' | 'artifactRepository' | 'modelRegistryStore' | 'authStore' | 'runContextProvider' | 'projectBackend';
-export const PLUGIN_KINDS: readonly PluginKind[] = [
-  'trackingStore',
-  'artifactRepository',
-  'modelRegistryStore',
-  'authStore',
-  'runContextProvider',
-  'projectBackend',
-];
+/** The kinds core declares itself; a kind declared elsewhere (`declarePluginKind`) is a plain string id. */
+export type BuiltinPluginKind = 'trackingStore' | 'artifactRepository' | 'modelRegistryStore' | 'authStore' | 'runContextProvider' | 'projectBackend';
+/** A plugin kind's id: a built-in one, or one declared with `declarePluginKind`. */
+// `string & {}` keeps the built-in ids suggested while allowing any declared one.
+export type PluginKind = BuiltinPluginKind | (string & {});
 
 /** What every factory receives. */
 export interface PluginContext {
   logger: Logger;
+  /**
+   * The plugin's options (its `options` schema), read from the configuration file and the
+   * environment and checked before `create`; empty when it declares none. The registry always
+   * passes them; a caller creating a plugin directly (a unit test) may leave them out, and the
+   * plugin then reads them as `pluginOptionsFromEnv` does.
+   */
+  options?: Record<string, unknown>;
 }
 
 export interface TrackingStoreContext extends PluginContext {
@@ -55,9 +54,11 @@ export interface ArtifactRepositoryContext extends PluginContext {
   trackingUri?: string;
 }
 
-interface DefinitionBase<K extends PluginKind> {
+interface DefinitionBase<K extends BuiltinPluginKind> {
   readonly kind: K;
   readonly apiVersion: number;
+  /** The plugin's own options; see `PluginDefinitionBase.options`. */
+  readonly options?: PluginOptionsSchema;
 }
 
 /**
@@ -131,35 +132,69 @@ export type PluginDefinition =
 
 type Spec<D> = Omit<D, 'kind' | 'apiVersion'>;
 
-/**
- * Host patterns in canonical form (lower case); a malformed one fails when the plugin module loads,
- * which discovery reports naming the package.
- */
-function checkedClaims<S extends UriClaims>(spec: S): S {
-  if (spec.hostPatterns === undefined) return spec;
-  const hostPatterns = spec.hostPatterns.map((pattern) => {
-    const claim = parseHostClaim(pattern);
-    if ('error' in claim) throw errors.invalidParameter(`Invalid host pattern ${JSON.stringify(pattern)} in a plugin definition: ${claim.error}.`);
-    return claim.key;
-  });
-  return { ...spec, hostPatterns };
-}
+const STORE_HINTS: readonly PluginPackageHint[] = [
+  { packageName: '@orrery/plugin-postgres', schemes: ['postgresql', 'postgres'] },
+  { packageName: '@orrery/plugin-redis', schemes: ['redis', 'rediss'] },
+  { packageName: '@orrery/plugin-sqlite', schemes: ['sqlite'] },
+];
+
+/** Where runs, experiments, metrics and params live; keyed by the tracking URI's scheme. */
+export const trackingStoreKind = declarePluginKind<TrackingStoreDefinition>({ id: 'trackingStore', keyedBy: 'scheme', label: 'tracking store', hints: STORE_HINTS });
+/** Where registered models and versions live; keyed by the registry URI's scheme. */
+export const modelRegistryStoreKind = declarePluginKind<ModelRegistryStoreDefinition>({
+  id: 'modelRegistryStore',
+  keyedBy: 'scheme',
+  label: 'model registry store',
+  hints: STORE_HINTS,
+});
+/** The basic-auth app's users, permissions and audit log; keyed by the auth database URI's scheme. */
+export const authStoreKind = declarePluginKind<AuthStoreDefinition>({ id: 'authStore', keyedBy: 'scheme', label: 'auth store', hints: STORE_HINTS });
+/** Artifact storage; keyed by the artifact URI's scheme, or by scheme and host pattern. */
+export const artifactRepositoryKind = declarePluginKind<ArtifactRepositoryDefinition>({
+  id: 'artifactRepository',
+  keyedBy: 'scheme',
+  label: 'artifact repository',
+  hints: [
+    {
+      packageName: '@orrery/plugin-azure-blob',
+      schemes: ['azure', 'wasbs', 'wasb', 'abfss', 'abfs'],
+      hosts: { scheme: 'https', domains: ['blob.core.windows.net', 'blob.core.chinacloudapi.cn', 'blob.core.usgovcloudapi.net'] },
+    },
+    { packageName: '@orrery/plugin-ftp', schemes: ['ftp'] },
+    { packageName: '@orrery/plugin-sftp', schemes: ['sftp'] },
+    { packageName: '@orrery/plugin-local', schemes: ['file'] },
+  ],
+});
+/** Tags a new run gets from where it runs (user, source, git, host); keyed by name. */
+export const runContextProviderKind = declarePluginKind<RunContextProviderDefinition>({ id: 'runContextProvider', keyedBy: 'name', label: 'run-context provider' });
+/** Where MLproject runs execute; keyed by name. */
+export const projectBackendKind = declarePluginKind<ProjectBackendDefinition>({ id: 'projectBackend', keyedBy: 'name', label: 'project backend' });
+
+/** The built-in kinds' ids (every declared kind: `declaredPluginKindIds()`). */
+export const PLUGIN_KINDS: readonly BuiltinPluginKind[] = [
+  'trackingStore',
+  'artifactRepository',
+  'modelRegistryStore',
+  'authStore',
+  'runContextProvider',
+  'projectBackend',
+];
 
 export function defineTrackingStore(spec: Spec<TrackingStoreDefinition>): TrackingStoreDefinition {
-  return { ...checkedClaims(spec), kind: 'trackingStore', apiVersion: PLUGIN_API_VERSION };
+  return trackingStoreKind.define(spec);
 }
 export function defineModelRegistryStore(spec: Spec<ModelRegistryStoreDefinition>): ModelRegistryStoreDefinition {
-  return { ...checkedClaims(spec), kind: 'modelRegistryStore', apiVersion: PLUGIN_API_VERSION };
+  return modelRegistryStoreKind.define(spec);
 }
 export function defineAuthStore(spec: Spec<AuthStoreDefinition>): AuthStoreDefinition {
-  return { ...checkedClaims(spec), kind: 'authStore', apiVersion: PLUGIN_API_VERSION };
+  return authStoreKind.define(spec);
 }
 export function defineArtifactRepository(spec: Spec<ArtifactRepositoryDefinition>): ArtifactRepositoryDefinition {
-  return { ...checkedClaims(spec), kind: 'artifactRepository', apiVersion: PLUGIN_API_VERSION };
+  return artifactRepositoryKind.define(spec);
 }
 export function defineRunContextProvider(spec: Spec<RunContextProviderDefinition>): RunContextProviderDefinition {
-  return { ...spec, kind: 'runContextProvider', apiVersion: PLUGIN_API_VERSION };
+  return runContextProviderKind.define(spec);
 }
 export function defineProjectBackend(spec: Spec<ProjectBackendDefinition>): ProjectBackendDefinition {
-  return { ...spec, kind: 'projectBackend', apiVersion: PLUGIN_API_VERSION };
+  return projectBackendKind.define(spec);
 }

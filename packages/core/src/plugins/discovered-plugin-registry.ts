@@ -15,34 +15,22 @@ import { OrreryError, errors, isOrreryError } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
 import { redactUri } from '../logging/logger.js';
 import { uriScheme } from '../uri/tracking-uri.js';
-import {
-  PLUGIN_API_VERSION,
-  type ArtifactRepositoryDefinition,
-  type AuthStoreDefinition,
-  type MigrationResult,
-  type ModelRegistryStoreDefinition,
-  type PluginDefinition,
-  type PluginKind,
-  type ProjectBackendDefinition,
-  type RunContextProviderDefinition,
-  type TrackingStoreDefinition,
+import type {
+  AuthStoreDefinition,
+  MigrationResult,
+  ModelRegistryStoreDefinition,
+  PluginDefinition,
+  PluginKind,
+  RunContextProviderDefinition,
+  TrackingStoreDefinition,
 } from './definitions.js';
+import { PLUGIN_API_VERSION, isKeyedByScheme, kindLabel, pluginKindOf, type PluginDefinitionBase } from './plugin-kind.js';
+import { checkPluginOptions, rawPluginOptions, type PluginOptionSources } from './plugin-options.js';
 import type { ExplicitPlugin } from './explicit-plugins.js';
 import type { PluginPackage, PluginProblem } from './package-scan.js';
 import type { LoadedRunContextProvider, PluginEntry, PluginRegistry } from './plugin-registry.js';
 import { packageForScheme, packageForUri } from './scheme-hints.js';
-import { URI_KINDS, bestHostClaim, hostOfUri, isHostClaimKey, normalizeClaimKey, parseHostClaim, type HostClaim } from './uri-claims.js';
-
-type DefinitionOf<K extends PluginKind> = Extract<PluginDefinition, { kind: K }>;
-
-const KIND_LABEL: Record<PluginKind, string> = {
-  trackingStore: 'tracking store',
-  artifactRepository: 'artifact repository',
-  modelRegistryStore: 'model registry store',
-  authStore: 'auth store',
-  runContextProvider: 'run-context provider',
-  projectBackend: 'project backend',
-};
+import { bestHostClaim, hostOfUri, isHostClaimKey, normalizeClaimKey, parseHostClaim, type HostClaim } from './uri-claims.js';
 
 /** One declared (kind, key) with where it comes from; several per key means a conflict. */
 interface Candidate {
@@ -67,7 +55,9 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   private readonly table = new Map<PluginKind, Map<string, Candidate[]>>();
   /** kind -> the host-pattern keys of `table`, parsed. */
   private readonly hostClaims = new Map<PluginKind, HostClaim[]>();
-  private readonly definitions = new Map<string, Promise<PluginDefinition>>();
+  private readonly definitions = new Map<string, Promise<PluginDefinitionBase>>();
+  /** `package\0kind\0module` -> the claim keys its package.json gives that module (compared with the definition's). */
+  private readonly declaredClaims = new Map<string, Set<string>>();
   private providersLoad: Promise<LoadedRunContextProvider[]> | undefined;
 
   constructor(
@@ -75,10 +65,13 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     explicit: readonly ExplicitPlugin[],
     private readonly discoveryProblems: readonly PluginProblem[],
     private readonly logger: Logger,
+    private readonly optionSources: PluginOptionSources = {},
   ) {
     for (const pkg of packages) {
       for (const d of pkg.declared) {
         this.add({ kind: d.kind, key: d.key, modulePath: d.modulePath, packageName: pkg.name, packageVersion: pkg.version, builtin: pkg.builtin, explicit: false });
+        const id = claimsId(pkg.name, d.kind, d.modulePath);
+        this.declaredClaims.set(id, (this.declaredClaims.get(id) ?? new Set<string>()).add(d.key));
       }
     }
     // Explicit entries replace whatever discovery found for the same kind and key.
@@ -87,7 +80,8 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
         { kind: e.kind, key: e.key, modulePath: e.modulePath, packageName: e.packageName, packageVersion: e.packageVersion, builtin: false, explicit: true },
       ]);
     }
-    for (const kind of URI_KINDS) {
+    for (const kind of this.table.keys()) {
+      if (!isKeyedByScheme(kind)) continue;
       const claims: HostClaim[] = [];
       for (const key of this.table.get(kind)?.keys() ?? []) {
         const claim = isHostClaimKey(key) ? parseHostClaim(key) : undefined;
@@ -135,7 +129,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
             };
             grouped.set(id, entry);
           }
-          if (!URI_KINDS.includes(kind)) entry.name = entry.name === undefined ? c.key : `${entry.name}, ${c.key}`;
+          if (!isKeyedByScheme(kind)) entry.name = entry.name === undefined ? c.key : `${entry.name}, ${c.key}`;
           else if (isHostClaimKey(c.key)) entry.hostPatterns.push(c.key);
           else entry.schemes.push(c.key);
         }
@@ -193,7 +187,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
       const names = candidates.map((c) => `${c.packageName}@${c.packageVersion}`).join(' and ');
       throw new OrreryError(
         'INVALID_STATE',
-        `Two installed packages provide the ${KIND_LABEL[kind]} "${key}": ${names}. ` +
+        `Two installed packages provide the ${kindLabel(kind)} "${key}": ${names}. ` +
           `Uninstall one, or pick one with explicit configuration, e.g. ORRERY_PLUGINS='{"${kind}":{"${key}":"${candidates[0]!.packageName}"}}'.`,
       );
     }
@@ -206,7 +200,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     if (!candidates || candidates.length === 0) {
       const known = this.knownKeys(kind);
       throw errors.invalidParameter(
-        `No ${KIND_LABEL[kind]} plugin is installed for name "${name}" (${what}). Known names: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+        `No ${kindLabel(kind)} plugin is installed for name "${name}" (${what}). Known names: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
       );
     }
     return this.choose(kind, name, candidates);
@@ -224,7 +218,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     const forScheme = (this.hostClaims.get(kind) ?? []).filter((c) => c.scheme === scheme).map((c) => c.key).sort();
     const schemeHint = packageForScheme(kind, scheme);
     const hostHint = host === undefined ? undefined : packageForUri(kind, scheme, host);
-    let message = `No ${KIND_LABEL[kind]} plugin is installed for scheme "${scheme}" (${what}). Known schemes: ${schemes.length > 0 ? schemes.join(', ') : '(none)'}.`;
+    let message = `No ${kindLabel(kind)} plugin is installed for scheme "${scheme}" (${what}). Known schemes: ${schemes.length > 0 ? schemes.join(', ') : '(none)'}.`;
     if (forScheme.length > 0) {
       message += ` "${scheme}" is served only for hosts matching ${forScheme.join(', ')}${host === undefined ? ', and this URI names no host' : `, and host "${host}" matches none of them`}.`;
     } else if (hostClaims.length > 0) {
@@ -236,16 +230,16 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   }
 
   /** Imports a plugin module once and checks its default export. */
-  private loadDefinition<K extends PluginKind>(candidate: Candidate): Promise<DefinitionOf<K>> {
+  private loadDefinition<D extends PluginDefinitionBase = PluginDefinition>(candidate: Candidate): Promise<D> {
     let pending = this.definitions.get(candidate.modulePath);
     if (!pending) {
       pending = this.importDefinition(candidate);
       this.definitions.set(candidate.modulePath, pending);
     }
-    return pending.then((definition) => this.checkDefinition(candidate, definition)) as Promise<DefinitionOf<K>>;
+    return pending.then((definition) => this.checkDefinition(candidate, definition)) as Promise<D>;
   }
 
-  private async importDefinition(candidate: Candidate): Promise<PluginDefinition> {
+  private async importDefinition(candidate: Candidate): Promise<PluginDefinitionBase> {
     let module: { default?: unknown };
     try {
       module = (await import(pathToFileURL(candidate.modulePath).href)) as { default?: unknown };
@@ -256,15 +250,15 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
         { cause: error },
       );
     }
-    return module.default as PluginDefinition;
+    return module.default as PluginDefinitionBase;
   }
 
-  private checkDefinition(candidate: Candidate, definition: unknown): PluginDefinition {
+  private checkDefinition(candidate: Candidate, definition: unknown): PluginDefinitionBase {
     const where = `Plugin package ${candidate.packageName} (module ${candidate.modulePath})`;
     if (typeof definition !== 'object' || definition === null) {
       throw new OrreryError('INVALID_STATE', `${where} must default-export a ${candidate.kind} definition (made with the define* helpers of @orrery/core); its default export is ${describeValue(definition)}.`);
     }
-    const d = definition as Partial<PluginDefinition>;
+    const d = definition as Partial<PluginDefinitionBase>;
     if (d.kind !== candidate.kind) {
       throw new OrreryError('INVALID_STATE', `${where} is declared as a ${candidate.kind} in package.json, but its default export is ${describeValue(definition)}.`);
     }
@@ -277,7 +271,49 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     if (typeof d.create !== 'function') {
       throw new OrreryError('INVALID_STATE', `${where} has no create() function in its ${candidate.kind} definition.`);
     }
-    return definition as PluginDefinition;
+    if (!candidate.explicit) this.checkClaims(candidate, d as PluginDefinitionBase, where);
+    return definition as PluginDefinitionBase;
+  }
+
+  /**
+   * What package.json says a module serves must be what the module's definition says: a package
+   * claiming a scheme its code does not serve (or serving one it does not claim, which discovery
+   * could never route to it) is a packaging mistake, reported naming the package rather than
+   * surfacing later as a wrong store. Explicit configuration is the user's choice and not checked.
+   */
+  private checkClaims(candidate: Candidate, definition: PluginDefinitionBase, where: string): void {
+    const declared = [...(this.declaredClaims.get(claimsId(candidate.packageName, candidate.kind, candidate.modulePath)) ?? [])].sort();
+    let defined: string[];
+    if (isKeyedByScheme(candidate.kind)) {
+      defined = [...(definition.schemes ?? []), ...(definition.hostPatterns ?? [])].map((claim) => {
+        const normalized = normalizeClaimKey(candidate.kind, claim);
+        return 'error' in normalized ? claim : normalized.key;
+      });
+    } else {
+      // A definition keyed by name may leave the name to package.json.
+      if (definition.name === undefined) return;
+      defined = [definition.name.toLowerCase()];
+    }
+    defined = [...new Set(defined)].sort();
+    if (declared.length === defined.length && declared.every((key, index) => key === defined[index])) return;
+    const list = (keys: string[]) => (keys.length > 0 ? keys.join(', ') : '(none)');
+    throw new OrreryError(
+      'INVALID_STATE',
+      `${where}: package.json "orrery.${candidate.kind}" claims ${list(declared)} for this module, but its definition serves ${list(defined)}. ` +
+        `The package is inconsistent: make its package.json claims and its definition's ${isKeyedByScheme(candidate.kind) ? 'schemes and hostPatterns' : 'name'} the same.`,
+    );
+  }
+
+  /**
+   * The plugin's options: its section of the configuration file and its environment variables,
+   * checked against the kind's and the definition's schemas before `create` runs.
+   */
+  private optionsFor(candidate: Candidate, definition: PluginDefinitionBase): Record<string, unknown> {
+    const kind = pluginKindOf(candidate.kind);
+    const schema = { ...kind?.optionsSchema, ...definition.options };
+    const raw = rawPluginOptions(candidate.packageName, schema, this.optionSources);
+    const where = { packageName: candidate.packageName, definition };
+    return kind !== undefined ? kind.checkOptions(raw, where) : checkPluginOptions(raw, schema, candidate.packageName);
   }
 
   private async create<T>(candidate: Candidate, what: string, make: () => Promise<T> | T): Promise<T> {
@@ -287,56 +323,59 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
       if (isOrreryError(error)) throw error;
       throw new OrreryError(
         'INVALID_STATE',
-        `The ${KIND_LABEL[candidate.kind]} of plugin package ${candidate.packageName} failed to open ${what}: ${(error as Error).message ?? String(error)}`,
+        `The ${kindLabel(candidate.kind)} of plugin package ${candidate.packageName} failed to open ${what}: ${(error as Error).message ?? String(error)}`,
         { cause: error },
       );
     }
   }
 
+  /**
+   * Loads the plugin of `candidate`, checks its options and calls its `create` with `context` plus
+   * the logger and the options.
+   */
+  private async instantiate<T>(candidate: Candidate, what: string, context: Record<string, unknown>): Promise<T> {
+    const definition = await this.loadDefinition<PluginDefinitionBase>(candidate);
+    const options = this.optionsFor(candidate, definition);
+    return this.create(candidate, what, () => definition.create({ ...context, options, logger: this.logger.child({ plugin: candidate.packageName }) }) as Promise<T> | T);
+  }
+
+  async openPlugin<T>(kind: PluginKind, keyOrUri: string, context: Record<string, unknown> = {}): Promise<T> {
+    if (isKeyedByScheme(kind)) {
+      const shown = redactUri(keyOrUri);
+      const candidate = this.candidateForUri(kind, keyOrUri, `URI ${shown}`);
+      return this.instantiate<T>(candidate, shown, { ...context, uri: keyOrUri });
+    }
+    const candidate = this.candidateForName(kind, keyOrUri.toLowerCase(), `${kindLabel(kind)} "${keyOrUri}"`);
+    return this.instantiate<T>(candidate, `"${keyOrUri}"`, context);
+  }
+
   async openTrackingStore(uri: string, options: { defaultArtifactRoot: string }): Promise<TrackingStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('trackingStore', uri, `tracking URI ${shown}`);
-    const definition = await this.loadDefinition<'trackingStore'>(candidate);
-    return this.create(candidate, shown, () =>
-      (definition as TrackingStoreDefinition).create({ uri, defaultArtifactRoot: options.defaultArtifactRoot, logger: this.logger.child({ plugin: candidate.packageName }) }),
-    );
+    return this.instantiate<TrackingStore>(candidate, shown, { uri, defaultArtifactRoot: options.defaultArtifactRoot });
   }
 
   async openModelRegistryStore(uri: string): Promise<ModelRegistryStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('modelRegistryStore', uri, `registry URI ${shown}`);
-    const definition = await this.loadDefinition<'modelRegistryStore'>(candidate);
-    return this.create(candidate, shown, () =>
-      (definition as ModelRegistryStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
-    );
+    return this.instantiate<ModelRegistryStore>(candidate, shown, { uri });
   }
 
   async openAuthStore(uri: string): Promise<AuthStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('authStore', uri, `auth database URI ${shown}`);
-    const definition = await this.loadDefinition<'authStore'>(candidate);
-    return this.create(candidate, shown, () => (definition as AuthStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }));
+    return this.instantiate<AuthStore>(candidate, shown, { uri });
   }
 
   async openArtifactRepository(uri: string, options: { trackingUri?: string } = {}): Promise<ArtifactRepository> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('artifactRepository', uri, `artifact location ${shown}`);
-    const definition = await this.loadDefinition<'artifactRepository'>(candidate);
-    return this.create(candidate, shown, () =>
-      (definition as ArtifactRepositoryDefinition).create({
-        uri,
-        ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
-        logger: this.logger.child({ plugin: candidate.packageName }),
-      }),
-    );
+    return this.instantiate<ArtifactRepository>(candidate, shown, { uri, ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}) });
   }
 
   async openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend> {
     const candidate = this.candidateForName('projectBackend', name.toLowerCase(), `project backend "${name}"`);
-    const definition = await this.loadDefinition<'projectBackend'>(candidate);
-    return this.create(candidate, `backend "${name}"`, () =>
-      (definition as ProjectBackendDefinition).create({ config, logger: this.logger.child({ plugin: candidate.packageName }) }),
-    );
+    return this.instantiate<ProjectBackend>(candidate, `backend "${name}"`, { config });
   }
 
   runContextProviders(): Promise<LoadedRunContextProvider[]> {
@@ -354,9 +393,10 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     const loaded: LoadedRunContextProvider[] = [];
     for (const candidate of candidates) {
       try {
-        const definition = (await this.loadDefinition<'runContextProvider'>(candidate)) as RunContextProviderDefinition;
-        const provider = await this.create(candidate, `provider "${candidate.key}"`, () =>
-          definition.create({ logger: this.logger.child({ plugin: candidate.packageName }) }),
+        const provider = await this.instantiate<RunContextProviderDefinition extends { create(c: never): infer R } ? Awaited<R> : never>(
+          candidate,
+          `provider "${candidate.key}"`,
+          {},
         );
         loaded.push({ provider, packageName: candidate.packageName, name: candidate.key });
       } catch (error) {
@@ -369,7 +409,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   upgradeDatabase(uri: string): Promise<MigrationResult> {
     const hasTracking = (this.table.get('trackingStore')?.get(this.keyForUri('trackingStore', uri))?.length ?? 0) > 0;
     const hasRegistry = this.table.get('modelRegistryStore')?.has(this.keyForUri('modelRegistryStore', uri)) ?? false;
-    const kind: PluginKind = hasTracking || !hasRegistry ? 'trackingStore' : 'modelRegistryStore';
+    const kind: 'trackingStore' | 'modelRegistryStore' = hasTracking || !hasRegistry ? 'trackingStore' : 'modelRegistryStore';
     return this.runMigrate(kind, uri);
   }
 
@@ -380,13 +420,18 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   private async runMigrate(kind: 'trackingStore' | 'modelRegistryStore' | 'authStore', uri: string): Promise<MigrationResult> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri(kind, uri, `${kind === 'authStore' ? 'auth ' : ''}database URI ${shown}`);
-    const definition = (await this.loadDefinition(candidate)) as TrackingStoreDefinition | ModelRegistryStoreDefinition | AuthStoreDefinition;
+    const definition = await this.loadDefinition<TrackingStoreDefinition | ModelRegistryStoreDefinition | AuthStoreDefinition>(candidate);
     if (typeof definition.migrate !== 'function') {
-      throw errors.invalidParameter(`The ${KIND_LABEL[kind]} of plugin package ${candidate.packageName} (scheme "${candidate.key}") has no schema to upgrade: its definition has no migrate().`);
+      throw errors.invalidParameter(`The ${kindLabel(kind)} of plugin package ${candidate.packageName} (scheme "${candidate.key}") has no schema to upgrade: its definition has no migrate().`);
     }
     const migrate = definition.migrate.bind(definition);
-    return this.create(candidate, `the schema upgrade of ${shown}`, () => migrate({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }));
+    const options = this.optionsFor(candidate, definition);
+    return this.create(candidate, `the schema upgrade of ${shown}`, () => migrate({ uri, options, logger: this.logger.child({ plugin: candidate.packageName }) }));
   }
+}
+
+function claimsId(packageName: string, kind: string, modulePath: string): string {
+  return `${packageName}\0${kind}\0${modulePath}`;
 }
 
 /**

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errors } from '../errors/orrery-error.js';
-import { PLUGIN_KINDS, type PluginKind } from './definitions.js';
+import type { PluginKind } from './definitions.js';
+import { declaredPluginKindIds } from './plugin-kind.js';
 import { nodeModulesChain, type PluginPackage } from './package-scan.js';
 import { normalizeClaimKey } from './uri-claims.js';
 
@@ -88,8 +89,8 @@ export function resolveExplicit(
   const result: ExplicitPlugin[] = [];
   for (const [kind, entries] of Object.entries(config)) {
     if (entries === undefined) continue;
-    if (!(PLUGIN_KINDS as readonly string[]).includes(kind)) {
-      throw errors.invalidParameter(`${source}: unknown plugin kind "${kind}" (known: ${PLUGIN_KINDS.join(', ')})`);
+    if (!declaredPluginKindIds().includes(kind)) {
+      throw errors.invalidParameter(`${source}: unknown plugin kind "${kind}" (known: ${declaredPluginKindIds().join(', ')})`);
     }
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
       throw errors.invalidParameter(`${source}: "${kind}" must be an object of scheme or name -> module`);

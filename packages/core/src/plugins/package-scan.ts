@@ -5,7 +5,8 @@
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PLUGIN_KINDS, type PluginKind } from './definitions.js';
+import type { PluginKind } from './definitions.js';
+import { declaredPluginKindIds } from './plugin-kind.js';
 import { normalizeClaimKey } from './uri-claims.js';
 
 /** One entry of an `"orrery"` field: a kind, the scheme, host pattern or name it serves, and its module. */
@@ -164,8 +165,8 @@ export function parseOrreryField(
     return { declared, problems };
   }
   for (const [kind, entries] of Object.entries(field)) {
-    if (!(PLUGIN_KINDS as readonly string[]).includes(kind)) {
-      problem(`package ${name}: unknown plugin kind "${kind}" in package.json "orrery" (known: ${PLUGIN_KINDS.join(', ')})`);
+    if (!declaredPluginKindIds().includes(kind)) {
+      problem(`package ${name}: unknown plugin kind "${kind}" in package.json "orrery" (known: ${declaredPluginKindIds().join(', ')})`);
       continue;
     }
     if (!isRecord(entries)) {

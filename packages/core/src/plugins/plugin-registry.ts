@@ -16,6 +16,8 @@ import type { TrackingStore } from '../contracts/tracking-store.js';
 import type { MigrationResult, PluginKind } from './definitions.js';
 import { DiscoveredPluginRegistry } from './discovered-plugin-registry.js';
 import { explicitFromEnv, resolveExplicit, type ExplicitConfig } from './explicit-plugins.js';
+import { pluginOptionSources } from './config-file.js';
+import type { PluginOptionSources } from './plugin-options.js';
 import { PackageCollector, nodeModulesChain, resolutionDirs, type BuiltinPackages, type PluginProblem } from './package-scan.js';
 
 export type { BuiltinPackages, PluginProblem } from './package-scan.js';
@@ -71,6 +73,13 @@ export interface PluginRegistry {
   openArtifactRepository(uri: string, options?: { trackingUri?: string }): Promise<ArtifactRepository>;
   /** Every discovered run-context provider, in a stable order, with the package that provides it. */
   runContextProviders(): Promise<LoadedRunContextProvider[]>;
+  /**
+   * Creates a plugin of any declared kind: for a kind keyed by scheme, `keyOrUri` is the URI (given
+   * to `create` as `uri`); for one keyed by name, it is the name. `context` is passed to `create`
+   * with the logger and the plugin's checked options. How a kind declared outside core is used:
+   * `registry.openPlugin<Flavor>('flavor', 'sklearn')`.
+   */
+  openPlugin<T>(kind: PluginKind, keyOrUri: string, context?: Record<string, unknown>): Promise<T>;
   /** Creates the project backend registered under a name. */
   openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend>;
   /** Runs the schema migrations of the tracking (and registry) store serving a URI. */
@@ -120,6 +129,12 @@ export interface DiscoverOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives plugin loggers and discovery warnings; default the process logger. */
   logger?: Logger;
+  /**
+   * Where plugins' options come from: the configuration file's `plugins` section (package name ->
+   * options) and the environment (each option's variable). Default: the configuration file of
+   * `cwd` (`orrery.config.json`, or the file `ORRERY_CONFIG` names; see config-file.ts), then `env`.
+   */
+  pluginOptions?: PluginOptionSources;
 }
 
 /**
@@ -148,5 +163,5 @@ export async function discoverPlugins(options: DiscoverOptions = {}): Promise<Pl
     ...(options.explicit ? resolveExplicit(options.explicit, 'explicit plugin configuration', cwd, collector.packages) : []),
   ];
   for (const problem of collector.problems) logger.warn({ package: problem.packageName }, problem.message);
-  return new DiscoveredPluginRegistry(collector.packages, explicit, collector.problems, logger);
+  return new DiscoveredPluginRegistry(collector.packages, explicit, collector.problems, logger, options.pluginOptions ?? pluginOptionSources(cwd, env));
 }

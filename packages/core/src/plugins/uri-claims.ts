@@ -6,8 +6,12 @@
  * except for Azure Blob hosts, which go to the Azure plugin.
  */
 import type { PluginKind } from './definitions.js';
+import { declaredPluginKinds, isKeyedByScheme } from './plugin-kind.js';
 
-/** Kinds whose claim keys are URI schemes (and host patterns); the others are keyed by name. */
+/**
+ * The built-in kinds whose claim keys are URI schemes (and host patterns); the others are keyed by
+ * name. Kept for callers of the old constant: a kind's `keyedBy` is the source (`isKeyedByScheme`).
+ */
 export const URI_KINDS: readonly PluginKind[] = ['trackingStore', 'artifactRepository', 'modelRegistryStore', 'authStore'];
 
 /** A `<scheme>://<host>` or `<scheme>://*.<domain>` claim. */
@@ -61,7 +65,10 @@ export function parseHostClaim(raw: string): HostClaim | { error: string } {
  */
 export function normalizeClaimKey(kind: PluginKind, raw: string): { key: string } | { error: string } {
   if (!isHostClaimKey(raw)) return { key: raw.toLowerCase() };
-  if (!URI_KINDS.includes(kind)) return { error: `${kind} plugins are chosen by name; a host pattern applies only to ${URI_KINDS.join(', ')}` };
+  if (!isKeyedByScheme(kind)) {
+    const byScheme = declaredPluginKinds().filter((k) => k.keyedBy === 'scheme').map((k) => k.id);
+    return { error: `${kind} plugins are chosen by name; a host pattern applies only to ${byScheme.join(', ')}` };
+  }
   const claim = parseHostClaim(raw);
   return 'error' in claim ? claim : { key: claim.key };
 }

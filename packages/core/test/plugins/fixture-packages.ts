@@ -44,14 +44,19 @@ export function linkPackage(dir: string, name: string, target: string): void {
   symlinkSync(target, link, 'dir');
 }
 
-/** A module default-exporting an artifact repository definition that records what it was given. */
-export function artifactRepositoryModule(schemes: string[], tag: string): string {
+/**
+ * A module default-exporting an artifact repository definition that records what it was given.
+ * Its claims (schemes and host patterns) must be those its package.json gives it: discovery
+ * compares them.
+ */
+export function artifactRepositoryModule(schemes: string[], tag: string, hostPatterns: string[] = []): string {
   return `
 globalThis.__orreryFixtureImports = (globalThis.__orreryFixtureImports ?? 0) + 1;
 export default {
   kind: 'artifactRepository',
   apiVersion: 1,
   schemes: ${JSON.stringify(schemes)},
+  hostPatterns: ${JSON.stringify(hostPatterns)},
   async create(context) {
     return { rootUri: context.uri, tag: ${JSON.stringify(tag)} };
   },
@@ -60,12 +65,13 @@ export default {
 }
 
 /** A tracking store definition whose store records closes in `globalThis.__orreryFixtureClosed`. */
-export function trackingStoreModule(schemes: string[], options: { migrate?: boolean; failCreate?: boolean } = {}): string {
+export function trackingStoreModule(schemes: string[], options: { migrate?: boolean; failCreate?: boolean; hostPatterns?: string[] } = {}): string {
   return `
 export default {
   kind: 'trackingStore',
   apiVersion: 1,
   schemes: ${JSON.stringify(schemes)},
+  hostPatterns: ${JSON.stringify(options.hostPatterns ?? [])},
   async create(context) {
     ${options.failCreate ? "throw new Error('cannot connect to ' + context.uri);" : ''}
     return {

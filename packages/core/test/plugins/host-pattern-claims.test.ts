@@ -109,7 +109,7 @@ describe('discovery with host claims', () => {
           'https://*.blob.example.org': './repo.js',
         },
       },
-      files: { 'repo.js': artifactRepositoryModule(['blobs'], 'blob') },
+      files: { 'repo.js': artifactRepositoryModule(['blobs'], 'blob', ['https://*.blob.example.com', 'https://*.blob.example.org']) },
     });
   });
   afterEach(() => tmp.cleanup());
@@ -161,7 +161,7 @@ describe('discovery with host claims', () => {
     installPackage(tmp.dir, {
       name: 'orrery-plugin-blob-fork',
       orrery: { artifactRepository: { 'https://*.blob.example.com': './repo.js' } },
-      files: { 'repo.js': artifactRepositoryModule([], 'fork') },
+      files: { 'repo.js': artifactRepositoryModule([], 'fork', ['https://*.blob.example.com']) },
     });
     const registry = await discover();
     const error = await registry.openArtifactRepository('https://acct.blob.example.com/c').then(
@@ -185,7 +185,7 @@ describe('discovery with host claims', () => {
     installPackage(tmp.dir, {
       name: 'orrery-plugin-special',
       orrery: { artifactRepository: { 'https://special.blob.example.com': './repo.js', 'https://*.example.com': './repo.js' } },
-      files: { 'repo.js': artifactRepositoryModule([], 'special') },
+      files: { 'repo.js': artifactRepositoryModule([], 'special', ['https://special.blob.example.com', 'https://*.example.com']) },
     });
     const registry = await discover();
     expect(await tagOf(registry.openArtifactRepository('https://special.blob.example.com/c'))).toBe('special');
@@ -241,7 +241,7 @@ describe('discovery with host claims', () => {
     installPackage(other.dir, {
       name: 'orrery-plugin-blob',
       orrery: { artifactRepository: { 'https://*.blob.example.com': './repo.js' } },
-      files: { 'repo.js': artifactRepositoryModule([], 'blob') },
+      files: { 'repo.js': artifactRepositoryModule([], 'blob', ['https://*.blob.example.com']) },
     });
     const only = await discover({ cwd: other.dir });
     const error = await only.openArtifactRepository('https://user:s3cret@example.net/c').then(
@@ -268,7 +268,7 @@ describe('discovery with host claims', () => {
     installPackage(tmp.dir, {
       name: 'orrery-plugin-stores',
       orrery: { trackingStore: { db: './plain.js', 'db://*.cluster.example.com': './cluster.js' } },
-      files: { 'plain.js': trackingStoreModule(['db']), 'cluster.js': trackingStoreModule([], { migrate: true }) },
+      files: { 'plain.js': trackingStoreModule(['db']), 'cluster.js': trackingStoreModule([], { migrate: true, hostPatterns: ['db://*.cluster.example.com'] }) },
     });
     const registry = await discover();
     await expect(registry.upgradeDatabase('db://primary.cluster.example.com/x')).resolves.toMatchObject({ toVersion: 3 });

@@ -59,8 +59,11 @@ export interface TrackingRouteContext {
   store: TrackingStore;
   /** The proxy's destination repository; throws when the server does not serve artifacts. */
   artifactDestination(): Promise<ArtifactRepository>;
-  /** Opens the repository of a run whose artifact root is not proxied (a path the server can reach). */
-  openArtifactRepository(uri: string): Promise<ArtifactRepository>;
+  /**
+   * For a run whose artifact root is not proxied: the repository of the trusted root it lies in
+   * (opened once per root and kept while the server runs) and the run root's path inside it.
+   */
+  openArtifactRoot(uri: string): Promise<{ repository: ArtifactRepository; path: string }>;
   /** With the basic-auth app, for non-admins: searches return only what the caller may read. */
   visibility?: SearchVisibility;
 }
@@ -160,12 +163,13 @@ async function listRunArtifacts(request: RequestReader, context: TrackingRouteCo
       return fileInfoToWire(relative === '' ? basename : `${relative}/${basename}`, info);
     });
   } else {
-    const repository = await context.openArtifactRepository(rootUri);
-    try {
-      files = (await repository.listArtifacts(relative === '' ? undefined : relative)).map((info) => fileInfoToWire(info.path, info));
-    } finally {
-      await repository.close?.();
-    }
+    const { repository, path: base } = await context.openArtifactRoot(rootUri);
+    const target = joinArtifactPath(base, relative);
+    // Paths come back relative to the trusted root; the client sees them relative to the run's root.
+    const prefix = base === '' ? '' : `${base}/`;
+    files = (await repository.listArtifacts(target === '' ? undefined : target)).map((info) =>
+      fileInfoToWire(info.path.startsWith(prefix) ? info.path.slice(prefix.length) : info.path, info),
+    );
   }
   const response: Record<string, unknown> = { root_uri: rootUri };
   if (files.length > 0) response.files = files;
