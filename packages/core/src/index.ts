@@ -42,3 +42,4 @@ export * from './di/container.js';
 export * from './concurrency/for-each-bounded.js';
 export * from './concurrency/event-loop-slices.js';
 export * from './uri/model-version-reference.js';
+export * from './domain/index.js';

@@ -11,6 +11,8 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
+import { registryServiceFor } from '../domain/registry-service.js';
+import { trackingServiceFor } from '../domain/tracking-service.js';
 import { OrreryError, errors, isOrreryError } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
 import { redactUri } from '../logging/logger.js';
@@ -297,18 +299,21 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('trackingStore', uri, `tracking URI ${shown}`);
     const definition = await this.loadDefinition<'trackingStore'>(candidate);
-    return this.create(candidate, shown, () =>
+    // A plugin may hand back a persistence port: MLflow's rules (core's services) go in front of it here.
+    const opened = await this.create(candidate, shown, () =>
       (definition as TrackingStoreDefinition).create({ uri, defaultArtifactRoot: options.defaultArtifactRoot, logger: this.logger.child({ plugin: candidate.packageName }) }),
     );
+    return trackingServiceFor(opened);
   }
 
   async openModelRegistryStore(uri: string): Promise<ModelRegistryStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('modelRegistryStore', uri, `registry URI ${shown}`);
     const definition = await this.loadDefinition<'modelRegistryStore'>(candidate);
-    return this.create(candidate, shown, () =>
+    const opened = await this.create(candidate, shown, () =>
       (definition as ModelRegistryStoreDefinition).create({ uri, logger: this.logger.child({ plugin: candidate.packageName }) }),
     );
+    return registryServiceFor(opened);
   }
 
   async openAuthStore(uri: string): Promise<AuthStore> {
