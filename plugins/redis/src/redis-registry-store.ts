@@ -1,28 +1,26 @@
-import type {
-  ModelRegistryPersistence,
-  ModelStage,
-  ModelVersion,
-  ModelVersionQuery,
-  ModelVersionReference,
-  ModelVersionRow,
-  ModelVersionTag,
-  NewModelVersion,
-  OrderByTerm,
-  Page,
-  RegisteredModel,
-  RegisteredModelQuery,
-  RegisteredModelRow,
-  RegisteredModelTag,
-  UpdateModelVersionInput,
-} from '@orrery/core';
 import {
-  MODEL_STAGES,
   aliasNotFoundMessage,
   comparisonHolds,
   errors,
   filterInSlices,
+  MODEL_STAGES,
   toModelVersion,
   toRegisteredModel,
+  type ModelRegistryPersistence,
+  type ModelStage,
+  type ModelVersion,
+  type ModelVersionQuery,
+  type ModelVersionReference,
+  type ModelVersionRow,
+  type ModelVersionTag,
+  type NewModelVersion,
+  type OrderByTerm,
+  type Page,
+  type RegisteredModel,
+  type RegisteredModelQuery,
+  type RegisteredModelRow,
+  type RegisteredModelTag,
+  type UpdateModelVersionInput,
 } from '@orrery/core';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
 import { CREATE_MODEL_VERSION } from './lua/write-scripts.js';
@@ -58,16 +56,6 @@ function versionRow(name: string, hash: Hash): ModelVersionRow {
     status: hash.status!,
     status_message: nullable(hash.status_message),
   };
-}
-
-function rejectDuplicates(terms: readonly OrderByTerm[], orderBy: readonly string[] | undefined): void {
-  const seen = new Set<string>();
-  for (const term of terms) {
-    if (seen.has(term.key)) {
-      throw errors.invalidParameter(`order_by contains the field '${term.key}' twice: ${JSON.stringify(orderBy ?? [])}.`);
-    }
-    seen.add(term.key);
-  }
 }
 
 function sortBy<T>(items: T[], keys: Array<{ value: (item: T) => string | number; ascending: boolean }>): T[] {
@@ -301,7 +289,6 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
 
   async searchRegisteredModels(input: RegisteredModelQuery): Promise<Page<RegisteredModel>> {
     const { maxResults, filterAst: filter, orderByTerms: terms } = input;
-    rejectDuplicates(terms, input.orderBy);
     const fingerprint = queryFingerprint(['registered_models', input.filter ?? '', input.orderBy ?? []]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // Registered models are few: read every name, filter and sort here (a scan, see docs/redis.md).
@@ -440,7 +427,6 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
 
   async searchModelVersions(input: ModelVersionQuery): Promise<Page<ModelVersion>> {
     const { maxResults, filterAst: filter, orderByTerms: terms } = input;
-    rejectDuplicates(terms, input.orderBy);
     const fingerprint = queryFingerprint(['model_versions', input.filter ?? '', input.orderBy ?? []]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // A `name =` clause narrows the read to one model; otherwise every model's versions are read (a scan).

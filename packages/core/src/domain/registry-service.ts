@@ -9,6 +9,7 @@ import type { ModelStage, ModelVersion, ModelVersionTag, RegisteredModel, Regist
 import { MODEL_STAGES } from '../entities/registry.js';
 import type { Page } from '../entities/tracking.js';
 import { errors } from '../errors/orrery-error.js';
+import type { OrderByTerm } from '../search/ast.js';
 import { parseOrderBy, parseSearchFilter } from '../search/index.js';
 import { parseModelVersionReference } from '../uri/model-version-reference.js';
 import { LIMITS } from '../validation/limits.js';
@@ -28,6 +29,17 @@ import {
 import { validateMaxResults } from '../validation/validate.js';
 import { DomainEvents } from './domain-events.js';
 import type { ModelRegistryPersistence } from './registry-persistence.js';
+
+/** A registry search may order by each field once. */
+function rejectRepeatedOrderFields(terms: readonly OrderByTerm[], orderBy: readonly string[] | undefined): void {
+  const seen = new Set<string>();
+  for (const term of terms) {
+    if (seen.has(term.key)) {
+      throw errors.invalidParameter(`order_by contains the field '${term.key}' twice: ${JSON.stringify(orderBy ?? [])}.`);
+    }
+    seen.add(term.key);
+  }
+}
 
 /**
  * The model-registry domain service: MLflow's registry rules, written once, on top of a
@@ -85,6 +97,7 @@ export class ModelRegistryService implements ModelRegistryStore {
     const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRegisteredModels);
     const filterAst = parseSearchFilter(input.filter, 'registeredModel');
     const orderByTerms = parseOrderBy(input.orderBy, 'registeredModel');
+    rejectRepeatedOrderFields(orderByTerms, input.orderBy);
     return this.persistence.searchRegisteredModels({ ...input, maxResults, filterAst, orderByTerms });
   }
 
@@ -151,6 +164,7 @@ export class ModelRegistryService implements ModelRegistryStore {
     const maxResults = validateMaxResults(input.maxResults, LIMITS.searchModelVersions);
     const filterAst = parseSearchFilter(input.filter, 'modelVersion');
     const orderByTerms = parseOrderBy(input.orderBy, 'modelVersion');
+    rejectRepeatedOrderFields(orderByTerms, input.orderBy);
     return this.persistence.searchModelVersions({ ...input, maxResults, filterAst, orderByTerms });
   }
 

@@ -145,7 +145,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
 
   async searchRegisteredModels(input: RegisteredModelQuery): Promise<Page<RegisteredModel>> {
     const { maxResults, filterAst: filter } = input;
-    const keys = compileRegisteredModelOrder(input.orderByTerms, input.orderBy);
+    const keys = compileRegisteredModelOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['registered_models', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
     const rows = await readSearchRows<RegisteredModelRow & Record<string, unknown>>(
@@ -228,7 +228,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
 
   async searchModelVersions(input: ModelVersionQuery): Promise<Page<ModelVersion>> {
     const { maxResults, filterAst: filter } = input;
-    const keys = compileModelVersionOrder(input.orderByTerms, input.orderBy);
+    const keys = compileModelVersionOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['model_versions', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
     const rows = await readSearchRows<ModelVersionRow & Record<string, unknown>>(
