@@ -27,6 +27,7 @@ import {
   RUN_NAME_TAG,
   appendToModelHistory,
   errors,
+  persistenceErrors,
   experimentNotActiveError,
   runNotActiveError,
   isOrreryError,
@@ -192,8 +193,6 @@ function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
              CROSS JOIN (SELECT CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]) AS steps, CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]) AS timestamps,
                                 CAST(${postgresBinaryArray(values, 'float8')} AS float8[]) AS vals) a`;
 }
-
-const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
 
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
   switch (viewType) {
@@ -381,7 +380,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     try {
       return await this.db.transaction(async (tx) => {
         const existing = await tx.get(sql`SELECT experiment_id FROM experiments WHERE name = ${name}`);
-        if (existing) throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+        if (existing) throw persistenceErrors.experimentNameTaken(name);
         const now = Date.now();
         const row = await tx.get<{ experiment_id: number | string }>(
           sql`INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
@@ -398,7 +397,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+        throw persistenceErrors.experimentNameTaken(name);
       }
       throw error;
     }
@@ -448,14 +447,14 @@ export class SqlTrackingStore implements TrackingPersistence {
         const taken = await tx.get<{ experiment_id: number }>(
           sql`SELECT experiment_id FROM experiments WHERE name = ${newName} AND experiment_id != ${Number(row.experiment_id)}`,
         );
-        if (taken) throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+        if (taken) throw persistenceErrors.experimentNameTaken(newName);
         await tx.run(
           sql`UPDATE experiments SET name = ${newName}, last_update_time = ${Date.now()} WHERE experiment_id = ${Number(row.experiment_id)}`,
         );
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+        throw persistenceErrors.experimentNameTaken(newName);
       }
       throw error;
     }
@@ -502,7 +501,7 @@ export class SqlTrackingStore implements TrackingPersistence {
         sql`DELETE FROM experiment_tags WHERE experiment_id = ${Number(row.experiment_id)} AND key = ${key}`,
       );
       if (result.changes === 0) {
-        throw errors.notFound(`No tag with key '${key}' on experiment ${experimentId}.`);
+        throw persistenceErrors.experimentTagNotFound(experimentId, key);
       }
     });
   }
@@ -643,7 +642,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       const result = await tx.run(sql`DELETE FROM tags WHERE run_uuid = ${runId} AND key = ${key}`);
-      if (result.changes === 0) throw errors.notFound(`No tag with key '${key}' on run '${runId}'.`);
+      if (result.changes === 0) throw persistenceErrors.runTagNotFound(runId, key);
     });
   }
 
@@ -669,7 +668,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       const locked = await tx.get<{ lifecycle_stage: string }>(
         sql`UPDATE runs SET lifecycle_stage = lifecycle_stage WHERE run_uuid = ${runId} RETURNING lifecycle_stage`,
       );
-      if (!locked) throw runNotFound(runId);
+      if (!locked) throw persistenceErrors.runNotFound(runId);
       if (locked.lifecycle_stage !== 'active') throw runNotActiveError(runId);
       const previous = await tx.get<{ value: string }>(sql`SELECT value FROM tags WHERE run_uuid = ${runId} AND key = ${LOGGED_MODELS_TAG}`);
       await this.upsertRunTags(tx, runId, [{ key: LOGGED_MODELS_TAG, value: appendToModelHistory(previous?.value, model) }]);
@@ -813,7 +812,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     if (found.length !== unique.length) {
       const known = new Set(found.map((r) => r.run_uuid));
       const missing = unique.find((id) => !known.has(id));
-      throw errors.notFound(`Run '${missing}' not found.`);
+      throw persistenceErrors.runNotFound(missing);
     }
     const range = joinSql(
       [
@@ -862,7 +861,7 @@ export class SqlTrackingStore implements TrackingPersistence {
 
   private parseExperimentId(experimentId: string): number {
     if (typeof experimentId !== 'string' || !/^\d{1,18}$/.test(experimentId)) {
-      throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+      throw persistenceErrors.experimentNotFound(experimentId);
     }
     return Number(experimentId);
   }
@@ -870,7 +869,7 @@ export class SqlTrackingStore implements TrackingPersistence {
   private async requireExperiment(db: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
     const id = this.parseExperimentId(experimentId);
     const row = await db.get<ExperimentRow>(sql`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.experiment_id = ${id}`);
-    if (!row) throw errors.notFound(`No experiment with id '${experimentId}' exists.`);
+    if (!row) throw persistenceErrors.experimentNotFound(experimentId);
     return row;
   }
 
@@ -887,7 +886,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       typeof runId === 'string' && RUN_ID_PATTERN.test(runId)
         ? await db.get<RunRow>(sql`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_uuid = ${runId}`)
         : undefined;
-    if (!row) throw runNotFound(runId);
+    if (!row) throw persistenceErrors.runNotFound(runId);
     return row;
   }
 
@@ -997,7 +996,7 @@ export class SqlTrackingStore implements TrackingPersistence {
    * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
    */
   private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[]): Promise<void> {
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw runNotFound(runId);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     // Rows go in grouped by key (each key's in the order given), so that consecutive index
     // insertions land next to one another in the (series hash, step) index: about 10% less
     // PostgreSQL CPU per metric in bench/postgres-ingest-breakdown.mjs. A batch's rows of one
@@ -1032,7 +1031,7 @@ export class SqlTrackingStore implements TrackingPersistence {
             ${trustedSql(LATEST_METRIC_UPSERT)})
           SELECT lifecycle_stage FROM run`),
     );
-    if (!row) throw runNotFound(runId);
+    if (!row) throw persistenceErrors.runNotFound(runId);
     if (row.lifecycle_stage !== 'active') throw runNotActiveError(runId);
   }
 

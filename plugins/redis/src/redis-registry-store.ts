@@ -1,7 +1,7 @@
 import {
-  aliasNotFoundMessage,
   comparisonHolds,
   errors,
+  persistenceErrors,
   filterInSlices,
   MODEL_STAGES,
   toModelVersion,
@@ -91,9 +91,6 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
     await this.connection.close();
   }
 
-  private modelNotFound(name: string) {
-    return errors.notFound(`Registered Model with name=${name} not found.`);
-  }
 
   private async readModel(name: string): Promise<Hash | undefined> {
     const hash = (await this.connection.command('HGETALL', this.keys.model(name))) as Hash;
@@ -102,7 +99,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
 
   private async requireModel(name: string): Promise<Hash> {
     const hash = await this.readModel(name);
-    if (!hash) throw this.modelNotFound(name);
+    if (!hash) throw persistenceErrors.modelNotFound(name);
     return hash;
   }
 
@@ -111,8 +108,8 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
       ['HGETALL', this.keys.model(name)],
       ['HGETALL', this.keys.modelVersion(name, version)],
     ])) as [Hash, Hash];
-    if (!model.creation_time) throw this.modelNotFound(name);
-    if (!hash.creation_time) throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+    if (!model.creation_time) throw persistenceErrors.modelNotFound(name);
+    if (!hash.creation_time) throw persistenceErrors.modelVersionNotFound(name, version);
     return { model, version: hash };
   }
 
@@ -149,7 +146,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
     const [loaded] = await this.loadVersions([[name, version]]);
     if (!loaded) {
       await this.requireModel(name);
-      throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+      throw persistenceErrors.modelVersionNotFound(name, version);
     }
     return loaded;
   }
@@ -178,7 +175,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
       ['HGETALL', k.modelAliases(name)],
     ])) as [Hash, Hash, Hash];
     const row = hash ?? model;
-    if (!row.creation_time) throw this.modelNotFound(name);
+    if (!row.creation_time) throw persistenceErrors.modelNotFound(name);
     return toRegisteredModel(modelRow(name, row), {
       latestVersions: await this.latestVersions(name),
       tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
@@ -203,7 +200,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
     await writeWithRetry(this.connection, async () => ({
       writes,
       result: undefined,
-      onGuard: () => errors.alreadyExists(`Registered Model (name=${name}) already exists.`),
+      onGuard: () => persistenceErrors.modelNameTaken(name),
     }));
     return this.loadModel(name);
   }
@@ -242,7 +239,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
       return {
         writes,
         result: undefined,
-        onGuard: (index) => (index === 1 ? errors.alreadyExists(`Registered Model (name=${newName}) already exists.`) : undefined),
+        onGuard: (index) => (index === 1 ? persistenceErrors.modelNameTaken(newName) : undefined),
       };
     });
     return this.loadModel(newName);
@@ -377,7 +374,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
       tags.length,
       ...tags.flatMap((t) => [t.key, t.value]),
     ])) as string[];
-    if (reply[0] !== 'ok') throw this.modelNotFound(name);
+    if (reply[0] !== 'ok') throw persistenceErrors.modelNotFound(name);
     return this.loadVersion(name, Number(reply[1]));
   }
 
@@ -541,7 +538,7 @@ export class RedisModelRegistryStore implements ModelRegistryPersistence {
     const version = (await this.connection.command('HGET', this.keys.modelAliases(name), alias)) as string | null;
     if (version === null) {
       await this.requireModel(name);
-      throw errors.notFound(aliasNotFoundMessage(name, alias));
+      throw persistenceErrors.aliasNotFound(name, alias);
     }
     return this.loadVersion(name, Number(version));
   }

@@ -5,6 +5,7 @@ import {
   DEFAULT_EXPERIMENT_ID,
   DEFAULT_EXPERIMENT_NAME,
   errors,
+  persistenceErrors,
   experimentNotActiveError,
   filterInSlices,
   LOGGED_MODELS_TAG,
@@ -237,7 +238,7 @@ export class RedisTrackingStore implements TrackingPersistence {
     const k = this.keys;
     const name = input.name;
     if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {
-      throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+      throw persistenceErrors.experimentNameTaken(name);
     }
     const id = await this.nextExperimentId();
     const now = Date.now();
@@ -259,7 +260,7 @@ export class RedisTrackingStore implements TrackingPersistence {
     return writeWithRetry(this.connection, async () => ({
       writes,
       result: id,
-      onGuard: () => errors.alreadyExists(`Experiment '${name}' already exists.`),
+      onGuard: () => persistenceErrors.experimentNameTaken(name),
     }));
   }
 
@@ -279,7 +280,7 @@ export class RedisTrackingStore implements TrackingPersistence {
 
   private async requireExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
     const found = await this.readExperiment(experimentId);
-    if (!found) throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+    if (!found) throw persistenceErrors.experimentNotFound(experimentId);
     return found;
   }
 
@@ -353,7 +354,7 @@ export class RedisTrackingStore implements TrackingPersistence {
       return {
         writes,
         result: undefined,
-        onGuard: (index) => (index === 0 ? errors.alreadyExists(`Experiment '${newName}' already exists.`) : undefined),
+        onGuard: (index) => (index === 0 ? persistenceErrors.experimentNameTaken(newName) : undefined),
       };
     });
   }
@@ -397,7 +398,7 @@ export class RedisTrackingStore implements TrackingPersistence {
     await writeWithRetry(this.connection, async () => {
       const { hash, tags } = await this.requireActiveExperiment(experimentId);
       if (typeof key !== 'string' || tags[key] === undefined) {
-        throw errors.notFound(`No tag with key '${String(key)}' on experiment ${experimentId}.`);
+        throw persistenceErrors.experimentTagNotFound(experimentId, key);
       }
       const writes = new WriteSet()
         .unchanged(k.experiment(experimentId), 'rev', hash.rev)
@@ -421,7 +422,7 @@ export class RedisTrackingStore implements TrackingPersistence {
 
   private async requireRun(runId: string) {
     const found = await this.readRun(runId);
-    if (!found) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (!found) throw persistenceErrors.runNotFound(runId);
     return found;
   }
 
@@ -438,7 +439,7 @@ export class RedisTrackingStore implements TrackingPersistence {
     const k = this.keys;
     return writeWithRetry(this.connection, async () => {
       const experiment = await this.readExperiment(input.experimentId);
-      if (!experiment) throw errors.notFound(`No experiment with id '${String(input.experimentId)}' exists.`);
+      if (!experiment) throw persistenceErrors.experimentNotFound(input.experimentId);
       if (experiment.hash.lifecycle_stage !== 'active') {
         throw experimentNotActiveError(input.experimentId, 'create a run in');
       }
@@ -549,7 +550,7 @@ export class RedisTrackingStore implements TrackingPersistence {
   async getRun(runId: string): Promise<Run> {
     const found = await this.requireRun(runId);
     const [run] = await this.loadRuns([runId], new Map([[found.hash.experiment_id!, found.experimentDeleted]]));
-    if (!run) throw errors.notFound(`Run '${runId}' not found.`);
+    if (!run) throw persistenceErrors.runNotFound(runId);
     return run;
   }
 
@@ -629,7 +630,7 @@ export class RedisTrackingStore implements TrackingPersistence {
 
   /** One LOG_RUN_DATA script call: checks (run, lifecycle, param conflicts) and writes, atomically. */
   private async logRunData(runId: string, params: readonly Param[], tags: readonly RunTag[], metrics: readonly Metric[]): Promise<void> {
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     const args: Array<string | number | Buffer> = [this.keys.head, runId];
     const uniqueParams = new Map(params.map((p) => [p.key, p.value]));
     args.push(uniqueParams.size, ...[...uniqueParams].flat());
@@ -655,7 +656,7 @@ export class RedisTrackingStore implements TrackingPersistence {
       case 'ok':
         return;
       case 'notfound':
-        throw errors.notFound(`Run '${runId}' not found.`);
+        throw persistenceErrors.runNotFound(runId);
       case 'deleted':
         throw runNotActiveError(runId);
       case 'param':
@@ -673,7 +674,7 @@ export class RedisTrackingStore implements TrackingPersistence {
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireActiveRun(runId);
       const value = typeof key === 'string' ? ((await this.connection.command('HGET', k.runTags(runId), key)) as string | null) : null;
-      if (value === null) throw errors.notFound(`No tag with key '${String(key)}' on run '${runId}'.`);
+      if (value === null) throw persistenceErrors.runTagNotFound(runId, key);
       const e = hash.experiment_id!;
       const writes = new WriteSet()
         .unchanged(k.runTags(runId), key, value)
@@ -752,12 +753,12 @@ export class RedisTrackingStore implements TrackingPersistence {
     const { maxResults } = input;
     const fingerprint = queryFingerprint(['history', runId, metricKey]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     const [exists, log] = (await this.connection.batchBuffers([
       ['EXISTS', this.keys.run(runId)],
       ['GET', this.keys.metricHistory(runId, metricKey)],
     ])) as [number, Buffer | null];
-    if (!exists) throw errors.notFound(`Run '${runId}' not found.`);
+    if (!exists) throw persistenceErrors.runNotFound(runId);
     const all = unpackHistory(metricKey, log);
     const items = all.slice(offset, offset + maxResults);
     return all.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
@@ -767,14 +768,14 @@ export class RedisTrackingStore implements TrackingPersistence {
     const { runIds, maxResults } = input;
     const unique = [...new Set(runIds)].sort();
     for (const id of unique) {
-      if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw errors.notFound(`Run '${String(id)}' not found.`);
+      if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw persistenceErrors.runNotFound(id);
     }
     const replies = await this.connection.batchBuffers(
       unique.flatMap((id) => [['EXISTS', this.keys.run(id)] as const, ['GET', this.keys.metricHistory(id, input.metricKey)] as const]),
     );
     const points: RunMetric[] = [];
     unique.forEach((runId, i) => {
-      if (!replies[2 * i]) throw errors.notFound(`Run '${runId}' not found.`);
+      if (!replies[2 * i]) throw persistenceErrors.runNotFound(runId);
       const metrics = unpackHistory(input.metricKey, replies[2 * i + 1] as Buffer | null).filter(
         (m) =>
           (input.startStep === undefined || input.startStep === null || m.step >= input.startStep) &&

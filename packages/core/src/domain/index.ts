@@ -6,3 +6,4 @@ export * from './tracking-service.js';
 export * from './registry-records.js';
 export * from './registry-persistence.js';
 export * from './registry-service.js';
+export * from './persistence-errors.js';

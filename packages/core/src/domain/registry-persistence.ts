@@ -80,8 +80,3 @@ export interface ModelRegistryPersistence {
 
   close(): Promise<void>;
 }
-
-/** The error for an alias that points nowhere (the model exists). */
-export function aliasNotFoundMessage(name: string, alias: string): string {
-  return `Registered model '${name}' has no alias '${alias}'.`;
-}

@@ -15,7 +15,7 @@ import type {
   RegisteredModelTag,
   UpdateModelVersionInput,
 } from '@orrery/core';
-import { MODEL_STAGES, aliasNotFoundMessage, errors, isOrreryError, toModelVersion, toRegisteredModel } from '@orrery/core';
+import { MODEL_STAGES, isOrreryError, persistenceErrors, toModelVersion, toRegisteredModel } from '@orrery/core';
 import type { SortKey } from '../keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from '../keyset.js';
 import { migrate } from '../migrations.js';
@@ -83,7 +83,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
     const tags = input.tags;
     try {
       return await this.db.transaction(async (tx) => {
-        if (await this.findModel(tx, name)) throw errors.alreadyExists(`Registered Model (name=${name}) already exists.`);
+        if (await this.findModel(tx, name)) throw persistenceErrors.modelNameTaken(name);
         const now = Date.now();
         await tx.run(
           sql`INSERT INTO registered_models (name, creation_time, last_updated_time, description, user_id, last_version)
@@ -94,7 +94,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Registered Model (name=${name}) already exists.`);
+        throw persistenceErrors.modelNameTaken(name);
       }
       throw error;
     }
@@ -109,7 +109,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
       return await this.db.transaction(async (tx) => {
         await this.requireModel(tx, name);
         if (newName !== name && (await this.findModel(tx, newName))) {
-          throw errors.alreadyExists(`Registered Model (name=${newName}) already exists.`);
+          throw persistenceErrors.modelNameTaken(newName);
         }
         const now = Date.now();
         // Versions, tags and aliases follow through ON UPDATE CASCADE.
@@ -119,7 +119,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Registered Model (name=${newName}) already exists.`);
+        throw persistenceErrors.modelNameTaken(newName);
       }
       throw error;
     }
@@ -188,7 +188,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
         sql`UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ${now}
             WHERE name = ${name} RETURNING last_version`,
       );
-      if (!counter) throw this.modelNotFound(name);
+      if (!counter) throw persistenceErrors.modelNotFound(name);
       const version = Number(counter.last_version);
       await tx.run(
         sql`INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage,
@@ -315,16 +315,13 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
     );
     if (!row) {
       await this.requireModel(this.db, name);
-      throw errors.notFound(aliasNotFoundMessage(name, alias));
+      throw persistenceErrors.aliasNotFound(name, alias);
     }
     return this.loadVersion(this.db, name, Number(row.version));
   }
 
   // ---- helpers ----
 
-  private modelNotFound(name: string) {
-    return errors.notFound(`Registered Model with name=${name} not found.`);
-  }
 
   private async findModel(db: Db, name: string): Promise<RegisteredModelRow | undefined> {
     return db.get<RegisteredModelRow>(sql`SELECT ${RM_COLUMNS} FROM registered_models rm WHERE rm.name = ${name}`);
@@ -332,7 +329,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
 
   private async requireModel(db: Db, name: string): Promise<RegisteredModelRow> {
     const row = await this.findModel(db, name);
-    if (!row) throw this.modelNotFound(name);
+    if (!row) throw persistenceErrors.modelNotFound(name);
     return row;
   }
 
@@ -342,7 +339,7 @@ export class SqlModelRegistryStore implements ModelRegistryPersistence {
     );
     if (!row) {
       await this.requireModel(db, name);
-      throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+      throw persistenceErrors.modelVersionNotFound(name, version);
     }
     return row;
   }
