@@ -51,17 +51,23 @@ export type DomainEvent = { [K in DomainEventType]: { type: K; payload: DomainEv
 
 export type DomainEventListener<K extends DomainEventType> = (payload: DomainEventMap[K]) => void;
 
+/** Where a listener's error goes by default: reported, never thrown at the writer. */
+function reportListenerError(error: unknown, event: DomainEvent): void {
+  console.error(`A listener of the domain event ${event.type} failed; the write itself succeeded.`, error);
+}
+
 /**
  * A small typed, synchronous event emitter. Services emit after the write has committed, so a
  * listener sees only writes that happened. A listener that throws does not undo the write nor
- * stop the other listeners: its error goes to `onListenerError` (by default dropped, because the
- * caller's write succeeded and must be answered as such).
+ * stop the other listeners: its error goes to `onListenerError` (by default printed to stderr;
+ * the composition root passes one that logs), because the caller's write succeeded and must be
+ * answered as such.
  */
 export class DomainEvents {
   private readonly byType = new Map<DomainEventType, Set<(payload: never) => void>>();
   private readonly everything = new Set<(event: DomainEvent) => void>();
 
-  constructor(private readonly onListenerError: (error: unknown, event: DomainEvent) => void = () => undefined) {}
+  constructor(private readonly onListenerError: (error: unknown, event: DomainEvent) => void = reportListenerError) {}
 
   /** Calls `listener` after every successful write of type `type`; returns the unsubscribe function. */
   on<K extends DomainEventType>(type: K, listener: DomainEventListener<K>): () => void {
