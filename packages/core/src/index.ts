@@ -47,3 +47,4 @@ export * from './concurrency/event-loop-slices.js';
 export * from './uri/model-version-reference.js';
 export * from './formats/yaml-text.js';
 export * from './formats/mlmodel-file.js';
+export * from './domain/index.js';

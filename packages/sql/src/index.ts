@@ -5,7 +5,6 @@ export * from './async-mutex.js';
 export * from './migrations.js';
 export * from './keyset.js';
 export * from './search-compiler.js';
-export * from './run-names.js';
 export * from './tracking-rows.js';
 export * from './sql-tracking-store.js';
 export * from './registry/registry-search.js';

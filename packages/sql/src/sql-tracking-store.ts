@@ -1,51 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import type {
   CreateExperimentInput,
-  CreateRunInput,
   DatasetInput,
   Experiment,
+  ExperimentQuery,
   ExperimentTag,
-  LogBatchInput,
   Metric,
-  MetricHistoryInput,
   MetricHistoryIntervalInput,
+  NewRun,
   Page,
   Param,
   Run,
+  RunDataBatch,
   RunInfo,
   RunMetric,
+  RunQuery,
   RunTag,
-  SearchExperimentsInput,
-  SearchRunsInput,
-  TrackingStore,
+  TrackingPersistence,
   UpdateRunInput,
   ViewType,
 } from '@orrery/core';
 import {
+  DEFAULT_EXPERIMENT_NAME,
   LIMITS,
+  LOGGED_MODELS_TAG,
+  RUN_NAME_TAG,
+  appendToModelHistory,
   errors,
+  persistenceErrors,
   experimentNotActiveError,
   runNotActiveError,
   isOrreryError,
-  parseOrderBy,
-  parseSearchFilter,
-  validateArtifactLocation,
-  validateDatasetInputs,
-  validateEntityKey,
-  validateExperimentName,
-  validateExperimentTag,
-  validateLogBatch,
-  validateMaxResults,
-  validateMetric,
-  validateParam,
-  validateRunStatus,
-  validateRunTag,
-  validateViewType,
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { CHUNK_MAX_POINTS, CHUNK_POINT_COLUMNS, CHUNK_UNNEST, migrate, postgresSeriesHash } from './migrations.js';
-import { generateRunName } from './run-names.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
   compileExperimentFilter,
@@ -59,13 +48,6 @@ import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
 import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
 import { encodeMetricValue, toDatasetInput, toExperiment, toMetric, toRunInfo } from './tracking-rows.js';
-
-/** The reserved tag that mirrors a run's name. */
-export const RUN_NAME_TAG = 'mlflow.runName';
-/** Id of the experiment every store starts with. */
-export const DEFAULT_EXPERIMENT_ID = '0';
-/** Name of the experiment every store starts with. */
-export const DEFAULT_EXPERIMENT_NAME = 'Default';
 
 export interface SqlTrackingStoreOptions {
   /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
@@ -212,8 +194,6 @@ function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
                                 CAST(${postgresBinaryArray(values, 'float8')} AS float8[]) AS vals) a`;
 }
 
-const runNotFound = (runId: unknown) => errors.notFound(`Run '${String(runId)}' not found.`);
-
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
   switch (viewType) {
     case 'ACTIVE_ONLY':
@@ -222,12 +202,6 @@ function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
       return sql`${column} = 'deleted'`;
     case 'ALL':
       return sql`1 = 1`;
-  }
-}
-
-function checkTimestamp(field: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be an integer.`);
   }
 }
 
@@ -357,12 +331,14 @@ function cursorOf(row: Record<string, unknown>, keyCount: number): unknown[] {
 }
 
 /**
- * The TrackingStore on any SQL database the shared layer speaks (SQLite now, PostgreSQL later):
- * one schema, one set of queries, dialect differences confined to the fragment renderer, the
- * migrations and the executor. Every write runs in a transaction that first checks the run or
+ * The tracking persistence port on any SQL database the shared layer speaks (SQLite,
+ * PostgreSQL): one schema, one set of queries, dialect differences confined to the fragment
+ * renderer, the migrations and the executor. MLflow's rules are core's `TrackingService`, which
+ * sits in front of this port. Every write runs in a transaction that first checks the run or
  * experiment it touches, so a rejected call has written nothing.
  */
-export class SqlTrackingStore implements TrackingStore {
+export class SqlTrackingStore implements TrackingPersistence {
+  readonly port = 'tracking' as const;
   private readonly db: SqlExecutor;
   private readonly artifactRoot: string;
 
@@ -399,15 +375,12 @@ export class SqlTrackingStore implements TrackingStore {
   // ---- experiments ----
 
   async createExperiment(input: CreateExperimentInput): Promise<string> {
-    validateExperimentName(input.name);
     const tags = input.tags ?? [];
-    tags.forEach(validateExperimentTag);
-    validateArtifactLocation(input.artifactLocation);
     const name = input.name;
     try {
       return await this.db.transaction(async (tx) => {
         const existing = await tx.get(sql`SELECT experiment_id FROM experiments WHERE name = ${name}`);
-        if (existing) throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+        if (existing) throw persistenceErrors.experimentNameTaken(name);
         const now = Date.now();
         const row = await tx.get<{ experiment_id: number | string }>(
           sql`INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time)
@@ -424,7 +397,7 @@ export class SqlTrackingStore implements TrackingStore {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+        throw persistenceErrors.experimentNameTaken(name);
       }
       throw error;
     }
@@ -437,19 +410,15 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
-    if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
     const row = await this.db.get<ExperimentRow>(sql`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.name = ${name}`);
     if (!row) return null;
     const [experiment] = await this.loadExperiments(this.db, [row]);
     return experiment!;
   }
 
-  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
-    const viewType = input.viewType ?? 'ACTIVE_ONLY';
-    validateViewType(viewType);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchExperiments);
-    const filter = parseSearchFilter(input.filter, 'experiment');
-    const keys = compileExperimentOrder(parseOrderBy(input.orderBy, 'experiment'));
+  async searchExperiments(input: ExperimentQuery): Promise<Page<Experiment>> {
+    const { viewType, maxResults, filterAst: filter } = input;
+    const keys = compileExperimentOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
     const after = input.pageToken
       ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length))
@@ -469,7 +438,6 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
-    validateExperimentName(newName);
     try {
       await this.db.transaction(async (tx) => {
         const row = await this.requireExperiment(tx, experimentId);
@@ -479,23 +447,20 @@ export class SqlTrackingStore implements TrackingStore {
         const taken = await tx.get<{ experiment_id: number }>(
           sql`SELECT experiment_id FROM experiments WHERE name = ${newName} AND experiment_id != ${Number(row.experiment_id)}`,
         );
-        if (taken) throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+        if (taken) throw persistenceErrors.experimentNameTaken(newName);
         await tx.run(
           sql`UPDATE experiments SET name = ${newName}, last_update_time = ${Date.now()} WHERE experiment_id = ${Number(row.experiment_id)}`,
         );
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Experiment '${newName}' already exists.`);
+        throw persistenceErrors.experimentNameTaken(newName);
       }
       throw error;
     }
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
-    if (experimentId === DEFAULT_EXPERIMENT_ID) {
-      throw errors.invalidParameter(`The Default experiment (id ${DEFAULT_EXPERIMENT_ID}) cannot be deleted.`);
-    }
     await this.db.transaction(async (tx) => {
       const row = await this.requireExperiment(tx, experimentId);
       if (row.lifecycle_stage === 'deleted') return;
@@ -523,7 +488,6 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
-    validateExperimentTag(tag);
     await this.db.transaction(async (tx) => {
       const row = await this.requireActiveExperiment(tx, experimentId);
       await this.upsertExperimentTags(tx, Number(row.experiment_id), [tag]);
@@ -537,32 +501,15 @@ export class SqlTrackingStore implements TrackingStore {
         sql`DELETE FROM experiment_tags WHERE experiment_id = ${Number(row.experiment_id)} AND key = ${key}`,
       );
       if (result.changes === 0) {
-        throw errors.notFound(`No tag with key '${key}' on experiment ${experimentId}.`);
+        throw persistenceErrors.experimentTagNotFound(experimentId, key);
       }
     });
   }
 
   // ---- runs ----
 
-  async createRun(input: CreateRunInput): Promise<Run> {
-    const tags = input.tags ?? [];
-    tags.forEach(validateRunTag);
-    if (input.startTime !== undefined && input.startTime !== null) checkTimestamp('start_time', input.startTime);
-    if (input.userId !== undefined && input.userId !== null && typeof input.userId !== 'string') {
-      throw errors.invalidParameter(`Invalid user_id ${String(input.userId)}: it must be a string.`);
-    }
-    const nameTag = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG)?.value;
-    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
-      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
-    }
-    const givenName = input.runName ? input.runName : undefined;
-    if (givenName !== undefined && nameTag !== undefined && nameTag !== givenName) {
-      throw errors.invalidParameter(
-        `Both run_name '${givenName}' and the '${RUN_NAME_TAG}' tag '${nameTag}' were given with different values; give one, or the same value in both.`,
-      );
-    }
-    const runName = givenName ?? (nameTag ? nameTag : generateRunName());
-    const runId = randomUUID().replace(/-/g, '');
+  async createRun(input: NewRun): Promise<Run> {
+    const { runId, runName } = input;
     return this.db.transaction(async (tx) => {
       const experiment = await this.requireExperiment(tx, input.experimentId);
       if (experiment.lifecycle_stage !== 'active') {
@@ -571,11 +518,10 @@ export class SqlTrackingStore implements TrackingStore {
       const artifactUri = `${experiment.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`;
       await tx.run(
         sql`INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
-            VALUES (${runId}, ${runName}, ${Number(experiment.experiment_id)}, ${input.userId ?? ''}, 'RUNNING',
-                    ${input.startTime ?? Date.now()}, NULL, ${artifactUri}, 'active')`,
+            VALUES (${runId}, ${runName}, ${Number(experiment.experiment_id)}, ${input.userId}, 'RUNNING',
+                    ${input.startTime}, NULL, ${artifactUri}, 'active')`,
       );
-      const allTags = [...tags.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: runName }];
-      await this.upsertRunTags(tx, runId, allTags);
+      await this.upsertRunTags(tx, runId, input.tags);
       const row = await this.requireRun(tx, runId);
       const [run] = await this.loadRuns(tx, [row]);
       return run!;
@@ -583,11 +529,6 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
-    if (input.status !== undefined && input.status !== null) validateRunStatus(input.status);
-    if (input.endTime !== undefined && input.endTime !== null) checkTimestamp('end_time', input.endTime);
-    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
-      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
-    }
     return this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       const sets: SqlFragment[] = [];
@@ -624,21 +565,10 @@ export class SqlTrackingStore implements TrackingStore {
     return run!;
   }
 
-  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
-    const viewType = input.runViewType ?? 'ACTIVE_ONLY';
-    validateViewType(viewType);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRuns);
-    if (!Array.isArray(input.experimentIds)) {
-      throw errors.invalidParameter(`Invalid experiment_ids: it must be a list of experiment ids.`);
-    }
-    const experimentIds = input.experimentIds.map((id) => {
-      if (typeof id !== 'string' || !/^\d+$/.test(id)) {
-        throw errors.invalidParameter(`Invalid experiment id '${String(id)}' in experiment_ids: ids are integers.`);
-      }
-      return Number(id);
-    });
-    const filter = parseSearchFilter(input.filter, 'run');
-    const order = compileRunOrder(parseOrderBy(input.orderBy, 'run'));
+  async searchRuns(input: RunQuery): Promise<Page<Run>> {
+    const { runViewType: viewType, maxResults, filterAst: filter } = input;
+    const experimentIds = input.experimentIds.map(Number);
+    const order = compileRunOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['runs', [...experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], viewType]);
     // The token is checked even when there is nothing to search, so a bad token is always refused.
     const cursor = input.pageToken ? readKeysetToken(input.pageToken, fingerprint, order.keys.length) : undefined;
@@ -708,54 +638,44 @@ export class SqlTrackingStore implements TrackingStore {
 
   // ---- logging ----
 
-  async logMetric(runId: string, metric: Metric): Promise<void> {
-    validateMetric(metric);
-    if (this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, [metric]);
-    await this.db.transaction(async (tx) => {
-      await this.requireActiveRun(tx, runId);
-      await this.insertMetrics(tx, runId, [metric]);
-    });
-  }
-
-  async logParam(runId: string, param: Param): Promise<void> {
-    validateParam(param);
-    await this.db.transaction(async (tx) => {
-      await this.requireActiveRun(tx, runId);
-      await this.insertParams(tx, runId, [param]);
-    });
-  }
-
-  async setTag(runId: string, tag: RunTag): Promise<void> {
-    validateRunTag(tag);
-    await this.db.transaction(async (tx) => {
-      await this.requireActiveRun(tx, runId);
-      await this.upsertRunTags(tx, runId, [tag]);
-    });
-  }
-
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       const result = await tx.run(sql`DELETE FROM tags WHERE run_uuid = ${runId} AND key = ${key}`);
-      if (result.changes === 0) throw errors.notFound(`No tag with key '${key}' on run '${runId}'.`);
+      if (result.changes === 0) throw persistenceErrors.runTagNotFound(runId, key);
     });
   }
 
-  async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    validateLogBatch(batch);
-    const metricsOnly = (batch.metrics?.length ?? 0) > 0 && !batch.params?.length && !batch.tags?.length;
-    if (metricsOnly && this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, batch.metrics!);
+  async logBatch(runId: string, batch: RunDataBatch): Promise<void> {
+    const metricsOnly = batch.metrics.length > 0 && batch.params.length === 0 && batch.tags.length === 0;
+    if (metricsOnly && this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, batch.metrics);
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
-      if (batch.params && batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
-      if (batch.tags && batch.tags.length > 0) await this.upsertRunTags(tx, runId, batch.tags);
-      if (batch.metrics && batch.metrics.length > 0) await this.insertMetrics(tx, runId, batch.metrics);
+      if (batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
+      if (batch.tags.length > 0) await this.upsertRunTags(tx, runId, batch.tags);
+      if (batch.metrics.length > 0) await this.insertMetrics(tx, runId, batch.metrics);
+    });
+  }
+
+  /**
+   * The read-modify-write of the history tag under the run's row lock: the first statement is an
+   * update of the run's row (a no-op change), which PostgreSQL makes concurrent callers wait on
+   * until this transaction ends (SQLite holds its one write lock already), so the tag read after
+   * it sees every model logged before and none is lost.
+   */
+  async appendLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const locked = await tx.get<{ lifecycle_stage: string }>(
+        sql`UPDATE runs SET lifecycle_stage = lifecycle_stage WHERE run_uuid = ${runId} RETURNING lifecycle_stage`,
+      );
+      if (!locked) throw persistenceErrors.runNotFound(runId);
+      if (locked.lifecycle_stage !== 'active') throw runNotActiveError(runId);
+      const previous = await tx.get<{ value: string }>(sql`SELECT value FROM tags WHERE run_uuid = ${runId} AND key = ${LOGGED_MODELS_TAG}`);
+      await this.upsertRunTags(tx, runId, [{ key: LOGGED_MODELS_TAG, value: appendToModelHistory(previous?.value, model) }]);
     });
   }
 
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
-    if (!Array.isArray(datasets)) throw errors.invalidParameter(`Invalid datasets: it must be a list of dataset inputs.`);
-    validateDatasetInputs(datasets);
     await this.db.transaction(async (tx) => {
       const run = await this.requireActiveRun(tx, runId);
       const experimentId = Number(run.experiment_id);
@@ -797,9 +717,8 @@ export class SqlTrackingStore implements TrackingStore {
 
   // ---- reading ----
 
-  async getMetricHistory(runId: string, metricKey: string, input: MetricHistoryInput = {}): Promise<Page<Metric>> {
-    validateEntityKey('metric', metricKey);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistory);
+  async getMetricHistory(runId: string, metricKey: string, input: { maxResults: number; pageToken?: string }): Promise<Page<Metric>> {
+    const { maxResults } = input;
     await this.requireRun(this.db, runId);
     const fingerprint = queryFingerprint(['history', runId, metricKey]);
     const cursor = input.pageToken ? (readKeysetToken(input.pageToken, fingerprint, HISTORY_KEYS.length) as HistoryCursor) : undefined;
@@ -816,7 +735,6 @@ export class SqlTrackingStore implements TrackingStore {
    * page n. Memory holds about two pages.
    */
   async *streamMetricHistory(runId: string, metricKey: string): AsyncGenerator<Metric[]> {
-    validateEntityKey('metric', metricKey);
     await this.requireRun(this.db, runId);
     if (this.db.streamColumns) {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
@@ -885,24 +803,8 @@ export class SqlTrackingStore implements TrackingStore {
     return HistoryPage.fromColumns(batches);
   }
 
-  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
-    const runIds = input.runIds;
-    const { maxRunIds } = LIMITS.metricHistoryInterval;
-    if (!Array.isArray(runIds) || runIds.length === 0 || runIds.length > maxRunIds) {
-      throw errors.invalidParameter(
-        `Invalid run_ids: between 1 and ${maxRunIds} run ids are required, got ${Array.isArray(runIds) ? runIds.length : String(runIds)}.`,
-      );
-    }
-    validateEntityKey('metric', input.metricKey);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistoryInterval);
-    for (const [field, value] of [['start_step', input.startStep], ['end_step', input.endStep]] as const) {
-      if (value !== undefined && value !== null) checkTimestamp(field, value);
-    }
-    if (input.startStep !== undefined && input.endStep !== undefined && input.startStep > input.endStep) {
-      throw errors.invalidParameter(
-        `Invalid step range: start_step ${input.startStep} is greater than end_step ${input.endStep}.`,
-      );
-    }
+  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput & { maxResults: number }): Promise<RunMetric[]> {
+    const { runIds, maxResults } = input;
     const unique = [...new Set(runIds)];
     const found = await this.db.all<{ run_uuid: string }>(
       sql`SELECT run_uuid FROM runs WHERE run_uuid IN ${sqlList(unique)}`,
@@ -910,7 +812,7 @@ export class SqlTrackingStore implements TrackingStore {
     if (found.length !== unique.length) {
       const known = new Set(found.map((r) => r.run_uuid));
       const missing = unique.find((id) => !known.has(id));
-      throw errors.notFound(`Run '${missing}' not found.`);
+      throw persistenceErrors.runNotFound(missing);
     }
     const range = joinSql(
       [
@@ -959,7 +861,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   private parseExperimentId(experimentId: string): number {
     if (typeof experimentId !== 'string' || !/^\d{1,18}$/.test(experimentId)) {
-      throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+      throw persistenceErrors.experimentNotFound(experimentId);
     }
     return Number(experimentId);
   }
@@ -967,7 +869,7 @@ export class SqlTrackingStore implements TrackingStore {
   private async requireExperiment(db: SqlExecutor, experimentId: string): Promise<ExperimentRow> {
     const id = this.parseExperimentId(experimentId);
     const row = await db.get<ExperimentRow>(sql`SELECT ${EXPERIMENT_COLUMNS} FROM experiments e WHERE e.experiment_id = ${id}`);
-    if (!row) throw errors.notFound(`No experiment with id '${experimentId}' exists.`);
+    if (!row) throw persistenceErrors.experimentNotFound(experimentId);
     return row;
   }
 
@@ -984,7 +886,7 @@ export class SqlTrackingStore implements TrackingStore {
       typeof runId === 'string' && RUN_ID_PATTERN.test(runId)
         ? await db.get<RunRow>(sql`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_uuid = ${runId}`)
         : undefined;
-    if (!row) throw runNotFound(runId);
+    if (!row) throw persistenceErrors.runNotFound(runId);
     return row;
   }
 
@@ -1094,7 +996,7 @@ export class SqlTrackingStore implements TrackingStore {
    * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
    */
   private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[]): Promise<void> {
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw runNotFound(runId);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     // Rows go in grouped by key (each key's in the order given), so that consecutive index
     // insertions land next to one another in the (series hash, step) index: about 10% less
     // PostgreSQL CPU per metric in bench/postgres-ingest-breakdown.mjs. A batch's rows of one
@@ -1129,7 +1031,7 @@ export class SqlTrackingStore implements TrackingStore {
             ${trustedSql(LATEST_METRIC_UPSERT)})
           SELECT lifecycle_stage FROM run`),
     );
-    if (!row) throw runNotFound(runId);
+    if (!row) throw persistenceErrors.runNotFound(runId);
     if (row.lifecycle_stage !== 'active') throw runNotActiveError(runId);
   }
 

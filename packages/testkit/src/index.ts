@@ -68,3 +68,6 @@ export { runAuthStoreConformance } from './auth-store-conformance.js';
 export type { AuthStoreConformanceOptions, OpenedAuthStore } from './auth-store-conformance.js';
 export { expectAuthStoreHoldsAcrossProcesses } from './auth-conformance/process-race.js';
 export type { ProcessRaceOptions } from './auth-conformance/process-race.js';
+
+// ---- Domain-layer checks (log-model history, events) ----
+export { runLogModelChecks, runRegistryEventChecks, runTrackingEventChecks } from './domain-service-checks.js';

@@ -1,4 +1,4 @@
-import { withAuthStoreInputChecks, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
+import { ModelRegistryService, TrackingService, withAuthStoreInputChecks, type AuthStore, type Logger, type MigrationResult } from '@orrery/core';
 import { SqlAuthStore, SqlModelRegistryStore, SqlTrackingStore } from '@orrery/sql';
 import { PostgresExecutor } from './postgres-executor.js';
 import { ensureSchema, migratePostgres, migratePostgresAuth, requireCurrentSchema } from './postgres-migrations.js';
@@ -38,26 +38,29 @@ export async function openPostgresExecutor(
   }
 }
 
-/** Opens the PostgreSQL tracking store at `uri` (see `parsePostgresUri` for the URI's settings). */
+/**
+ * Opens the PostgreSQL tracking store at `uri` (see `parsePostgresUri` for the URI's settings):
+ * core's tracking service in front of the SQL persistence port.
+ */
 export async function openPostgresTrackingStore(
   uri: string,
   options: OpenPostgresOptions & { defaultArtifactRoot: string },
-): Promise<SqlTrackingStore> {
+): Promise<TrackingService> {
   const { executor } = await openPostgresExecutor(uri, options);
   try {
     const store = new SqlTrackingStore(executor, { defaultArtifactRoot: options.defaultArtifactRoot });
     await store.ensureDefaultExperiment();
-    return store;
+    return new TrackingService(store);
   } catch (error) {
     await executor.close();
     throw error;
   }
 }
 
-/** Opens the PostgreSQL model registry store at `uri` (the same database may hold tracking data). */
-export async function openPostgresModelRegistryStore(uri: string, options: OpenPostgresOptions = {}): Promise<SqlModelRegistryStore> {
+/** Opens the PostgreSQL model registry store at `uri` (the same database may hold tracking data), behind core's registry service. */
+export async function openPostgresModelRegistryStore(uri: string, options: OpenPostgresOptions = {}): Promise<ModelRegistryService> {
   const { executor } = await openPostgresExecutor(uri, options);
-  return new SqlModelRegistryStore(executor);
+  return new ModelRegistryService(new SqlModelRegistryStore(executor));
 }
 
 /**

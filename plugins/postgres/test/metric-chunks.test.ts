@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric } from '@orrery/core';
 import { isOrreryError } from '@orrery/core';
-import type { SqlTrackingStore } from '@orrery/sql';
+import type { TrackingService } from '@orrery/core';
 import { CHUNK_MAX_POINTS, CHUNK_MIN_POINTS } from '@orrery/sql';
 import { openPostgresTrackingStore, parsePostgresUri } from '@orrery/plugin-postgres';
 import { queryRows, useTestDatabase } from './postgres-test-helpers.js';
@@ -41,7 +41,7 @@ function compare(a: Point, b: Point): number {
 const show = (p: Point): string => `${p.step}|${p.timestamp}|${Object.is(p.value, -0) ? '-0' : String(p.value)}`;
 
 describe('PostgreSQL metric history stored as rows and chunks', () => {
-  let store: SqlTrackingStore;
+  let store: TrackingService;
   let schema: string;
   const logged = new Map<string, Point[]>(); // `${runId}/${key}` -> points
   const runIds: string[] = [];

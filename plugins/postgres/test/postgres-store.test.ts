@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric } from '@orrery/core';
-import { isOrreryError } from '@orrery/core';
+import { TrackingService, isOrreryError } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
 import { SqlTrackingStore, renderQuery, sql } from '@orrery/sql';
 import { freeLocalPort } from '@orrery/testkit';
@@ -53,7 +53,7 @@ class RecordingExecutor implements SqlExecutor {
 describe('PostgreSQL store: searches are one indexed query', () => {
   let executor: PostgresExecutor;
   let recorder: RecordingExecutor;
-  let store: SqlTrackingStore;
+  let store: TrackingService;
   let experimentId: string;
 
   beforeAll(async () => {
@@ -62,8 +62,9 @@ describe('PostgreSQL store: searches are one indexed query', () => {
     await ensureSchema(executor, parsePostgresUri(uri).settings.schema);
     await migratePostgres(executor);
     recorder = new RecordingExecutor(executor);
-    store = new SqlTrackingStore(recorder, { defaultArtifactRoot: ARTIFACTS });
-    await store.ensureDefaultExperiment();
+    const persistence = new SqlTrackingStore(recorder, { defaultArtifactRoot: ARTIFACTS });
+    await persistence.ensureDefaultExperiment();
+    store = new TrackingService(persistence);
     experimentId = await store.createExperiment({ name: 'many' });
     for (let i = 0; i < 300; i++) {
       const run = await store.createRun({ experimentId, startTime: 1000 + i, tags: [{ key: 'team', value: i % 3 === 0 ? 'vision' : 'nlp' }] });

@@ -1,4 +1,4 @@
-import { withAuthStoreInputChecks, type AuthStore, type Logger } from '@orrery/core';
+import { ModelRegistryService, TrackingService, withAuthStoreInputChecks, type AuthStore, type Logger } from '@orrery/core';
 import { RedisAuthStore } from './redis-auth-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisModelRegistryStore } from './redis-registry-store.js';
@@ -12,32 +12,33 @@ export interface OpenRedisStoreOptions {
 
 /**
  * Opens the tracking store of a `redis://` or `rediss://` URI: connects, refuses an evicting
- * server, and creates the Default experiment under the URI's key prefix if it is new.
+ * server, and creates the Default experiment under the URI's key prefix if it is new. Returns
+ * core's tracking service in front of the Redis persistence port.
  */
 export async function openRedisTrackingStore(
   uri: string,
   options: OpenRedisStoreOptions & RedisTrackingStoreOptions,
-): Promise<RedisTrackingStore & { prefix: string }> {
+): Promise<TrackingService & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
   try {
     const store = await RedisTrackingStore.open(connection, {
       defaultArtifactRoot: options.defaultArtifactRoot,
       ...(options.searchVisitBudget !== undefined ? { searchVisitBudget: options.searchVisitBudget } : {}),
     });
-    return Object.assign(store, { prefix: connection.keys.prefix });
+    return Object.assign(new TrackingService(store), { prefix: connection.keys.prefix });
   } catch (error) {
     await connection.close();
     throw error;
   }
 }
 
-/** Opens the model registry store of a `redis://` or `rediss://` URI. */
+/** Opens the model registry store of a `redis://` or `rediss://` URI (core's registry service in front of the Redis port). */
 export async function openRedisModelRegistryStore(
   uri: string,
   options: OpenRedisStoreOptions = {},
-): Promise<RedisModelRegistryStore & { prefix: string }> {
+): Promise<ModelRegistryService & { prefix: string }> {
   const connection = await RedisConnection.open(uri, { logger: options.logger, ...(options.env ? { env: options.env } : {}) });
-  return Object.assign(new RedisModelRegistryStore(connection), { prefix: connection.keys.prefix });
+  return Object.assign(new ModelRegistryService(new RedisModelRegistryStore(connection)), { prefix: connection.keys.prefix });
 }
 
 /**

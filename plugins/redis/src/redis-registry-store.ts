@@ -1,48 +1,33 @@
-import type {
-  CreateModelVersionInput,
-  ModelRegistryStore,
-  ModelStage,
-  ModelVersion,
-  ModelVersionTag,
-  OrderByTerm,
-  Page,
-  RegisteredModel,
-  RegisteredModelTag,
-  SearchModelVersionsInput,
-  SearchRegisteredModelsInput,
-  UpdateModelVersionInput,
-} from '@orrery/core';
 import {
   comparisonHolds,
-  filterInSlices,
-  parseModelVersionReference,
-  type ModelVersionReference,
-  ACTIVE_MODEL_STAGES,
-  LIMITS,
-  MODEL_STAGES,
-  canonicalModelStage,
-  validateCreateModelVersion,
-  validateCreateRegisteredModel,
   errors,
-  parseModelVersionNumber,
-  parseOrderBy,
-  parseSearchFilter,
-  validateAliasName,
-  validateMaxResults,
-  validateModelName,
-  validateModelVersionStatus,
-  validateOptionalString,
-  validateRegistryTag,
-  validateRegistryTagKey,
+  persistenceErrors,
+  filterInSlices,
+  MODEL_STAGES,
+  toModelVersion,
+  toRegisteredModel,
+  type ModelRegistryPersistence,
+  type ModelStage,
+  type ModelVersion,
+  type ModelVersionQuery,
+  type ModelVersionReference,
+  type ModelVersionRow,
+  type ModelVersionTag,
+  type NewModelVersion,
+  type OrderByTerm,
+  type Page,
+  type RegisteredModel,
+  type RegisteredModelQuery,
+  type RegisteredModelRow,
+  type RegisteredModelTag,
+  type UpdateModelVersionInput,
 } from '@orrery/core';
-import { toModelVersion, toRegisteredModel, type ModelVersionRow, type RegisteredModelRow } from '@orrery/sql';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
 import { CREATE_MODEL_VERSION } from './lua/write-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
 
 type Hash = Record<string, string>;
 
-/** What a `models:/` source URI names: a version, a stage, an alias, or the latest version. */
 const nullable = (value: string | undefined): string | null => (value === undefined ? null : value);
 
 function modelRow(name: string, hash: Hash): RegisteredModelRow {
@@ -73,16 +58,6 @@ function versionRow(name: string, hash: Hash): ModelVersionRow {
   };
 }
 
-function rejectDuplicates(terms: readonly OrderByTerm[], orderBy: readonly string[] | undefined): void {
-  const seen = new Set<string>();
-  for (const term of terms) {
-    if (seen.has(term.key)) {
-      throw errors.invalidParameter(`order_by contains the field '${term.key}' twice: ${JSON.stringify(orderBy ?? [])}.`);
-    }
-    seen.add(term.key);
-  }
-}
-
 function sortBy<T>(items: T[], keys: Array<{ value: (item: T) => string | number; ascending: boolean }>): T[] {
   return items.sort((a, b) => {
     for (const key of keys) {
@@ -97,13 +72,15 @@ function sortBy<T>(items: T[], keys: Array<{ value: (item: T) => string | number
 }
 
 /**
- * The ModelRegistryStore on Redis (data model in docs/redis.md). Every write is atomic: version
+ * The model-registry persistence port on Redis (data model in docs/redis.md); MLflow's registry
+ * rules are core's `ModelRegistryService` in front of it. Every write is atomic: version
  * creation is one Lua script that takes the next number with HINCRBY on the model's counter; the
  * other writes read, decide, and apply with a guard on the model's `rev` counter, which every
  * write of a model (its versions, tags and aliases included) bumps, retrying when another client
  * wrote in between.
  */
-export class RedisModelRegistryStore implements ModelRegistryStore {
+export class RedisModelRegistryStore implements ModelRegistryPersistence {
+  readonly port = 'modelRegistry' as const;
   constructor(private readonly connection: RedisConnection) {}
 
   private get keys() {
@@ -114,9 +91,6 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     await this.connection.close();
   }
 
-  private modelNotFound(name: string) {
-    return errors.notFound(`Registered Model with name=${name} not found.`);
-  }
 
   private async readModel(name: string): Promise<Hash | undefined> {
     const hash = (await this.connection.command('HGETALL', this.keys.model(name))) as Hash;
@@ -125,7 +99,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
 
   private async requireModel(name: string): Promise<Hash> {
     const hash = await this.readModel(name);
-    if (!hash) throw this.modelNotFound(name);
+    if (!hash) throw persistenceErrors.modelNotFound(name);
     return hash;
   }
 
@@ -134,8 +108,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
       ['HGETALL', this.keys.model(name)],
       ['HGETALL', this.keys.modelVersion(name, version)],
     ])) as [Hash, Hash];
-    if (!model.creation_time) throw this.modelNotFound(name);
-    if (!hash.creation_time) throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+    if (!model.creation_time) throw persistenceErrors.modelNotFound(name);
+    if (!hash.creation_time) throw persistenceErrors.modelVersionNotFound(name, version);
     return { model, version: hash };
   }
 
@@ -172,7 +146,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     const [loaded] = await this.loadVersions([[name, version]]);
     if (!loaded) {
       await this.requireModel(name);
-      throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+      throw persistenceErrors.modelVersionNotFound(name, version);
     }
     return loaded;
   }
@@ -201,7 +175,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
       ['HGETALL', k.modelAliases(name)],
     ])) as [Hash, Hash, Hash];
     const row = hash ?? model;
-    if (!row.creation_time) throw this.modelNotFound(name);
+    if (!row.creation_time) throw persistenceErrors.modelNotFound(name);
     return toRegisteredModel(modelRow(name, row), {
       latestVersions: await this.latestVersions(name),
       tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
@@ -213,8 +187,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
 
   // ---- registered models ----
 
-  async createRegisteredModel(name: string, input: { description?: string; tags?: RegisteredModelTag[] } = {}): Promise<RegisteredModel> {
-    const tags = validateCreateRegisteredModel(name, input);
+  async createRegisteredModel(name: string, input: { description?: string; tags: RegisteredModelTag[] }): Promise<RegisteredModel> {
+    const tags = input.tags;
     const k = this.keys;
     const now = Date.now();
     const writes = new WriteSet()
@@ -226,19 +200,16 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     await writeWithRetry(this.connection, async () => ({
       writes,
       result: undefined,
-      onGuard: () => errors.alreadyExists(`Registered Model (name=${name}) already exists.`),
+      onGuard: () => persistenceErrors.modelNameTaken(name),
     }));
     return this.loadModel(name);
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    validateModelName(name);
     return this.loadModel(name);
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateModelName(newName, 'new_name');
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const model = await this.requireModel(name);
@@ -268,15 +239,13 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
       return {
         writes,
         result: undefined,
-        onGuard: (index) => (index === 1 ? errors.alreadyExists(`Registered Model (name=${newName}) already exists.`) : undefined),
+        onGuard: (index) => (index === 1 ? persistenceErrors.modelNameTaken(newName) : undefined),
       };
     });
     return this.loadModel(newName);
   }
 
   async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateOptionalString('description', description);
     await this.touchModel(name, (writes, k) => {
       if (description === undefined || description === null) writes.run('HDEL', k.model(name), 'description');
       else writes.run('HSET', k.model(name), 'description', description);
@@ -302,7 +271,6 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
-    validateModelName(name);
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const model = await this.requireModel(name);
@@ -316,11 +284,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async searchRegisteredModels(input: SearchRegisteredModelsInput): Promise<Page<RegisteredModel>> {
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRegisteredModels);
-    const filter = parseSearchFilter(input.filter, 'registeredModel');
-    const terms = parseOrderBy(input.orderBy, 'registeredModel');
-    rejectDuplicates(terms, input.orderBy);
+  async searchRegisteredModels(input: RegisteredModelQuery): Promise<Page<RegisteredModel>> {
+    const { maxResults, filterAst: filter, orderByTerms: terms } = input;
     const fingerprint = queryFingerprint(['registered_models', input.filter ?? '', input.orderBy ?? []]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // Registered models are few: read every name, filter and sort here (a scan, see docs/redis.md).
@@ -352,21 +317,16 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
   }
 
   async setRegisteredModelTag(name: string, tag: RegisteredModelTag): Promise<void> {
-    validateModelName(name);
-    validateRegistryTag(tag, 'registered model');
     await this.touchModel(name, (writes, k) => void writes.run('HSET', k.modelTags(name), tag.key, tag.value), { bumpTime: false });
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    validateModelName(name);
-    validateRegistryTagKey(key);
     await this.touchModel(name, (writes, k) => void writes.run('HDEL', k.modelTags(name), key), { bumpTime: false });
   }
 
   // ---- model versions ----
 
-  /** Where a `models:/` source's files are: the storage location of the version it names. */
-  private async resolveModelVersionReference(source: string, ref: ModelVersionReference): Promise<string> {
+  async storageLocationOf(ref: ModelVersionReference): Promise<string | null> {
     let version: number | undefined;
     if (ref.kind === 'version') {
       version = ref.version;
@@ -384,21 +344,12 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
         version = numbers.filter((_, i) => stages[i] === ref.stage).at(-1);
       }
     }
-    const location =
-      version === undefined
-        ? null
-        : ((await this.connection.command('HGET', this.keys.modelVersion(ref.name, version), 'storage_location')) as string | null);
-    if (location === null) {
-      throw errors.invalidParameter(`Invalid source '${source}': it names no existing model version, so its files cannot be located.`);
-    }
-    return location;
+    if (version === undefined) return null;
+    return (await this.connection.command('HGET', this.keys.modelVersion(ref.name, version), 'storage_location')) as string | null;
   }
 
-  async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
-    const { name } = input;
-    const tags = validateCreateModelVersion(input);
-    const reference = parseModelVersionReference(input.source);
-    const storageLocation = reference ? await this.resolveModelVersionReference(input.source, reference) : input.source;
+  async createModelVersion(input: NewModelVersion): Promise<ModelVersion> {
+    const { name, tags, storageLocation } = input;
     const now = Date.now();
     const fields: Array<string | number> = [
       'creation_time', now,
@@ -423,13 +374,12 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
       tags.length,
       ...tags.flatMap((t) => [t.key, t.value]),
     ])) as string[];
-    if (reply[0] !== 'ok') throw this.modelNotFound(name);
+    if (reply[0] !== 'ok') throw persistenceErrors.modelNotFound(name);
     return this.loadVersion(name, Number(reply[1]));
   }
 
-  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    validateModelName(name);
-    return this.loadVersion(name, parseModelVersionNumber(version));
+  async getModelVersion(name: string, number: number): Promise<ModelVersion> {
+    return this.loadVersion(name, number);
   }
 
   /** A guarded write of one existing version (also bumps the model's rev). */
@@ -444,12 +394,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async updateModelVersion(name: string, version: string, input: UpdateModelVersionInput): Promise<ModelVersion> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateOptionalString('description', input.description);
-    if (input.status !== undefined && input.status !== null) validateModelVersionStatus(input.status);
-    validateOptionalString('status_message', input.statusMessage);
+  async updateModelVersion(name: string, number: number, input: UpdateModelVersionInput): Promise<ModelVersion> {
     const key = this.keys.modelVersion(name, number);
     await this.touchVersion(name, number, (writes) => {
       writes.run('HSET', key, 'last_updated_time', Date.now());
@@ -460,9 +405,7 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     return this.loadVersion(name, number);
   }
 
-  async deleteModelVersion(name: string, version: string): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
+  async deleteModelVersion(name: string, number: number): Promise<void> {
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const { model } = await this.requireVersion(name, number);
@@ -479,11 +422,8 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async searchModelVersions(input: SearchModelVersionsInput): Promise<Page<ModelVersion>> {
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchModelVersions);
-    const filter = parseSearchFilter(input.filter, 'modelVersion');
-    const terms = parseOrderBy(input.orderBy, 'modelVersion');
-    rejectDuplicates(terms, input.orderBy);
+  async searchModelVersions(input: ModelVersionQuery): Promise<Page<ModelVersion>> {
+    const { maxResults, filterAst: filter, orderByTerms: terms } = input;
     const fingerprint = queryFingerprint(['model_versions', input.filter ?? '', input.orderBy ?? []]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // A `name =` clause narrows the read to one model; otherwise every model's versions are read (a scan).
@@ -539,44 +479,23 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     return sorted.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
   }
 
-  async setModelVersionTag(name: string, version: string, tag: ModelVersionTag): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateRegistryTag(tag, 'model version');
+  async setModelVersionTag(name: string, number: number, tag: ModelVersionTag): Promise<void> {
     const key = this.keys.modelVersionTags(name, number);
     await this.touchVersion(name, number, (writes) => void writes.run('HSET', key, tag.key, tag.value));
   }
 
-  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateRegistryTagKey(key);
+  async deleteModelVersionTag(name: string, number: number, key: string): Promise<void> {
     const tagsKey = this.keys.modelVersionTags(name, number);
     await this.touchVersion(name, number, (writes) => void writes.run('HDEL', tagsKey, key));
   }
 
-  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
+  async getModelVersionDownloadUri(name: string, number: number): Promise<string> {
     return (await this.requireVersion(name, number)).version.storage_location!;
   }
 
   // ---- stages ----
 
-  async transitionModelVersionStage(name: string, version: string, stage: ModelStage, archiveExistingVersions: boolean): Promise<ModelVersion> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    const target = canonicalModelStage(stage);
-    if (archiveExistingVersions !== undefined && typeof archiveExistingVersions !== 'boolean') {
-      throw errors.invalidParameter(
-        `Invalid value ${String(archiveExistingVersions)} for parameter 'archive_existing_versions': it must be true or false.`,
-      );
-    }
-    if (archiveExistingVersions && !ACTIVE_MODEL_STAGES.includes(target)) {
-      throw errors.invalidParameter(
-        `Cannot archive existing model versions when moving to stage '${target}': archive_existing_versions is only allowed for ${ACTIVE_MODEL_STAGES.join(' and ')}.`,
-      );
-    }
+  async transitionModelVersionStage(name: string, number: number, target: ModelStage, archiveExistingVersions: boolean): Promise<ModelVersion> {
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const { model } = await this.requireVersion(name, number);
@@ -600,38 +519,26 @@ export class RedisModelRegistryStore implements ModelRegistryStore {
     return this.loadVersion(name, number);
   }
 
-  async getLatestVersions(name: string, stages?: ModelStage[]): Promise<ModelVersion[]> {
-    validateModelName(name);
-    if (stages !== undefined && stages !== null && !Array.isArray(stages)) {
-      throw errors.invalidParameter(`Invalid value ${String(stages)} for parameter 'stages': it must be a list of stages.`);
-    }
-    const wanted = stages && stages.length > 0 ? new Set(stages.map((s) => canonicalModelStage(s, 'stages'))) : new Set(MODEL_STAGES);
+  async getLatestVersions(name: string): Promise<ModelVersion[]> {
     await this.requireModel(name);
-    return (await this.latestVersions(name)).filter((v) => wanted.has(v.currentStage));
+    return this.latestVersions(name);
   }
 
   // ---- aliases ----
 
-  async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
-    validateModelName(name);
-    validateAliasName(alias);
-    const number = parseModelVersionNumber(version);
+  async setRegisteredModelAlias(name: string, alias: string, number: number): Promise<void> {
     await this.touchVersion(name, number, (writes) => void writes.run('HSET', this.keys.modelAliases(name), alias, number));
   }
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    validateModelName(name);
-    validateAliasName(alias);
     await this.touchModel(name, (writes, k) => void writes.run('HDEL', k.modelAliases(name), alias), { bumpTime: false });
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    validateModelName(name);
-    validateAliasName(alias);
     const version = (await this.connection.command('HGET', this.keys.modelAliases(name), alias)) as string | null;
     if (version === null) {
       await this.requireModel(name);
-      throw errors.notFound(`Registered model '${name}' has no alias '${alias}'.`);
+      throw persistenceErrors.aliasNotFound(name, alias);
     }
     return this.loadVersion(name, Number(version));
   }

@@ -1,53 +1,39 @@
-import { randomUUID } from 'node:crypto';
-import type {
-  Comparison,
-  CreateExperimentInput,
-  CreateRunInput,
-  DatasetInput,
-  Experiment,
-  ExperimentTag,
-  InputTag,
-  LogBatchInput,
-  Metric,
-  MetricHistoryInput,
-  MetricHistoryIntervalInput,
-  OrderByTerm,
-  Page,
-  Param,
-  Run,
-  RunInfo,
-  RunMetric,
-  RunStatus,
-  RunTag,
-  SearchExperimentsInput,
-  SearchRunsInput,
-  TrackingStore,
-  UpdateRunInput,
-} from '@orrery/core';
 import {
+  appendToModelHistory,
   comparisonHolds,
   DATASET_CONTEXT_TAG,
-  LIMITS,
+  DEFAULT_EXPERIMENT_ID,
+  DEFAULT_EXPERIMENT_NAME,
   errors,
+  persistenceErrors,
   experimentNotActiveError,
   filterInSlices,
+  LOGGED_MODELS_TAG,
+  RUN_NAME_TAG,
   runNotActiveError,
-  parseOrderBy,
-  parseSearchFilter,
-  validateArtifactLocation,
-  validateDatasetInputs,
-  validateEntityKey,
-  validateExperimentName,
-  validateExperimentTag,
-  validateLogBatch,
-  validateMaxResults,
-  validateMetric,
-  validateParam,
-  validateRunStatus,
-  validateRunTag,
-  validateViewType,
+  type Comparison,
+  type CreateExperimentInput,
+  type DatasetInput,
+  type Experiment,
+  type ExperimentQuery,
+  type ExperimentTag,
+  type InputTag,
+  type Metric,
+  type MetricHistoryIntervalInput,
+  type NewRun,
+  type OrderByTerm,
+  type Page,
+  type Param,
+  type Run,
+  type RunDataBatch,
+  type RunInfo,
+  type RunMetric,
+  type RunQuery,
+  type RunStatus,
+  type RunTag,
+  type TrackingPersistence,
+  type UpdateRunInput,
 } from '@orrery/core';
-import { generateRunName } from '@orrery/sql';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
 import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
 import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
@@ -55,10 +41,6 @@ import type { RedisConnection } from './redis-connection.js';
 import { lexMember } from './redis-keys.js';
 import { RunSearch, viewSources, type PlanExperiment } from './redis-run-search.js';
 
-/** The reserved tag that mirrors a run's name. */
-export const RUN_NAME_TAG = 'mlflow.runName';
-const DEFAULT_EXPERIMENT_ID = '0';
-const DEFAULT_EXPERIMENT_NAME = 'Default';
 const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
 const EXPERIMENT_ID_PATTERN = /^\d{1,18}$/;
 /** Data-model version written to the schema key (docs/redis.md). */
@@ -75,12 +57,6 @@ export interface RedisTrackingStoreOptions {
 }
 
 type Hash = Record<string, string>;
-
-function checkInteger(field: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw errors.invalidParameter(`Invalid value ${String(value)} for parameter '${field}': it must be an integer.`);
-  }
-}
 
 function datasetField(name: string, digest: string): string {
   return `${name}\u0000${digest}`;
@@ -158,12 +134,13 @@ function compareExperiments(terms: readonly OrderByTerm[]): (a: Experiment, b: E
 }
 
 /**
- * The TrackingStore on Redis: one hash per experiment and run, hashes for params, tags and latest
+ * The tracking persistence port on Redis (MLflow's rules are core's `TrackingService` in front): one hash per experiment and run, hashes for params, tags and latest
  * metric values, one sorted set per metric history, and per-experiment indexes for search (the
  * data model is in docs/redis.md). Writes that touch several keys run as one Lua script, so a
  * rejected call has written nothing and a log-batch lands whole.
  */
-export class RedisTrackingStore implements TrackingStore {
+export class RedisTrackingStore implements TrackingPersistence {
+  readonly port = 'tracking' as const;
   private readonly artifactRoot: string;
   private readonly runSearch: RunSearch;
 
@@ -257,14 +234,11 @@ export class RedisTrackingStore implements TrackingStore {
   // ---- experiments ----
 
   async createExperiment(input: CreateExperimentInput): Promise<string> {
-    validateExperimentName(input.name);
     const tags = input.tags ?? [];
-    tags.forEach(validateExperimentTag);
-    validateArtifactLocation(input.artifactLocation);
     const k = this.keys;
     const name = input.name;
     if (await this.connection.command('HEXISTS', k.experimentNames(), name)) {
-      throw errors.alreadyExists(`Experiment '${name}' already exists.`);
+      throw persistenceErrors.experimentNameTaken(name);
     }
     const id = await this.nextExperimentId();
     const now = Date.now();
@@ -286,7 +260,7 @@ export class RedisTrackingStore implements TrackingStore {
     return writeWithRetry(this.connection, async () => ({
       writes,
       result: id,
-      onGuard: () => errors.alreadyExists(`Experiment '${name}' already exists.`),
+      onGuard: () => persistenceErrors.experimentNameTaken(name),
     }));
   }
 
@@ -306,7 +280,7 @@ export class RedisTrackingStore implements TrackingStore {
 
   private async requireExperiment(experimentId: string): Promise<{ hash: Hash; tags: Hash }> {
     const found = await this.readExperiment(experimentId);
-    if (!found) throw errors.notFound(`No experiment with id '${String(experimentId)}' exists.`);
+    if (!found) throw persistenceErrors.experimentNotFound(experimentId);
     return found;
   }
 
@@ -324,7 +298,6 @@ export class RedisTrackingStore implements TrackingStore {
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
-    if (typeof name !== 'string') throw errors.invalidParameter(`Invalid experiment name ${String(name)}: it must be a string.`);
     let id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
     if (id === null && name === DEFAULT_EXPERIMENT_NAME && (await this.restoreAfterDataLoss())) {
       id = (await this.connection.command('HGET', this.keys.experimentNames(), name)) as string | null;
@@ -334,12 +307,9 @@ export class RedisTrackingStore implements TrackingStore {
     return found ? toExperiment(id, found.hash, found.tags) : null;
   }
 
-  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
-    const viewType = input.viewType ?? 'ACTIVE_ONLY';
-    validateViewType(viewType);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchExperiments);
-    const filter = parseSearchFilter(input.filter, 'experiment');
-    const compare = compareExperiments(parseOrderBy(input.orderBy, 'experiment'));
+  async searchExperiments(input: ExperimentQuery): Promise<Page<Experiment>> {
+    const { viewType, maxResults, filterAst: filter } = input;
+    const compare = compareExperiments(input.orderByTerms);
     const fingerprint = queryFingerprint(['experiments', input.filter ?? '', input.orderBy ?? [], viewType]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
     // Experiments are few (thousands at most): read them all and filter here.
@@ -367,7 +337,6 @@ export class RedisTrackingStore implements TrackingStore {
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
-    validateExperimentName(newName);
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireExperiment(experimentId);
@@ -385,7 +354,7 @@ export class RedisTrackingStore implements TrackingStore {
       return {
         writes,
         result: undefined,
-        onGuard: (index) => (index === 0 ? errors.alreadyExists(`Experiment '${newName}' already exists.`) : undefined),
+        onGuard: (index) => (index === 0 ? persistenceErrors.experimentNameTaken(newName) : undefined),
       };
     });
   }
@@ -406,9 +375,6 @@ export class RedisTrackingStore implements TrackingStore {
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
-    if (experimentId === DEFAULT_EXPERIMENT_ID) {
-      throw errors.invalidParameter(`The Default experiment (id ${DEFAULT_EXPERIMENT_ID}) cannot be deleted.`);
-    }
     await this.setExperimentLifecycle(experimentId, 'deleted');
   }
 
@@ -417,7 +383,6 @@ export class RedisTrackingStore implements TrackingStore {
   }
 
   async setExperimentTag(experimentId: string, tag: ExperimentTag): Promise<void> {
-    validateExperimentTag(tag);
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireActiveExperiment(experimentId);
@@ -433,7 +398,7 @@ export class RedisTrackingStore implements TrackingStore {
     await writeWithRetry(this.connection, async () => {
       const { hash, tags } = await this.requireActiveExperiment(experimentId);
       if (typeof key !== 'string' || tags[key] === undefined) {
-        throw errors.notFound(`No tag with key '${String(key)}' on experiment ${experimentId}.`);
+        throw persistenceErrors.experimentTagNotFound(experimentId, key);
       }
       const writes = new WriteSet()
         .unchanged(k.experiment(experimentId), 'rev', hash.rev)
@@ -457,7 +422,7 @@ export class RedisTrackingStore implements TrackingStore {
 
   private async requireRun(runId: string) {
     const found = await this.readRun(runId);
-    if (!found) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (!found) throw persistenceErrors.runNotFound(runId);
     return found;
   }
 
@@ -469,38 +434,18 @@ export class RedisTrackingStore implements TrackingStore {
     return found;
   }
 
-  async createRun(input: CreateRunInput): Promise<Run> {
-    const tags = input.tags ?? [];
-    tags.forEach(validateRunTag);
-    if (input.startTime !== undefined && input.startTime !== null) checkInteger('start_time', input.startTime);
-    if (input.userId !== undefined && input.userId !== null && typeof input.userId !== 'string') {
-      throw errors.invalidParameter(`Invalid user_id ${String(input.userId)}: it must be a string.`);
-    }
-    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
-      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
-    }
-    const nameTag = [...tags].reverse().find((t) => t.key === RUN_NAME_TAG)?.value;
-    const givenName = input.runName ? input.runName : undefined;
-    if (givenName !== undefined && nameTag !== undefined && nameTag !== givenName) {
-      throw errors.invalidParameter(
-        `Both run_name '${givenName}' and the '${RUN_NAME_TAG}' tag '${nameTag}' were given with different values; give one, or the same value in both.`,
-      );
-    }
-    const runName = givenName ?? (nameTag ? nameTag : generateRunName());
-    const runId = randomUUID().replace(/-/g, '');
-    const startTime = input.startTime ?? Date.now();
-    const userId = input.userId ?? '';
+  async createRun(input: NewRun): Promise<Run> {
+    const { runId, runName, startTime, userId } = input;
     const k = this.keys;
     return writeWithRetry(this.connection, async () => {
       const experiment = await this.readExperiment(input.experimentId);
-      if (!experiment) throw errors.notFound(`No experiment with id '${String(input.experimentId)}' exists.`);
+      if (!experiment) throw persistenceErrors.experimentNotFound(input.experimentId);
       if (experiment.hash.lifecycle_stage !== 'active') {
         throw experimentNotActiveError(input.experimentId, 'create a run in');
       }
       const e = input.experimentId;
       const artifactUri = `${experiment.hash.artifact_location!.replace(/\/+$/, '')}/${runId}/artifacts`;
-      const allTags = new Map(tags.filter((t) => t.key !== RUN_NAME_TAG).map((t) => [t.key, t.value]));
-      allTags.set(RUN_NAME_TAG, runName);
+      const allTags = new Map(input.tags.map((t) => [t.key, t.value]));
       const writes = new WriteSet()
         .unchanged(k.experiment(e), 'rev', experiment.hash.rev)
         .run(
@@ -541,11 +486,6 @@ export class RedisTrackingStore implements TrackingStore {
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
-    if (input.status !== undefined && input.status !== null) validateRunStatus(input.status);
-    if (input.endTime !== undefined && input.endTime !== null) checkInteger('end_time', input.endTime);
-    if (input.runName !== undefined && input.runName !== null && typeof input.runName !== 'string') {
-      throw errors.invalidParameter(`Invalid run_name ${String(input.runName)}: it must be a string.`);
-    }
     const k = this.keys;
     return writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireActiveRun(runId);
@@ -610,7 +550,7 @@ export class RedisTrackingStore implements TrackingStore {
   async getRun(runId: string): Promise<Run> {
     const found = await this.requireRun(runId);
     const [run] = await this.loadRuns([runId], new Map([[found.hash.experiment_id!, found.experimentDeleted]]));
-    if (!run) throw errors.notFound(`Run '${runId}' not found.`);
+    if (!run) throw persistenceErrors.runNotFound(runId);
     return run;
   }
 
@@ -659,20 +599,8 @@ export class RedisTrackingStore implements TrackingStore {
     return runs;
   }
 
-  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
-    const viewType = input.runViewType ?? 'ACTIVE_ONLY';
-    validateViewType(viewType);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRuns);
-    if (!Array.isArray(input.experimentIds)) {
-      throw errors.invalidParameter(`Invalid experiment_ids: it must be a list of experiment ids.`);
-    }
-    for (const id of input.experimentIds) {
-      if (typeof id !== 'string' || !EXPERIMENT_ID_PATTERN.test(id)) {
-        throw errors.invalidParameter(`Invalid experiment id '${String(id)}' in experiment_ids: ids are integers.`);
-      }
-    }
-    const filter = parseSearchFilter(input.filter, 'run');
-    const orderBy = parseOrderBy(input.orderBy, 'run');
+  async searchRuns(input: RunQuery): Promise<Page<Run>> {
+    const { runViewType: viewType, maxResults, filterAst: filter, orderByTerms: orderBy } = input;
     const experimentIds = [...new Set(input.experimentIds)];
     const fingerprint = queryFingerprint(['runs', [...experimentIds].sort(), input.filter ?? '', input.orderBy ?? [], viewType]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
@@ -696,29 +624,13 @@ export class RedisTrackingStore implements TrackingStore {
 
   // ---- logging ----
 
-  async logMetric(runId: string, metric: Metric): Promise<void> {
-    validateMetric(metric);
-    await this.logRunData(runId, [], [], [metric]);
-  }
-
-  async logParam(runId: string, param: Param): Promise<void> {
-    validateParam(param);
-    await this.logRunData(runId, [param], [], []);
-  }
-
-  async setTag(runId: string, tag: RunTag): Promise<void> {
-    validateRunTag(tag);
-    await this.logRunData(runId, [], [tag], []);
-  }
-
-  async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    validateLogBatch(batch);
-    await this.logRunData(runId, batch.params ?? [], batch.tags ?? [], batch.metrics ?? []);
+  async logBatch(runId: string, batch: RunDataBatch): Promise<void> {
+    await this.logRunData(runId, batch.params, batch.tags, batch.metrics);
   }
 
   /** One LOG_RUN_DATA script call: checks (run, lifecycle, param conflicts) and writes, atomically. */
   private async logRunData(runId: string, params: readonly Param[], tags: readonly RunTag[], metrics: readonly Metric[]): Promise<void> {
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     const args: Array<string | number | Buffer> = [this.keys.head, runId];
     const uniqueParams = new Map(params.map((p) => [p.key, p.value]));
     args.push(uniqueParams.size, ...[...uniqueParams].flat());
@@ -744,7 +656,7 @@ export class RedisTrackingStore implements TrackingStore {
       case 'ok':
         return;
       case 'notfound':
-        throw errors.notFound(`Run '${runId}' not found.`);
+        throw persistenceErrors.runNotFound(runId);
       case 'deleted':
         throw runNotActiveError(runId);
       case 'param':
@@ -762,7 +674,7 @@ export class RedisTrackingStore implements TrackingStore {
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireActiveRun(runId);
       const value = typeof key === 'string' ? ((await this.connection.command('HGET', k.runTags(runId), key)) as string | null) : null;
-      if (value === null) throw errors.notFound(`No tag with key '${String(key)}' on run '${runId}'.`);
+      if (value === null) throw persistenceErrors.runTagNotFound(runId, key);
       const e = hash.experiment_id!;
       const writes = new WriteSet()
         .unchanged(k.runTags(runId), key, value)
@@ -774,9 +686,30 @@ export class RedisTrackingStore implements TrackingStore {
     });
   }
 
+  /**
+   * Optimistic read-modify-write of the history tag: the write applies only while the tag still
+   * holds what was read (and the run and its experiment are still active), else it is read again.
+   * So concurrent calls all land, in some order, and none overwrites another's model.
+   */
+  async appendLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    const k = this.keys;
+    await writeWithRetry(this.connection, async () => {
+      const { hash } = await this.requireActiveRun(runId);
+      const e = hash.experiment_id!;
+      const previous = (await this.connection.command('HGET', k.runTags(runId), LOGGED_MODELS_TAG)) as string | null;
+      const next = appendToModelHistory(previous, model);
+      const writes = new WriteSet()
+        .unchanged(k.runTags(runId), LOGGED_MODELS_TAG, previous ?? undefined)
+        .unchanged(k.run(runId), 'deleted', '0')
+        .unchanged(k.experiment(e), 'lifecycle_stage', 'active')
+        .run('HSET', k.runTags(runId), LOGGED_MODELS_TAG, next)
+        .run('ZADD', k.tagIndex(e, LOGGED_MODELS_TAG), 0, lexMember(next, runId));
+      if (previous !== null) writes.run('ZREM', k.tagIndex(e, LOGGED_MODELS_TAG), lexMember(previous, runId));
+      return { writes, result: undefined };
+    });
+  }
+
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
-    if (!Array.isArray(datasets)) throw errors.invalidParameter(`Invalid datasets: it must be a list of dataset inputs.`);
-    validateDatasetInputs(datasets);
     const k = this.keys;
     await writeWithRetry(this.connection, async () => {
       const { hash } = await this.requireActiveRun(runId);
@@ -816,48 +749,33 @@ export class RedisTrackingStore implements TrackingStore {
 
   // ---- reading ----
 
-  async getMetricHistory(runId: string, metricKey: string, input: MetricHistoryInput = {}): Promise<Page<Metric>> {
-    validateEntityKey('metric', metricKey);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistory);
+  async getMetricHistory(runId: string, metricKey: string, input: { maxResults: number; pageToken?: string }): Promise<Page<Metric>> {
+    const { maxResults } = input;
     const fingerprint = queryFingerprint(['history', runId, metricKey]);
     const offset = readOffsetToken(input.pageToken, fingerprint);
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw errors.notFound(`Run '${String(runId)}' not found.`);
+    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     const [exists, log] = (await this.connection.batchBuffers([
       ['EXISTS', this.keys.run(runId)],
       ['GET', this.keys.metricHistory(runId, metricKey)],
     ])) as [number, Buffer | null];
-    if (!exists) throw errors.notFound(`Run '${runId}' not found.`);
+    if (!exists) throw persistenceErrors.runNotFound(runId);
     const all = unpackHistory(metricKey, log);
     const items = all.slice(offset, offset + maxResults);
     return all.length > offset + maxResults ? { items, nextPageToken: makeOffsetToken(fingerprint, offset + maxResults) } : { items };
   }
 
-  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]> {
-    const runIds = input.runIds;
-    const { maxRunIds } = LIMITS.metricHistoryInterval;
-    if (!Array.isArray(runIds) || runIds.length === 0 || runIds.length > maxRunIds) {
-      throw errors.invalidParameter(
-        `Invalid run_ids: between 1 and ${maxRunIds} run ids are required, got ${Array.isArray(runIds) ? runIds.length : String(runIds)}.`,
-      );
-    }
-    validateEntityKey('metric', input.metricKey);
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.metricHistoryInterval);
-    for (const [field, value] of [['start_step', input.startStep], ['end_step', input.endStep]] as const) {
-      if (value !== undefined && value !== null) checkInteger(field, value);
-    }
-    if (input.startStep !== undefined && input.endStep !== undefined && input.startStep > input.endStep) {
-      throw errors.invalidParameter(`Invalid step range: start_step ${input.startStep} is greater than end_step ${input.endStep}.`);
-    }
+  async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput & { maxResults: number }): Promise<RunMetric[]> {
+    const { runIds, maxResults } = input;
     const unique = [...new Set(runIds)].sort();
     for (const id of unique) {
-      if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw errors.notFound(`Run '${String(id)}' not found.`);
+      if (typeof id !== 'string' || !RUN_ID_PATTERN.test(id)) throw persistenceErrors.runNotFound(id);
     }
     const replies = await this.connection.batchBuffers(
       unique.flatMap((id) => [['EXISTS', this.keys.run(id)] as const, ['GET', this.keys.metricHistory(id, input.metricKey)] as const]),
     );
     const points: RunMetric[] = [];
     unique.forEach((runId, i) => {
-      if (!replies[2 * i]) throw errors.notFound(`Run '${runId}' not found.`);
+      if (!replies[2 * i]) throw persistenceErrors.runNotFound(runId);
       const metrics = unpackHistory(input.metricKey, replies[2 * i + 1] as Buffer | null).filter(
         (m) =>
           (input.startStep === undefined || input.startStep === null || m.step >= input.startStep) &&

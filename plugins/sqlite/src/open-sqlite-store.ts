@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { MigrationResult } from '@orrery/core';
+import { TrackingService, type MigrationResult } from '@orrery/core';
 import { migrate, SqlTrackingStore } from '@orrery/sql';
 import type { SqliteExecutorOptions } from './sqlite-executor.js';
 import { SqliteExecutor } from './sqlite-executor.js';
@@ -21,11 +21,14 @@ export function openSqliteExecutor(uri: string, options: SqliteExecutorOptions &
   return new SqliteExecutor(location.path, options);
 }
 
-/** Opens (creating and migrating as needed) the SQLite tracking store at `uri`. */
-export async function openSqliteTrackingStore(uri: string, options: OpenSqliteOptions): Promise<SqlTrackingStore> {
+/**
+ * Opens (creating and migrating as needed) the SQLite tracking store at `uri`: core's tracking
+ * service in front of the SQL persistence port.
+ */
+export async function openSqliteTrackingStore(uri: string, options: OpenSqliteOptions): Promise<TrackingService> {
   const executor = openSqliteExecutor(uri, options);
   try {
-    return await SqlTrackingStore.open(executor, { defaultArtifactRoot: options.defaultArtifactRoot });
+    return new TrackingService(await SqlTrackingStore.open(executor, { defaultArtifactRoot: options.defaultArtifactRoot }));
   } catch (error) {
     await executor.close();
     throw error;

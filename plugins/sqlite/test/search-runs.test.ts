@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run, RunStatus } from '@orrery/core';
 import { evaluateFilter, isOrreryError, parseOrderBy, parseSearchFilter } from '@orrery/core';
-import type { SqlTrackingStore } from '@orrery/sql';
+import type { TrackingService } from '@orrery/core';
 import { compileRunFilter, compileRunOrder, likeToGlob, renderQuery, sql } from '@orrery/sql';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
 import { ARTIFACT_ROOT } from './store-helpers.js';
@@ -18,7 +18,7 @@ function seeded(seed: number): () => number {
 const PARAM_VALUES = ['Alpha', 'alpha', 'ALPHA-2', 'beta_1', 'beta%x', 'gamma*', 'Éclair', 'éclair', '[x]'];
 const STATUSES: RunStatus[] = ['RUNNING', 'FINISHED', 'FAILED'];
 
-let store: SqlTrackingStore;
+let store: TrackingService;
 let experimentIds: string[];
 let allRuns: Run[];
 

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
-import type { SqlTrackingStore } from '@orrery/sql';
+import type { TrackingService } from '@orrery/core';
 
 describe('SQLite searches on the search thread', () => {
-  const opened: Array<{ store: SqlTrackingStore; dir?: string }> = [];
+  const opened: Array<{ store: TrackingService; dir?: string }> = [];
   afterEach(async () => {
     for (const { store, dir } of opened.splice(0)) {
       await store.close();
@@ -19,7 +19,7 @@ describe('SQLite searches on the search thread', () => {
     }
   });
 
-  async function fileStore(): Promise<SqlTrackingStore> {
+  async function fileStore(): Promise<TrackingService> {
     const dir = mkdtempSync(path.join(tmpdir(), 'orrery-search-thread-'));
     const store = await openSqliteTrackingStore(`sqlite:///${path.join(dir, 'orrery.db')}`, { defaultArtifactRoot: `file://${dir}/a` });
     opened.push({ store, dir });

@@ -18,8 +18,8 @@ async function expectCode(action: Promise<unknown>, code: ErrorCode): Promise<Er
 }
 
 async function countRows(store: object, table: 'metrics' | 'params' | 'tags' | 'latest_metrics', runId: string): Promise<number> {
-  // The store keeps its executor private; tests read the tables directly to prove nothing was written.
-  const executor = (store as unknown as { db: SqliteExecutor }).db;
+  // The persistence port keeps its executor private; tests read the tables directly to prove nothing was written.
+  const executor = (store as unknown as { persistence: { db: SqliteExecutor } }).persistence.db;
   const row = await executor.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${trustedSql(table)} WHERE run_uuid = ${runId}`);
   return row!.n;
 }

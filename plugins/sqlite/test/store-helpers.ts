@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import type { SqlTrackingStore } from '@orrery/sql';
+import type { TrackingService } from '@orrery/core';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
 
 /** A fresh folder per call, removed after the test. */
@@ -15,6 +15,6 @@ export function tempDir(): string {
 export const ARTIFACT_ROOT = 'file:///tmp/orrery-artifacts';
 
 /** Opens a store on a fresh database file. */
-export async function openFreshStore(dir: string, name = 'orrery.db'): Promise<SqlTrackingStore> {
+export async function openFreshStore(dir: string, name = 'orrery.db'): Promise<TrackingService> {
   return openSqliteTrackingStore(`sqlite:///${path.join(dir, name)}`, { defaultArtifactRoot: ARTIFACT_ROOT });
 }

@@ -207,6 +207,11 @@ export class RestTrackingStore implements TrackingStore {
     await this.api.send('POST', 'runs/set-tag', { run_id: runId, run_uuid: runId, key: tag.key, value: tag.value }, true);
   }
 
+  /** The server appends the model to the run's history atomically; not retried (a retry could append twice). */
+  async logModel(runId: string, modelJson: string): Promise<void> {
+    await this.api.send('POST', 'runs/log-model', { run_id: runId, model_json: modelJson }, false);
+  }
+
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.api.send('POST', 'runs/delete-tag', { run_id: runId, key }, false);
   }

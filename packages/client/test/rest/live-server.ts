@@ -6,6 +6,8 @@ import { errors, type ArtifactRepository, type TrackingStore } from '@orrery/cor
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
 import { LocalArtifactRepository } from '@orrery/plugin-local';
 import { createServer } from '@orrery/server';
+import type { OpenedTrackingStore } from '@orrery/testkit';
+import { RestTrackingStore } from '../../src/rest/index.js';
 
 /** A live `orrery server` on 127.0.0.1 (random port) over a fresh SQLite file and artifact folder. */
 export interface LiveServer {
@@ -40,5 +42,15 @@ export async function startLiveServer(options: { defaultArtifactRoot?: (dir: str
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A suite's `open`: a REST tracking store (no retries) talking to a fresh live server. */
+export async function openRestThroughLiveServer(): Promise<OpenedTrackingStore> {
+  const server = await startLiveServer();
+  return {
+    store: new RestTrackingStore(server.url, { maxRetries: 0 }),
+    defaultArtifactRoot: server.defaultArtifactRoot,
+    cleanup: () => server.close(),
   };
 }

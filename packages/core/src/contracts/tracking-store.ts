@@ -154,6 +154,13 @@ export interface TrackingStore {
   logBatch(runId: string, batch: LogBatchInput): Promise<void>;
   /** Records dataset inputs of a run; a dataset is identified by (name, digest) within the experiment. Atomic. */
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /**
+   * Records a logged model: `modelJson` (MLflow's log-model `model_json`, a JSON object with
+   * `artifact_path`, `flavors`, `utc_time_created` and `run_id`) is appended to the active run's
+   * `mlflow.log-model.history` tag. Atomic: concurrent calls on one run all land. Malformed JSON or
+   * a missing field is INVALID_PARAMETER_VALUE. Optional for stores written before it existed.
+   */
+  logModel?(runId: string, modelJson: string): Promise<void>;
 
   // ---- reading ----
 

@@ -4,6 +4,8 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
+import type { ModelRegistryPersistence } from '../domain/registry-persistence.js';
+import type { TrackingPersistence } from '../domain/tracking-persistence.js';
 import type { Logger } from '../logging/logger.js';
 import { declarePluginKind, type PluginPackageHint } from './plugin-kind.js';
 import type { PluginOptionsSchema } from './plugin-options.js';
@@ -80,7 +82,8 @@ export interface UriClaims {
 }
 
 export interface TrackingStoreDefinition extends DefinitionBase<'trackingStore'>, UriClaims {
-  create(context: TrackingStoreContext): Promise<TrackingStore>;
+  /** The store, or a persistence port (`TrackingPersistence`) that core puts a `TrackingService` in front of. */
+  create(context: TrackingStoreContext): Promise<TrackingStore | TrackingPersistence>;
   /** Brings the database schema up to date (`orrery db upgrade`); absent for stores without a schema. */
   migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
 }
@@ -93,7 +96,8 @@ export interface MigrationResult {
 }
 
 export interface ModelRegistryStoreDefinition extends DefinitionBase<'modelRegistryStore'>, UriClaims {
-  create(context: ModelRegistryStoreContext): Promise<ModelRegistryStore>;
+  /** The store, or a persistence port (`ModelRegistryPersistence`) that core puts a `ModelRegistryService` in front of. */
+  create(context: ModelRegistryStoreContext): Promise<ModelRegistryStore | ModelRegistryPersistence>;
   migrate?(context: PluginContext & { uri: string }): Promise<MigrationResult>;
 }
 

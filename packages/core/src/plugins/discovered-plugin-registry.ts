@@ -11,6 +11,10 @@ import type { ModelRegistryStore } from '../contracts/model-registry-store.js';
 import type { ProjectBackend } from '../contracts/project-backend.js';
 import type { RunContextProvider } from '../contracts/run-context-provider.js';
 import type { TrackingStore } from '../contracts/tracking-store.js';
+import { registryServiceFor } from '../domain/registry-service.js';
+import { trackingServiceFor } from '../domain/tracking-service.js';
+import type { ModelRegistryPersistence } from '../domain/registry-persistence.js';
+import type { TrackingPersistence } from '../domain/tracking-persistence.js';
 import { OrreryError, errors, isOrreryError } from '../errors/orrery-error.js';
 import type { Logger } from '../logging/logger.js';
 import { redactUri } from '../logging/logger.js';
@@ -352,13 +356,16 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
   async openTrackingStore(uri: string, options: { defaultArtifactRoot: string }): Promise<TrackingStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('trackingStore', uri, `tracking URI ${shown}`);
-    return this.instantiate<TrackingStore>(candidate, shown, { uri, defaultArtifactRoot: options.defaultArtifactRoot });
+    // A plugin may hand back a persistence port: MLflow's rules (core's services) go in front of it here.
+    return trackingServiceFor(
+      await this.instantiate<TrackingStore | TrackingPersistence>(candidate, shown, { uri, defaultArtifactRoot: options.defaultArtifactRoot }),
+    );
   }
 
   async openModelRegistryStore(uri: string): Promise<ModelRegistryStore> {
     const shown = redactUri(uri);
     const candidate = this.candidateForUri('modelRegistryStore', uri, `registry URI ${shown}`);
-    return this.instantiate<ModelRegistryStore>(candidate, shown, { uri });
+    return registryServiceFor(await this.instantiate<ModelRegistryStore | ModelRegistryPersistence>(candidate, shown, { uri }));
   }
 
   async openAuthStore(uri: string): Promise<AuthStore> {

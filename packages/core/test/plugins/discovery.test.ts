@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoverPlugins, isOrreryError, PLUGIN_API_VERSION, type DiscoverOptions } from '@orrery/core';
+import { discoverPlugins, isOrreryError, PLUGIN_API_VERSION, TrackingService, type DiscoverOptions } from '@orrery/core';
 import {
   artifactRepositoryModule,
   authStoreModule,
@@ -180,6 +180,43 @@ describe('opening plugins', () => {
     expect(store.uri).toBe('postgresql+psycopg2://u:secret@h/db');
     expect(store.defaultArtifactRoot).toBe('file:///a');
     await expect(registry.openArtifactRepository('/data/artifacts/1')).resolves.toMatchObject({ tag: 'files', rootUri: '/data/artifacts/1' });
+  });
+
+  it('a plugin that returns a persistence port gets core\'s service in front: rules checked, events emitted', async () => {
+    installPackage(tmp.dir, {
+      name: 'orrery-plugin-port',
+      orrery: { trackingStore: { port: './store.js' } },
+      files: {
+        'store.js': `
+export default {
+  kind: 'trackingStore',
+  apiVersion: 1,
+  schemes: ['port'],
+  async create() {
+    const created = [];
+    return {
+      port: 'tracking',
+      created,
+      async createExperiment(input) { created.push(input.name); return String(created.length); },
+      async close() {},
+    };
+  },
+};
+`,
+      },
+    });
+    const registry = await discover();
+    const store = await registry.openTrackingStore('port://x', { defaultArtifactRoot: '/a' });
+    expect(store).toBeInstanceOf(TrackingService);
+    const service = store as TrackingService;
+    const events: string[] = [];
+    service.events.onAny((event) => events.push(event.type));
+    // The service refuses a bad name before the port is called, and deleting experiment 0 too.
+    await expect(store.createExperiment({ name: '' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    await expect(store.deleteExperiment('0')).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' });
+    expect(await store.createExperiment({ name: 'ok' })).toBe('1');
+    expect((service.persistence as unknown as { created: string[] }).created).toEqual(['ok']);
+    expect(events).toEqual(['experiment.created']);
   });
 
   it('an unknown scheme lists the known ones and the package that would provide it', async () => {

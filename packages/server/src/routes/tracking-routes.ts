@@ -7,7 +7,6 @@ import {
   LIMITS,
   OrreryError,
   errors,
-  runNotActiveError,
   joinArtifactPath,
   normalizeArtifactPath,
   type ArtifactRepository,
@@ -75,10 +74,7 @@ export interface TrackingRoute extends DeclaredRoute<TrackingRouteContext, Recor
   method: HttpMethod;
 }
 
-/** The `mlflow.log-model.history` tag: a JSON list of every model logged to the run. */
-export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
-/** Fields MLflow requires in a logged model's JSON. */
-const REQUIRED_MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
+export { LOGGED_MODELS_TAG } from '@orrery/core';
 /** MLflow's per-request limit of get-history-bulk (the web UI's chart endpoint). */
 const HISTORY_BULK_MAX_RUN_IDS = 100;
 
@@ -179,36 +175,9 @@ async function listRunArtifacts(request: RequestReader, context: TrackingRouteCo
 async function logModel(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>> {
   const runId = request.string('run_id', { required: true });
   const modelJson = request.string('model_json', { required: true });
-  let model: unknown;
-  try {
-    model = JSON.parse(modelJson);
-  } catch {
-    throw errors.invalidParameter(`Malformed model info. \n ${modelJson.slice(0, 500)} \n is not a valid JSON.`);
-  }
-  if (typeof model !== 'object' || model === null || Array.isArray(model)) {
-    throw errors.invalidParameter(`Malformed model info: model_json must be a JSON object, got ${modelJson.slice(0, 200)}.`);
-  }
-  const missing = REQUIRED_MODEL_FIELDS.filter((field) => !(field in model));
-  if (missing.length > 0) {
-    throw errors.invalidParameter(`Model json is missing mandatory fields: ${missing.map((f) => `'${f}'`).join(', ')}`);
-  }
-  // Read-modify-write of one tag, as MLflow's stores do: the history is a JSON list that grows.
-  const run = await context.store.getRun(runId);
-  if (run.info.lifecycleStage !== 'active') {
-    throw runNotActiveError(runId, run.info.lifecycleStage);
-  }
-  const previous = run.data.tags.find((tag) => tag.key === LOGGED_MODELS_TAG);
-  let history: unknown[] = [];
-  if (previous !== undefined) {
-    try {
-      const parsed: unknown = JSON.parse(previous.value);
-      if (Array.isArray(parsed)) history = parsed;
-    } catch {
-      // A corrupt history tag is replaced rather than blocking every later log-model call.
-    }
-  }
-  history.push(model);
-  await context.store.setTag(runId, { key: LOGGED_MODELS_TAG, value: JSON.stringify(history) });
+  if (!context.store.logModel) throw errors.notImplemented('This tracking store cannot record logged models.');
+  // The service appends to the run's mlflow.log-model.history tag atomically.
+  await context.store.logModel(runId, modelJson);
   return EMPTY;
 }
 

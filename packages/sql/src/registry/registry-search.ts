@@ -37,19 +37,8 @@ const REGISTERED_MODEL_ORDER: Record<string, string> = {
   last_updated_timestamp: 'rm.last_updated_time',
 };
 
-function rejectDuplicates(terms: readonly OrderByTerm[], orderBy: readonly string[] | undefined): void {
-  const seen = new Set<string>();
-  for (const term of terms) {
-    if (seen.has(term.key)) {
-      throw errors.invalidParameter(`order_by contains the field '${term.key}' twice: ${JSON.stringify(orderBy ?? [])}.`);
-    }
-    seen.add(term.key);
-  }
-}
-
 /** Registered-model ordering: the requested terms, then name ASC (unique) unless ordered by name already. */
-export function compileRegisteredModelOrder(terms: readonly OrderByTerm[], orderBy?: readonly string[]): SortKey[] {
-  rejectDuplicates(terms, orderBy);
+export function compileRegisteredModelOrder(terms: readonly OrderByTerm[]): SortKey[] {
   const keys: SortKey[] = [];
   for (const term of terms) {
     const column = term.type === 'attribute' ? REGISTERED_MODEL_ORDER[term.key] : undefined;
@@ -101,8 +90,7 @@ const MODEL_VERSION_ORDER: Record<string, string> = {
  * Model-version ordering, as MLflow: by default `last_updated_timestamp DESC`; then name ASC and
  * version DESC unless already ordered by them, so (name, version) makes every position unique.
  */
-export function compileModelVersionOrder(terms: readonly OrderByTerm[], orderBy?: readonly string[]): SortKey[] {
-  rejectDuplicates(terms, orderBy);
+export function compileModelVersionOrder(terms: readonly OrderByTerm[]): SortKey[] {
   const effective: readonly OrderByTerm[] =
     terms.length > 0 ? terms : [{ type: 'attribute', key: 'last_updated_timestamp', ascending: false }];
   const keys: SortKey[] = [];

@@ -1,54 +1,39 @@
 import type {
-  CreateModelVersionInput,
-  ModelRegistryStore,
+  ModelRegistryPersistence,
   ModelStage,
   ModelVersion,
+  ModelVersionQuery,
+  ModelVersionReference,
+  ModelVersionRow,
   ModelVersionTag,
+  NewModelVersion,
   Page,
   RegisteredModel,
   RegisteredModelAlias,
+  RegisteredModelQuery,
+  RegisteredModelRow,
   RegisteredModelTag,
-  SearchModelVersionsInput,
-  SearchRegisteredModelsInput,
   UpdateModelVersionInput,
 } from '@orrery/core';
-import { LIMITS, MODEL_STAGES, errors, isOrreryError, parseOrderBy, parseSearchFilter, validateMaxResults } from '@orrery/core';
+import { MODEL_STAGES, isOrreryError, persistenceErrors, toModelVersion, toRegisteredModel } from '@orrery/core';
 import type { SortKey } from '../keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from '../keyset.js';
 import { migrate } from '../migrations.js';
 import { readSearchRows, type SqlExecutor } from '../sql-executor.js';
 import type { SqlFragment } from '../sql-fragment.js';
 import { joinSql, sql, sqlList, trustedSql } from '../sql-fragment.js';
-import type { ModelVersionRow, RegisteredModelRow } from './registry-rows.js';
-import { MODEL_VERSION_COLUMNS, REGISTERED_MODEL_COLUMNS, toModelVersion, toRegisteredModel } from './registry-rows.js';
+import { MODEL_VERSION_COLUMNS, REGISTERED_MODEL_COLUMNS } from './registry-rows.js';
 import {
   compileModelVersionFilter,
   compileModelVersionOrder,
   compileRegisteredModelFilter,
   compileRegisteredModelOrder,
 } from './registry-search.js';
-import {
-  ACTIVE_MODEL_STAGES,
-  canonicalModelStage,
-  validateCreateModelVersion,
-  validateCreateRegisteredModel,
-  parseModelVersionReference,
-  type ModelVersionReference,
-  parseModelVersionNumber,
-  validateAliasName,
-  validateModelName,
-  validateModelVersionStatus,
-  validateOptionalString,
-  validateRegistryTag,
-  validateRegistryTagKey,
-} from '@orrery/core';
-
 const RM_COLUMNS = trustedSql(REGISTERED_MODEL_COLUMNS);
 const MV_COLUMNS = trustedSql(MODEL_VERSION_COLUMNS);
 
 type Db = SqlExecutor;
 
-/** Keeps the last value given for each key, as MLflow does for tags repeated in one request. */
 function selectKeys(keys: readonly SortKey[]): SqlFragment {
   return joinSql(keys.map((k, i) => sql`${k.expr} AS ${trustedSql(`s${i}`)}`));
 }
@@ -64,15 +49,15 @@ function byStageOrder(a: ModelVersion, b: ModelVersion): number {
   return MODEL_STAGES.indexOf(a.currentStage) - MODEL_STAGES.indexOf(b.currentStage);
 }
 
-/** What a `models:/` source URI names: a version, a stage, an alias, or the latest version. */
 /**
- * The ModelRegistryStore on any SQL database the shared layer speaks (SQLite now, PostgreSQL
- * later), with MLflow's registry semantics. Every write is one transaction that first checks what
+ * The model-registry persistence port on any SQL database the shared layer speaks (SQLite,
+ * PostgreSQL); MLflow's registry rules are core's `ModelRegistryService` in front of it. Every write is one transaction that first checks what
  * it touches, so a rejected call has written nothing. Version numbers come from the per-model
  * counter `registered_models.last_version` (see the migration), so they rise without gaps under
  * concurrent creates and are never reused after a delete.
  */
-export class SqlModelRegistryStore implements ModelRegistryStore {
+export class SqlModelRegistryStore implements ModelRegistryPersistence {
+  readonly port = 'modelRegistry' as const;
   private readonly db: SqlExecutor;
 
   constructor(executor: SqlExecutor) {
@@ -93,12 +78,12 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
 
   async createRegisteredModel(
     name: string,
-    input: { description?: string; tags?: RegisteredModelTag[] } = {},
+    input: { description?: string; tags: RegisteredModelTag[] },
   ): Promise<RegisteredModel> {
-    const tags = validateCreateRegisteredModel(name, input);
+    const tags = input.tags;
     try {
       return await this.db.transaction(async (tx) => {
-        if (await this.findModel(tx, name)) throw errors.alreadyExists(`Registered Model (name=${name}) already exists.`);
+        if (await this.findModel(tx, name)) throw persistenceErrors.modelNameTaken(name);
         const now = Date.now();
         await tx.run(
           sql`INSERT INTO registered_models (name, creation_time, last_updated_time, description, user_id, last_version)
@@ -109,25 +94,22 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Registered Model (name=${name}) already exists.`);
+        throw persistenceErrors.modelNameTaken(name);
       }
       throw error;
     }
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    validateModelName(name);
     return this.loadModel(this.db, name);
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateModelName(newName, 'new_name');
     try {
       return await this.db.transaction(async (tx) => {
         await this.requireModel(tx, name);
         if (newName !== name && (await this.findModel(tx, newName))) {
-          throw errors.alreadyExists(`Registered Model (name=${newName}) already exists.`);
+          throw persistenceErrors.modelNameTaken(newName);
         }
         const now = Date.now();
         // Versions, tags and aliases follow through ON UPDATE CASCADE.
@@ -137,15 +119,13 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
       });
     } catch (error) {
       if (!isOrreryError(error) && this.db.isUniqueViolation(error)) {
-        throw errors.alreadyExists(`Registered Model (name=${newName}) already exists.`);
+        throw persistenceErrors.modelNameTaken(newName);
       }
       throw error;
     }
   }
 
   async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
-    validateModelName(name);
-    validateOptionalString('description', description);
     return this.db.transaction(async (tx) => {
       await this.requireModel(tx, name);
       await tx.run(
@@ -156,7 +136,6 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
-    validateModelName(name);
     await this.db.transaction(async (tx) => {
       await this.requireModel(tx, name);
       // Versions, tags and aliases go with it through ON DELETE CASCADE.
@@ -164,10 +143,9 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async searchRegisteredModels(input: SearchRegisteredModelsInput): Promise<Page<RegisteredModel>> {
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchRegisteredModels);
-    const filter = parseSearchFilter(input.filter, 'registeredModel');
-    const keys = compileRegisteredModelOrder(parseOrderBy(input.orderBy, 'registeredModel'), input.orderBy);
+  async searchRegisteredModels(input: RegisteredModelQuery): Promise<Page<RegisteredModel>> {
+    const { maxResults, filterAst: filter } = input;
+    const keys = compileRegisteredModelOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['registered_models', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
     const rows = await readSearchRows<RegisteredModelRow & Record<string, unknown>>(
@@ -185,8 +163,6 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   async setRegisteredModelTag(name: string, tag: RegisteredModelTag): Promise<void> {
-    validateModelName(name);
-    validateRegistryTag(tag, 'registered model');
     await this.db.transaction(async (tx) => {
       await this.requireModel(tx, name);
       await this.upsertModelTags(tx, name, [tag]);
@@ -194,8 +170,6 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    validateModelName(name);
-    validateRegistryTagKey(key);
     await this.db.transaction(async (tx) => {
       await this.requireModel(tx, name);
       await tx.run(sql`DELETE FROM registered_model_tags WHERE name = ${name} AND key = ${key}`);
@@ -204,12 +178,9 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
 
   // ---- model versions ----
 
-  async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
-    const { name } = input;
-    const tags = validateCreateModelVersion(input);
-    const reference = parseModelVersionReference(input.source);
+  async createModelVersion(input: NewModelVersion): Promise<ModelVersion> {
+    const { name, tags, storageLocation } = input;
     return this.db.transaction(async (tx) => {
-      const storageLocation = reference ? await this.resolveModelVersionReference(tx, input.source, reference) : input.source;
       const now = Date.now();
       // Taking the next number is one statement on the model's row: under SQLite's write lock, and
       // a row lock on PostgreSQL, so concurrent creates queue here and get consecutive numbers.
@@ -217,7 +188,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
         sql`UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ${now}
             WHERE name = ${name} RETURNING last_version`,
       );
-      if (!counter) throw this.modelNotFound(name);
+      if (!counter) throw persistenceErrors.modelNotFound(name);
       const version = Number(counter.last_version);
       await tx.run(
         sql`INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage,
@@ -230,18 +201,11 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
+  async getModelVersion(name: string, number: number): Promise<ModelVersion> {
     return this.loadVersion(this.db, name, number);
   }
 
-  async updateModelVersion(name: string, version: string, input: UpdateModelVersionInput): Promise<ModelVersion> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateOptionalString('description', input.description);
-    if (input.status !== undefined && input.status !== null) validateModelVersionStatus(input.status);
-    validateOptionalString('status_message', input.statusMessage);
+  async updateModelVersion(name: string, number: number, input: UpdateModelVersionInput): Promise<ModelVersion> {
     return this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       const sets: SqlFragment[] = [sql`last_updated_time = ${Date.now()}`];
@@ -253,9 +217,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async deleteModelVersion(name: string, version: string): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
+  async deleteModelVersion(name: string, number: number): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       // Its tags and aliases go with it (ON DELETE CASCADE); the counter keeps the number used.
@@ -264,10 +226,9 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async searchModelVersions(input: SearchModelVersionsInput): Promise<Page<ModelVersion>> {
-    const maxResults = validateMaxResults(input.maxResults, LIMITS.searchModelVersions);
-    const filter = parseSearchFilter(input.filter, 'modelVersion');
-    const keys = compileModelVersionOrder(parseOrderBy(input.orderBy, 'modelVersion'), input.orderBy);
+  async searchModelVersions(input: ModelVersionQuery): Promise<Page<ModelVersion>> {
+    const { maxResults, filterAst: filter } = input;
+    const keys = compileModelVersionOrder(input.orderByTerms);
     const fingerprint = queryFingerprint(['model_versions', input.filter ?? '', input.orderBy ?? []]);
     const after = input.pageToken ? keysetAfter(keys, readKeysetToken(input.pageToken, fingerprint, keys.length)) : sql`1 = 1`;
     const rows = await readSearchRows<ModelVersionRow & Record<string, unknown>>(
@@ -284,53 +245,27 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
       : { items };
   }
 
-  async setModelVersionTag(name: string, version: string, tag: ModelVersionTag): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateRegistryTag(tag, 'model version');
+  async setModelVersionTag(name: string, number: number, tag: ModelVersionTag): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       await this.upsertVersionTags(tx, name, number, [tag]);
     });
   }
 
-  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    validateRegistryTagKey(key);
+  async deleteModelVersionTag(name: string, number: number, key: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       await tx.run(sql`DELETE FROM model_version_tags WHERE name = ${name} AND version = ${number} AND key = ${key}`);
     });
   }
 
-  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
+  async getModelVersionDownloadUri(name: string, number: number): Promise<string> {
     return (await this.requireVersion(this.db, name, number)).storage_location;
   }
 
   // ---- stages ----
 
-  async transitionModelVersionStage(
-    name: string,
-    version: string,
-    stage: ModelStage,
-    archiveExistingVersions: boolean,
-  ): Promise<ModelVersion> {
-    validateModelName(name);
-    const number = parseModelVersionNumber(version);
-    const target = canonicalModelStage(stage);
-    if (archiveExistingVersions !== undefined && typeof archiveExistingVersions !== 'boolean') {
-      throw errors.invalidParameter(
-        `Invalid value ${String(archiveExistingVersions)} for parameter 'archive_existing_versions': it must be true or false.`,
-      );
-    }
-    if (archiveExistingVersions && !ACTIVE_MODEL_STAGES.includes(target)) {
-      throw errors.invalidParameter(
-        `Cannot archive existing model versions when moving to stage '${target}': archive_existing_versions is only allowed for ${ACTIVE_MODEL_STAGES.join(' and ')}.`,
-      );
-    }
+  async transitionModelVersionStage(name: string, number: number, target: ModelStage, archiveExistingVersions: boolean): Promise<ModelVersion> {
     return this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       const now = Date.now();
@@ -348,23 +283,15 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     });
   }
 
-  async getLatestVersions(name: string, stages?: ModelStage[]): Promise<ModelVersion[]> {
-    validateModelName(name);
-    if (stages !== undefined && stages !== null && !Array.isArray(stages)) {
-      throw errors.invalidParameter(`Invalid value ${String(stages)} for parameter 'stages': it must be a list of stages.`);
-    }
-    const wanted = stages && stages.length > 0 ? new Set(stages.map((s) => canonicalModelStage(s, 'stages'))) : new Set(MODEL_STAGES);
+  async getLatestVersions(name: string): Promise<ModelVersion[]> {
     await this.requireModel(this.db, name);
     const latest = await this.loadLatestVersions(this.db, [name]);
-    return (latest.get(name) ?? []).filter((v) => wanted.has(v.currentStage));
+    return latest.get(name) ?? [];
   }
 
   // ---- aliases ----
 
-  async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
-    validateModelName(name);
-    validateAliasName(alias);
-    const number = parseModelVersionNumber(version);
+  async setRegisteredModelAlias(name: string, alias: string, number: number): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.requireVersion(tx, name, number);
       // One statement: the alias points at the old version or the new one, never at none.
@@ -376,8 +303,6 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
-    validateModelName(name);
-    validateAliasName(alias);
     await this.db.transaction(async (tx) => {
       await this.requireModel(tx, name);
       await tx.run(sql`DELETE FROM registered_model_aliases WHERE name = ${name} AND alias = ${alias}`);
@@ -385,23 +310,18 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    validateModelName(name);
-    validateAliasName(alias);
     const row = await this.db.get<{ version: number | string }>(
       sql`SELECT version FROM registered_model_aliases WHERE name = ${name} AND alias = ${alias}`,
     );
     if (!row) {
       await this.requireModel(this.db, name);
-      throw errors.notFound(`Registered model '${name}' has no alias '${alias}'.`);
+      throw persistenceErrors.aliasNotFound(name, alias);
     }
     return this.loadVersion(this.db, name, Number(row.version));
   }
 
   // ---- helpers ----
 
-  private modelNotFound(name: string) {
-    return errors.notFound(`Registered Model with name=${name} not found.`);
-  }
 
   private async findModel(db: Db, name: string): Promise<RegisteredModelRow | undefined> {
     return db.get<RegisteredModelRow>(sql`SELECT ${RM_COLUMNS} FROM registered_models rm WHERE rm.name = ${name}`);
@@ -409,7 +329,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
 
   private async requireModel(db: Db, name: string): Promise<RegisteredModelRow> {
     const row = await this.findModel(db, name);
-    if (!row) throw this.modelNotFound(name);
+    if (!row) throw persistenceErrors.modelNotFound(name);
     return row;
   }
 
@@ -419,13 +339,13 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
     );
     if (!row) {
       await this.requireModel(db, name);
-      throw errors.notFound(`Model Version (name=${name}, version=${version}) not found.`);
+      throw persistenceErrors.modelVersionNotFound(name, version);
     }
     return row;
   }
 
-  /** Where a `models:/` source's files are: the storage location of the version it names. */
-  private async resolveModelVersionReference(db: Db, source: string, ref: ModelVersionReference): Promise<string> {
+  async storageLocationOf(ref: ModelVersionReference): Promise<string | null> {
+    const db = this.db;
     let row: { storage_location: string } | undefined;
     switch (ref.kind) {
       case 'version':
@@ -448,10 +368,7 @@ export class SqlModelRegistryStore implements ModelRegistryStore {
         row = await db.get(sql`SELECT storage_location FROM model_versions WHERE name = ${ref.name} ORDER BY version DESC LIMIT 1`);
         break;
     }
-    if (!row) {
-      throw errors.invalidParameter(`Invalid source '${source}': it names no existing model version, so its files cannot be located.`);
-    }
-    return row.storage_location;
+    return row?.storage_location ?? null;
   }
 
   private async upsertModelTags(db: Db, name: string, tags: readonly RegisteredModelTag[]): Promise<void> {

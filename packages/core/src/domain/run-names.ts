@@ -1,4 +1,9 @@
-import { randomInt } from 'node:crypto';
+/** A uniform integer in [0, bound), from the platform's CSPRNG (Node 20 and browsers alike). */
+function randomInt(bound: number): number {
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  return word[0]! % bound;
+}
 
 /**
  * Generated run names (`<adjective>-<noun>-<number>`), used when a run is created without a name
