@@ -25,7 +25,7 @@ import { processCpu } from './bench-kit.mjs';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { default: pg } = await import(path.join(repo, 'plugins/postgres/node_modules/pg/lib/index.js'));
 const { from: copyFrom } = await import(path.join(repo, 'plugins/postgres/node_modules/pg-copy-streams/index.js'));
-const { postgresBinaryArray, postgresTextArray } = await import(path.join(repo, 'packages/sql/dist/index.js'));
+const { postgresBinaryArray, postgresTextArray } = await import(path.join(repo, 'plugins/postgres/dist/index.js'));
 
 const SERVER_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);

@@ -1,6 +1,6 @@
 export * from './sql-fragment.js';
 export * from './sql-executor.js';
-export * from './postgres-arrays.js';
+export * from './sql-dialect.js';
 export * from './async-mutex.js';
 export * from './migrations.js';
 export * from './keyset.js';

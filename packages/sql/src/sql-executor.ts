@@ -1,4 +1,5 @@
-import type { Dialect, SqlFragment } from './sql-fragment.js';
+import type { SqlDialect } from './sql-dialect.js';
+import type { SqlFragment } from './sql-fragment.js';
 
 /** How a column of a streamed read is decoded (PostgreSQL type names). */
 export type StreamColumnType = 'float8' | 'int8' | 'int4' | 'text';
@@ -16,8 +17,8 @@ export interface RunResult {
  * unreachable database becomes `TEMPORARILY_UNAVAILABLE`.
  */
 export interface SqlExecutor {
-  /** The dialect statements must be rendered in. */
-  readonly dialect: Dialect;
+  /** The dialect statements are rendered in: the strategy for every SQL text that differs by database. */
+  readonly dialect: SqlDialect;
   /** Runs a query and returns every row. */
   all<T>(query: SqlFragment): Promise<T[]>;
   /** Runs a query and returns its first row, or undefined. */

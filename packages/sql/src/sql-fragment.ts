@@ -1,12 +1,14 @@
 /**
  * A small query-fragment builder shared by every SQL dialect. Fragments keep SQL text and bound
  * values apart until `renderQuery` turns them into one statement with the dialect's placeholders
- * (`?` for SQLite, `$1..$n` for PostgreSQL). User input only ever travels as a bound value: the
+ * (the `SqlDialect` strategy its executor supplies). User input only ever travels as a bound value: the
  * only ways to put text into a fragment are the literal parts of a `sql` template, `identifier`
  * (checked against a whitelist) and `trustedSql` (for constants written in this codebase).
  */
 
-/** The SQL dialects the shared layer renders for. */
+import type { SqlDialect } from './sql-dialect.js';
+
+/** The names of the SQL dialects, which pick a `byDialect` fragment's variant. */
 export type Dialect = 'sqlite' | 'postgres';
 
 /** A rendered statement: text with placeholders, and the values bound to them in order. */
@@ -119,12 +121,16 @@ export function byDialect(variants: Record<Dialect, SqlFragment>): SqlFragment {
  */
 export type PlaceholderWriter = (index: number, value: unknown) => string;
 
-/** Renders a fragment for one dialect. */
-export function renderQuery(fragment: SqlFragment, dialect: Dialect, writePlaceholder?: PlaceholderWriter): RenderedQuery {
+/** Renders a fragment for one dialect (the strategy its executor supplies). */
+export function renderQuery(fragment: SqlFragment, dialect: SqlDialect, writePlaceholder?: PlaceholderWriter): RenderedQuery {
   const values: unknown[] = [];
   let text = '';
   const placeholder = (): string =>
-    writePlaceholder ? writePlaceholder(values.length, values[values.length - 1]) : dialect === 'sqlite' ? '?' : `$${values.length}`;
+    writePlaceholder ? writePlaceholder(values.length, values[values.length - 1]) : dialect.placeholder(values.length);
+  const bind = (value: unknown): string => {
+    values.push(value);
+    return placeholder();
+  };
   const walk = (chunks: readonly Chunk[]): void => {
     for (const chunk of chunks) {
       switch (chunk.kind) {
@@ -136,21 +142,10 @@ export function renderQuery(fragment: SqlFragment, dialect: Dialect, writePlaceh
           text += placeholder();
           break;
         case 'list':
-          if (dialect === 'sqlite') {
-            values.push(JSON.stringify(chunk.values));
-            text += `(SELECT value FROM json_each(${placeholder()}))`;
-          } else {
-            values.push(chunk.values);
-            const array = `CAST(${placeholder()} AS ${chunk.elementType}[])`;
-            const notIn = /\sNOT\s+IN\s*$/i.exec(text);
-            const isIn = notIn ? null : /\sIN\s*$/i.exec(text);
-            if (notIn) text = `${text.slice(0, notIn.index)} <> ALL(${array})`;
-            else if (isIn) text = `${text.slice(0, isIn.index)} = ANY(${array})`;
-            else text += `(SELECT unnest(${array}))`;
-          }
+          text = dialect.renderList(text, chunk.values, chunk.elementType, bind);
           break;
         case 'dialect':
-          walk(chunk.variants[dialect].chunks);
+          walk(chunk.variants[dialect.name].chunks);
           break;
       }
     }

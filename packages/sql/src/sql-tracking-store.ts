@@ -42,7 +42,7 @@ import {
   compileRunFilter,
   compileRunOrder,
 } from './search-compiler.js';
-import { postgresBinaryArray, postgresTextArray } from './postgres-arrays.js';
+import type { MetricChunkArrays } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
@@ -90,7 +90,7 @@ function historySeries(alias: 'b' | 'm' | 'c' | undefined, runId: SqlFragment, k
  * timestamp, step, is_nan)`: keys as a text literal, numbers in binary. NaN is stored as 0 with
  * is_nan set (see `encodeMetricValue`).
  */
-function metricArrays(metrics: readonly Metric[]): SqlFragment {
+function metricArrays(metrics: readonly Metric[], arrays: MetricChunkArrays): SqlFragment {
   const n = metrics.length;
   const keys = new Array<string>(n);
   const values = new Array<number>(n);
@@ -106,9 +106,9 @@ function metricArrays(metrics: readonly Metric[]): SqlFragment {
     steps[i] = m.step;
     nans[i] = nan ? 1 : 0;
   }
-  return sql`unnest(CAST(${postgresTextArray(keys)} AS varchar[]), CAST(${postgresBinaryArray(values, 'float8')} AS float8[]),
-                    CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]), CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]),
-                    CAST(${postgresBinaryArray(nans, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
+  return sql`unnest(CAST(${arrays.textArray(keys)} AS varchar[]), CAST(${arrays.numberArray(values, 'float8')} AS float8[]),
+                    CAST(${arrays.numberArray(timestamps, 'int8')} AS int8[]), CAST(${arrays.numberArray(steps, 'int8')} AS int8[]),
+                    CAST(${arrays.numberArray(nans, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
 }
 
 /**
@@ -161,7 +161,7 @@ function storageOf(groups: readonly Metric[][]): { rows: Metric[]; chunks: Metri
  * timestamps, vals)`: every chunk's points are laid end to end in three array parameters (numbers
  * in binary, NaN as is), and chunk i is the slice `lo..hi` (1-based) of each.
  */
-function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
+function chunkArrays(chunks: readonly Metric[][], arrays: MetricChunkArrays): SqlFragment {
   const keys = new Array<string>(chunks.length);
   const lows = new Array<number>(chunks.length);
   const highs = new Array<number>(chunks.length);
@@ -187,11 +187,11 @@ function chunkArrays(chunks: readonly Metric[][]): SqlFragment {
     minSteps[c] = min;
     maxSteps[c] = max;
   }
-  return sql`unnest(CAST(${postgresTextArray(keys)} AS varchar[]), CAST(${postgresBinaryArray(lows, 'int4')} AS int4[]),
-                    CAST(${postgresBinaryArray(highs, 'int4')} AS int4[]), CAST(${postgresBinaryArray(minSteps, 'int8')} AS int8[]),
-                    CAST(${postgresBinaryArray(maxSteps, 'int8')} AS int8[])) AS k (key, lo, hi, min_step, max_step)
-             CROSS JOIN (SELECT CAST(${postgresBinaryArray(steps, 'int8')} AS int8[]) AS steps, CAST(${postgresBinaryArray(timestamps, 'int8')} AS int8[]) AS timestamps,
-                                CAST(${postgresBinaryArray(values, 'float8')} AS float8[]) AS vals) a`;
+  return sql`unnest(CAST(${arrays.textArray(keys)} AS varchar[]), CAST(${arrays.numberArray(lows, 'int4')} AS int4[]),
+                    CAST(${arrays.numberArray(highs, 'int4')} AS int4[]), CAST(${arrays.numberArray(minSteps, 'int8')} AS int8[]),
+                    CAST(${arrays.numberArray(maxSteps, 'int8')} AS int8[])) AS k (key, lo, hi, min_step, max_step)
+             CROSS JOIN (SELECT CAST(${arrays.numberArray(steps, 'int8')} AS int8[]) AS steps, CAST(${arrays.numberArray(timestamps, 'int8')} AS int8[]) AS timestamps,
+                                CAST(${arrays.numberArray(values, 'float8')} AS float8[]) AS vals) a`;
 }
 
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
@@ -582,7 +582,7 @@ export class SqlTrackingStore implements TrackingPersistence {
             AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}
             AND ${compileRunFilter(filter)}`;
     const rows =
-      this.db.dialect === 'postgres' && order.leadingMetric
+      this.db.dialect.fastPaths.metricRankSearch && order.leadingMetric
         ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
         : await readSearchRows<RunRow & Record<string, unknown>>(
             this.db,
@@ -648,7 +648,8 @@ export class SqlTrackingStore implements TrackingPersistence {
 
   async logBatch(runId: string, batch: RunDataBatch): Promise<void> {
     const metricsOnly = batch.metrics.length > 0 && batch.params.length === 0 && batch.tags.length === 0;
-    if (metricsOnly && this.db.dialect === 'postgres') return this.appendMetricsInOneStatement(runId, batch.metrics);
+    const chunked = this.db.dialect.fastPaths.metricChunks;
+    if (metricsOnly && chunked) return this.appendMetricsInOneStatement(runId, batch.metrics, chunked);
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       if (batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
@@ -781,7 +782,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     const key = sql`${metricKey}`;
     const after = cursor ? keysetAfter(HISTORY_KEYS, cursor) : sql`1 = 1`;
     const past = (column: string): SqlFragment => (cursor ? sql` AND ${trustedSql(column)} > ${cursor[0]}` : sql``);
-    const bounded = this.db.dialect === 'postgres';
+    const bounded = this.db.dialect.fastPaths.metricChunks !== undefined;
     const bound = bounded
       ? sql`WITH bound AS (SELECT LEAST(
             COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', run, key)}${past('b.step')}
@@ -946,7 +947,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       // may have inserted one of these keys with another value after the check above, and
       // DO NOTHING kept its value. Reading again (a fresh snapshot once that one committed) catches
       // it, and throwing rolls this call back.
-      if (db.dialect === 'postgres') {
+      if (db.dialect.concurrentWriteTransactions) {
         const stored = await db.all<{ key: string; value: string }>(
           sql`SELECT key, value FROM params WHERE run_uuid = ${runId} AND key IN ${sqlList(fresh.map((row) => row[1] as string))}`,
         );
@@ -995,7 +996,7 @@ export class SqlTrackingStore implements TrackingPersistence {
    * Measured against BEGIN, run check, COPY, upsert, COMMIT (bench/postgres-ingest-breakdown.mjs,
    * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
    */
-  private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[]): Promise<void> {
+  private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[], arrays: MetricChunkArrays): Promise<void> {
     if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
     // Rows go in grouped by key (each key's in the order given), so that consecutive index
     // insertions land next to one another in the (series hash, step) index: about 10% less
@@ -1017,16 +1018,16 @@ export class SqlTrackingStore implements TrackingPersistence {
       preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
           appended AS (
             INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(rows)}
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(rows, arrays)}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'),
           chunked AS (
             INSERT INTO metric_chunks (run_uuid, key, min_step, max_step, points, steps, timestamps, vals)
             SELECT CAST(${runId} AS varchar), k.key, k.min_step, k.max_step, k.hi - k.lo + 1, a.steps[k.lo:k.hi], a.timestamps[k.lo:k.hi], a.vals[k.lo:k.hi]
-            FROM ${chunkArrays(chunks)}
+            FROM ${chunkArrays(chunks, arrays)}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'),
           moved AS (
             INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(newest)}
+            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(newest, arrays)}
             WHERE (SELECT lifecycle_stage FROM run) = 'active'
             ${trustedSql(LATEST_METRIC_UPSERT)})
           SELECT lifecycle_stage FROM run`),

@@ -6,3 +6,5 @@ export * from './postgres-errors.js';
 export * from './postgres-executor.js';
 export * from './postgres-migrations.js';
 export * from './open-postgres-store.js';
+export * from './dialect/postgres-dialect.js';
+export * from './dialect/postgres-arrays.js';

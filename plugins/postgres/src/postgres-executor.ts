@@ -5,6 +5,7 @@ import type { Logger } from '@orrery/core';
 import { errors } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment, StreamColumnType } from '@orrery/sql';
 import { renderQuery } from '@orrery/sql';
+import { postgresDialect } from './dialect/postgres-dialect.js';
 import { BinaryCopyReader } from './binary-copy-reader.js';
 import { isConnectionError, isRetryableTransactionError, isUniqueViolation, translatePostgresError } from './postgres-errors.js';
 
@@ -51,7 +52,7 @@ export interface PostgresExecutorOptions {
  * cannot deadlock one another.
  */
 export class PostgresExecutor implements SqlExecutor {
-  readonly dialect = 'postgres' as const;
+  readonly dialect = postgresDialect;
   readonly pool: pg.Pool;
   private readonly columnTypes: ColumnTypes = new Map();
   private closed = false;
@@ -107,7 +108,7 @@ export class PostgresExecutor implements SqlExecutor {
    * early (the consumer stopped, or failed) destroys its connection rather than draining the COPY.
    */
   async *streamColumns(query: SqlFragment, columns: readonly StreamColumnType[]): AsyncGenerator<unknown[][]> {
-    const { text, values } = renderQuery(query, 'postgres', settingPlaceholder);
+    const { text, values } = renderQuery(query, postgresDialect, settingPlaceholder);
     const settings = values.map((value, i) => `set_config('${STREAM_SETTING_PREFIX}${i + 1}', $${i + 1}, true)`);
     let client: pg.PoolClient;
     try {
@@ -226,7 +227,7 @@ function statementName(text: string): string {
 }
 
 async function runQuery(target: Queryable, fragment: SqlFragment): Promise<pg.QueryResult> {
-  const { text, values } = renderQuery(fragment, 'postgres');
+  const { text, values } = renderQuery(fragment, postgresDialect);
   try {
     return await target.query(fragment.prepare ? { name: statementName(text), text, values } : { text, values });
   } catch (error) {
@@ -240,7 +241,7 @@ async function runQuery(target: Queryable, fragment: SqlFragment): Promise<pg.Qu
  * savepoint inside one.
  */
 export class PostgresSession implements SqlExecutor {
-  readonly dialect = 'postgres' as const;
+  readonly dialect = postgresDialect;
   /** Set once a statement failed because the connection is gone. */
   broken = false;
   private depth = 0;
@@ -349,7 +350,7 @@ export class PostgresSession implements SqlExecutor {
   }
 
   private async query(fragment: SqlFragment): Promise<pg.QueryResult> {
-    const { text, values } = renderQuery(fragment, 'postgres');
+    const { text, values } = renderQuery(fragment, postgresDialect);
     return this.raw(fragment.prepare ? statementName(text) : undefined, text, values);
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PostgresNumberType } from '@orrery/sql';
-import { postgresBinaryArray, postgresTextArray, sql } from '@orrery/sql';
+import { sql } from '@orrery/sql';
+import type { PostgresNumberType } from '@orrery/plugin-postgres';
+import { postgresBinaryArray, postgresTextArray } from '@orrery/plugin-postgres';
 import { PostgresExecutor } from '../src/postgres-executor.js';
 import { parsePostgresUri } from '../src/postgres-uri.js';
 import { useTestDatabase } from './postgres-test-helpers.js';

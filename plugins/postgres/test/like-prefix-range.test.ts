@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StringComparison } from '@orrery/core';
 import { likePrefixRange, renderQuery, sql, trustedSql, valueComparison } from '@orrery/sql';
+import { postgresDialect } from '@orrery/plugin-postgres';
 import { useTestDatabase } from './postgres-test-helpers.js';
 
 /**
@@ -59,7 +60,7 @@ describe('LIKE prefix ranges on PostgreSQL', () => {
   async function matching(values: readonly string[], pattern: string): Promise<string[]> {
     await client.query('TRUNCATE v');
     await client.query('INSERT INTO v SELECT unnest($1::text[])', [values]);
-    const { text, values: params } = renderQuery(sql`SELECT s FROM v WHERE ${valueComparison(trustedSql('s'), likeClause(pattern))}`, 'postgres');
+    const { text, values: params } = renderQuery(sql`SELECT s FROM v WHERE ${valueComparison(trustedSql('s'), likeClause(pattern))}`, postgresDialect);
     return ((await client.query(text, params)).rows as { s: string }[]).map((r) => r.s).sort();
   }
 

@@ -4,7 +4,7 @@ import { TrackingService, isOrreryError } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
 import { SqlTrackingStore, renderQuery, sql } from '@orrery/sql';
 import { freeLocalPort } from '@orrery/testkit';
-import { PostgresExecutor, ensureSchema, migratePostgres, openPostgresTrackingStore, parsePostgresUri } from '@orrery/plugin-postgres';
+import { PostgresExecutor, ensureSchema, postgresDialect, migratePostgres, openPostgresTrackingStore, parsePostgresUri } from '@orrery/plugin-postgres';
 import { queryRows, useTestDatabase } from './postgres-test-helpers.js';
 
 const db = useTestDatabase();
@@ -21,7 +21,7 @@ async function codeOf(action: Promise<unknown>): Promise<string> {
 
 /** Records the statements a store sends (the search query and its loads), delegating to PostgreSQL. */
 class RecordingExecutor implements SqlExecutor {
-  readonly dialect = 'postgres' as const;
+  readonly dialect = postgresDialect;
   readonly statements: SqlFragment[] = [];
   constructor(readonly inner: SqlExecutor) {}
   all<T>(q: SqlFragment): Promise<T[]> {
@@ -99,7 +99,7 @@ describe('PostgreSQL store: searches are one indexed query', () => {
       // (inputs only when a run has some), whatever the page size: no per-run lookups.
       expect(counts).toEqual([2, 2]);
       const search = recorder.statements[0]!;
-      const { text } = renderQuery(search, 'postgres');
+      const { text } = renderQuery(search, postgresDialect);
       expect(text).toMatch(/^SELECT .* FROM runs r/s);
       const plan = await executor.withSession(async (session) => {
         await session.run(sql`SET enable_seqscan = off`);

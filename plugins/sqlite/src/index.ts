@@ -6,3 +6,4 @@ export { default as sqliteModelRegistryStorePlugin } from './sqlite-registry-plu
 export * from './open-sqlite-registry-store.js';
 export { default as sqliteAuthStorePlugin } from './sqlite-auth-plugin.js';
 export * from './open-sqlite-auth-store.js';
+export * from './sqlite-dialect.js';

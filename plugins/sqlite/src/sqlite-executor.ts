@@ -5,6 +5,7 @@ import { compareLike, errors } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
 import { AsyncMutex, renderQuery, SQLITE_ILIKE_FUNCTION_NAME } from '@orrery/sql';
 import { SqliteSearchThread } from './sqlite-search-thread.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteExecutorOptions {
   /** How long a statement waits for another process's write lock before failing (default 10 s). */
@@ -49,7 +50,7 @@ function sqliteCode(error: unknown): string | undefined {
  * Prepared statements are cached by SQL text.
  */
 export class SqliteExecutor implements SqlExecutor {
-  readonly dialect = 'sqlite' as const;
+  readonly dialect = sqliteDialect;
   private readonly db: Database.Database;
   private readonly mutex: AsyncMutex;
   private readonly releaseMutex: () => void;
@@ -95,7 +96,7 @@ export class SqliteExecutor implements SqlExecutor {
   async allOffThread<T>(query: SqlFragment): Promise<T[]> {
     const thread = this.searchThread;
     if (thread === undefined || thread.failedToStart) return this.all<T>(query);
-    const { text, values } = renderQuery(query, 'sqlite');
+    const { text, values } = renderQuery(query, sqliteDialect);
     try {
       return await thread.all<T>(text, bindable(values));
     } catch (error) {
@@ -154,19 +155,19 @@ export class SqliteExecutor implements SqlExecutor {
 
   /** @internal */
   allNow<T>(query: SqlFragment): T[] {
-    const { text, values } = renderQuery(query, 'sqlite');
+    const { text, values } = renderQuery(query, sqliteDialect);
     return this.guard(() => this.prepare(text).all(bindable(values)) as T[]);
   }
 
   /** @internal */
   getNow<T>(query: SqlFragment): T | undefined {
-    const { text, values } = renderQuery(query, 'sqlite');
+    const { text, values } = renderQuery(query, sqliteDialect);
     return this.guard(() => this.prepare(text).get(bindable(values)) as T | undefined);
   }
 
   /** @internal */
   runNow(query: SqlFragment): RunResult {
-    const { text, values } = renderQuery(query, 'sqlite');
+    const { text, values } = renderQuery(query, sqliteDialect);
     return this.guard(() => ({ changes: this.prepare(text).run(bindable(values)).changes }));
   }
 
@@ -299,7 +300,7 @@ function acquireFileMutex(filename: string): { mutex: AsyncMutex; release: () =>
 
 /** The executor handed to a transaction callback: runs on the open transaction without locking. */
 class SqliteTransaction implements SqlExecutor {
-  readonly dialect = 'sqlite' as const;
+  readonly dialect = sqliteDialect;
 
   constructor(private readonly parent: SqliteExecutor) {}
 

@@ -366,7 +366,7 @@ export class SqlAuthStore implements AuthStore {
     return this.db.transaction(async (tx) => {
       // Concurrent failures of one key take turns, so each caller's count includes every failure
       // recorded before it (SQLite's write transactions are serial already).
-      if (tx.dialect === 'postgres') await tx.get(sql`SELECT pg_advisory_xact_lock(CAST(${LOGIN_FAILURE_LOCK_KEY} AS integer), hashtext(${key}))`);
+      if (tx.dialect.transactionKeyLock) await tx.get(tx.dialect.transactionKeyLock(LOGIN_FAILURE_LOCK_KEY, key));
       await tx.run(sql`DELETE FROM auth_login_failures WHERE key = ${key} AND failed_at <= ${now - windowMs}`);
       await tx.run(sql`INSERT INTO auth_login_failures (key, failed_at) VALUES (${key}, ${now})`);
       return countFailures(tx, key, now, windowMs);
@@ -417,8 +417,7 @@ async function findUserId(db: SqlExecutor, username: string): Promise<number | u
 type UserLock = 'delete' | 'share';
 
 function userLockClause(db: SqlExecutor, lock: UserLock): SqlFragment {
-  if (db.dialect !== 'postgres') return emptySql;
-  return lock === 'delete' ? sql` FOR UPDATE` : sql` FOR SHARE`;
+  return db.dialect.rowLockClause?.(lock === 'delete' ? 'exclusive' : 'shared') ?? emptySql;
 }
 
 /** The id of the user named `username`, held as `lock` says; RESOURCE_DOES_NOT_EXIST when there is none. */

@@ -1,0 +1,84 @@
+import type { Dialect, SqlFragment } from './sql-fragment.js';
+
+/**
+ * What the shared SQL layer asks of a database's SQL: the strategy a driver plugin supplies
+ * through its executor (`SqlExecutor.dialect`). The shared layer never compares dialect names;
+ * it asks the dialect for the text that differs (placeholders, list parameters, DDL fragments,
+ * dialect-only schema changes, locking clauses) and uses the optional fast paths the dialect
+ * declares. `plugins/sqlite` and `plugins/postgres` supply the two implementations.
+ */
+export interface SqlDialect {
+  /** The dialect's name: picks a fragment's variant written with `byDialect`. */
+  readonly name: Dialect;
+  /** The text standing for bound value number `index` (1-based): `?`, `$1`. */
+  placeholder(index: number): string;
+  /**
+   * Renders a list of values bound as ONE parameter (`sqlList`). `textBefore` is the statement
+   * so far; the result replaces it, so a dialect may rewrite a trailing `IN` (PostgreSQL's
+   * `= ANY(array)`). `bind` adds a bound value and returns its placeholder.
+   */
+  renderList(textBefore: string, values: readonly (string | number)[], elementType: 'text' | 'bigint', bind: (value: unknown) => string): string;
+  /** DDL fragments the schema's migrations differ by. */
+  readonly ddl: DialectDdl;
+  /**
+   * Statements a tracking-schema migration runs on this dialect only, after its shared ones
+   * (tuning such as collations, statistics, indexes, PostgreSQL's metric chunks); none for most.
+   */
+  trackingSchemaChanges(version: number): readonly string[];
+  /**
+   * True when write transactions run concurrently (PostgreSQL), so a check read before a write may
+   * be outdated by the time it commits and must be read again; false when they are serial (SQLite).
+   */
+  readonly concurrentWriteTransactions: boolean;
+  /**
+   * Optional: a statement that makes transactions handling the same `key` (within `space`) take
+   * turns until they end. Dialects whose write transactions are serial leave it out.
+   */
+  transactionKeyLock?(space: number, key: string): SqlFragment;
+  /**
+   * Optional: the clause appended to a `SELECT` that holds the rows it reads until the
+   * transaction ends (`exclusive` for a delete, shared for writers of dependent rows). Dialects
+   * whose write transactions are serial leave it out.
+   */
+  rowLockClause?(mode: 'exclusive' | 'shared'): SqlFragment;
+  /** Fast paths the shared tracking store takes when the dialect offers them. */
+  readonly fastPaths: DialectFastPaths;
+}
+
+/** DDL fragments that differ by dialect, each written into `CREATE TABLE` text as is. */
+export interface DialectDdl {
+  /** An auto-generated integer primary key column type (ids may be reused after a delete). */
+  readonly autoId: string;
+  /** An auto-generated integer primary key column type whose values are never reused. */
+  readonly neverReusedId: string;
+  /** An IEEE double column type. */
+  readonly double: string;
+  /** The NOT NULL clause of the hot metrics-history columns (empty where it slows inserts). */
+  readonly hotNotNull: string;
+  /** The table option that stores a table clustered by its primary key (empty if none). */
+  readonly clustered: string;
+  /** The collation clause that makes a string column compare and sort by code point (empty if default). */
+  readonly byteOrder: string;
+}
+
+/**
+ * Optional fast paths of the tracking store. Each needs the schema changes this dialect's
+ * `trackingSchemaChanges` made; a dialect without them takes the generic paths.
+ */
+export interface DialectFastPaths {
+  /**
+   * Metrics-only log-batches written in one statement, with long series stored as chunks
+   * (`metric_chunks`), and history reads that read chunks too and bound a page's scan.
+   */
+  readonly metricChunks?: MetricChunkArrays;
+  /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
+  readonly metricRankSearch?: boolean;
+}
+
+/** Array parameters the chunked metric path binds (each bound as one value the statement casts). */
+export interface MetricChunkArrays {
+  /** Numbers as one array parameter of the element type. */
+  numberArray(values: readonly number[], type: 'float8' | 'int8' | 'int4'): unknown;
+  /** Strings as one text-array parameter. */
+  textArray(values: readonly string[]): unknown;
+}
