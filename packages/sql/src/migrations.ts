@@ -161,9 +161,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Most points one history chunk holds (a chunk row must fit in one 8 KiB PostgreSQL page). */
-export const CHUNK_MAX_POINTS = 256;
-
 /**
  * How a chunk's points read as history rows: `CHUNK_UNNEST` follows a `metric_chunks c` and
  * yields `u (step, timestamp, v, ord)`; `CHUNK_POINT_COLUMNS` maps them to the `metrics` columns

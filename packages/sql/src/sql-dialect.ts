@@ -1,3 +1,5 @@
+import type { Metric } from '@orrery/core';
+import type { SqlExecutor } from './sql-executor.js';
 import type { Dialect, SqlFragment } from './sql-fragment.js';
 
 /**
@@ -70,15 +72,18 @@ export interface DialectFastPaths {
    * Metrics-only log-batches written in one statement, with long series stored as chunks
    * (`metric_chunks`), and history reads that read chunks too and bound a page's scan.
    */
-  readonly metricChunks?: MetricChunkArrays;
+  readonly metricChunks?: MetricChunkWriter;
   /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
   readonly metricRankSearch?: boolean;
 }
 
-/** Array parameters the chunked metric path binds (each bound as one value the statement casts). */
-export interface MetricChunkArrays {
-  /** Numbers as one array parameter of the element type. */
-  numberArray(values: readonly number[], type: 'float8' | 'int8' | 'int4'): unknown;
-  /** Strings as one text-array parameter. */
-  textArray(values: readonly string[]): unknown;
+/** The chunked write path of metrics-only log-batches (PostgreSQL's, in `plugins/postgres/src/dialect/`). */
+export interface MetricChunkWriter {
+  /**
+   * Appends a metrics-only batch to an active run's history and moves its latest metrics forward,
+   * atomically, with the errors of the generic path: RESOURCE_DOES_NOT_EXIST for an unknown run,
+   * `runNotActiveError` for a deleted one. Long series may be stored as `metric_chunks` rows;
+   * every history read of the store takes both tables.
+   */
+  appendMetrics(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void>;
 }

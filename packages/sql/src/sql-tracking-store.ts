@@ -34,7 +34,7 @@ import {
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
-import { CHUNK_MAX_POINTS, CHUNK_POINT_COLUMNS, CHUNK_UNNEST, migrate, postgresSeriesHash } from './migrations.js';
+import { CHUNK_POINT_COLUMNS, CHUNK_UNNEST, migrate, postgresSeriesHash } from './migrations.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
   compileExperimentFilter,
@@ -42,12 +42,11 @@ import {
   compileRunFilter,
   compileRunOrder,
 } from './search-compiler.js';
-import type { MetricChunkArrays } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
-import { byDialect, joinSql, preparedSql, sql, sqlList, trustedSql } from './sql-fragment.js';
+import { byDialect, joinSql, sql, sqlList, trustedSql } from './sql-fragment.js';
 import type { DatasetInputRow, ExperimentRow, MetricRow, RunRow } from './tracking-rows.js';
-import { encodeMetricValue, toDatasetInput, toExperiment, toMetric, toRunInfo } from './tracking-rows.js';
+import { LATEST_METRIC_UPSERT, RUN_ID_PATTERN, encodeMetricValue, isLaterMetric, toDatasetInput, toExperiment, toMetric, toRunInfo } from './tracking-rows.js';
 
 export interface SqlTrackingStoreOptions {
   /** Where new experiments put their artifacts: `<defaultArtifactRoot>/<experiment id>`. */
@@ -61,11 +60,6 @@ const EXPERIMENT_COLUMNS = trustedSql(
   'e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time',
 );
 const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'] as const;
-const LATEST_METRIC_UPSERT =
-  'ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan ' +
-  'WHERE (excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)';
-
-const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** PostgreSQL's series hash (migration 6) of a run id and a key given as expressions. */
 function seriesHashOf(runId: SqlFragment, key: SqlFragment): SqlFragment {
@@ -86,39 +80,6 @@ function historySeries(alias: 'b' | 'm' | 'c' | undefined, runId: SqlFragment, k
 }
 
 /**
- * Metrics as a PostgreSQL `unnest` of one array parameter per column, aliased `u (key, value,
- * timestamp, step, is_nan)`: keys as a text literal, numbers in binary. NaN is stored as 0 with
- * is_nan set (see `encodeMetricValue`).
- */
-function metricArrays(metrics: readonly Metric[], arrays: MetricChunkArrays): SqlFragment {
-  const n = metrics.length;
-  const keys = new Array<string>(n);
-  const values = new Array<number>(n);
-  const timestamps = new Array<number>(n);
-  const steps = new Array<number>(n);
-  const nans = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const m = metrics[i]!;
-    const nan = Number.isNaN(m.value);
-    keys[i] = m.key;
-    values[i] = nan ? 0 : m.value;
-    timestamps[i] = m.timestamp;
-    steps[i] = m.step;
-    nans[i] = nan ? 1 : 0;
-  }
-  return sql`unnest(CAST(${arrays.textArray(keys)} AS varchar[]), CAST(${arrays.numberArray(values, 'float8')} AS float8[]),
-                    CAST(${arrays.numberArray(timestamps, 'int8')} AS int8[]), CAST(${arrays.numberArray(steps, 'int8')} AS int8[]),
-                    CAST(${arrays.numberArray(nans, 'int4')} AS int4[])) AS u (key, value, timestamp, step, is_nan)`;
-}
-
-/**
- * PostgreSQL: a log-batch's points of one key are stored as one or more `metric_chunks` rows
- * (migration 8) when there are at least this many of them; fewer go to `metrics`, one row each.
- * A chunk costs one heap tuple and one index entry whatever its size, about what two rows cost.
- */
-export const CHUNK_MIN_POINTS = 4;
-
-/**
  * Every observation of one series, as `value, timestamp, step, is_nan, id` rows in no particular
  * order: on PostgreSQL from both tables that hold history (rows of `metrics`, points of
  * `metric_chunks`), on SQLite from `metrics`. `from` and `to` bound the steps (inclusive); chunks
@@ -137,63 +98,6 @@ function seriesPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, 
   });
 }
 
-/**
- * Splits a batch's metrics, grouped by key, into what is stored as rows and what as chunks (at
- * most `CHUNK_MAX_POINTS` points each): see `CHUNK_MIN_POINTS`.
- */
-function storageOf(groups: readonly Metric[][]): { rows: Metric[]; chunks: Metric[][] } {
-  const rows: Metric[] = [];
-  const chunks: Metric[][] = [];
-  for (const group of groups) {
-    if (group.length < CHUNK_MIN_POINTS) {
-      for (const m of group) rows.push(m);
-      continue;
-    }
-    const pieces = Math.ceil(group.length / CHUNK_MAX_POINTS);
-    const size = Math.ceil(group.length / pieces);
-    for (let at = 0; at < group.length; at += size) chunks.push(group.slice(at, at + size));
-  }
-  return { rows, chunks };
-}
-
-/**
- * Chunks as a PostgreSQL row source `k (key, lo, hi, min_step, max_step)` joined with `a (steps,
- * timestamps, vals)`: every chunk's points are laid end to end in three array parameters (numbers
- * in binary, NaN as is), and chunk i is the slice `lo..hi` (1-based) of each.
- */
-function chunkArrays(chunks: readonly Metric[][], arrays: MetricChunkArrays): SqlFragment {
-  const keys = new Array<string>(chunks.length);
-  const lows = new Array<number>(chunks.length);
-  const highs = new Array<number>(chunks.length);
-  const minSteps = new Array<number>(chunks.length);
-  const maxSteps = new Array<number>(chunks.length);
-  const steps: number[] = [];
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  for (let c = 0; c < chunks.length; c++) {
-    const chunk = chunks[c]!;
-    keys[c] = chunk[0]!.key;
-    lows[c] = steps.length + 1;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const m of chunk) {
-      steps.push(m.step);
-      timestamps.push(m.timestamp);
-      values.push(m.value);
-      if (m.step < min) min = m.step;
-      if (m.step > max) max = m.step;
-    }
-    highs[c] = steps.length;
-    minSteps[c] = min;
-    maxSteps[c] = max;
-  }
-  return sql`unnest(CAST(${arrays.textArray(keys)} AS varchar[]), CAST(${arrays.numberArray(lows, 'int4')} AS int4[]),
-                    CAST(${arrays.numberArray(highs, 'int4')} AS int4[]), CAST(${arrays.numberArray(minSteps, 'int8')} AS int8[]),
-                    CAST(${arrays.numberArray(maxSteps, 'int8')} AS int8[])) AS k (key, lo, hi, min_step, max_step)
-             CROSS JOIN (SELECT CAST(${arrays.numberArray(steps, 'int8')} AS int8[]) AS steps, CAST(${arrays.numberArray(timestamps, 'int8')} AS int8[]) AS timestamps,
-                                CAST(${arrays.numberArray(values, 'float8')} AS float8[]) AS vals) a`;
-}
-
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
   switch (viewType) {
     case 'ACTIVE_ONLY':
@@ -203,16 +107,6 @@ function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
     case 'ALL':
       return sql`1 = 1`;
   }
-}
-
-/** Orders metric observations the way `latest_metrics` does: step, timestamp, NaN above numbers, value. */
-function isLater(a: Metric, b: Metric): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  const [av, an] = encodeMetricValue(a.value);
-  const [bv, bn] = encodeMetricValue(b.value);
-  if (an !== bn) return an > bn;
-  return av > bv;
 }
 
 /** Aggregates a group's `key, value` columns into one JSON array of pairs. */
@@ -649,7 +543,7 @@ export class SqlTrackingStore implements TrackingPersistence {
   async logBatch(runId: string, batch: RunDataBatch): Promise<void> {
     const metricsOnly = batch.metrics.length > 0 && batch.params.length === 0 && batch.tags.length === 0;
     const chunked = this.db.dialect.fastPaths.metricChunks;
-    if (metricsOnly && chunked) return this.appendMetricsInOneStatement(runId, batch.metrics, chunked);
+    if (metricsOnly && chunked) return chunked.appendMetrics(this.db, runId, batch.metrics);
     await this.db.transaction(async (tx) => {
       await this.requireActiveRun(tx, runId);
       if (batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
@@ -974,7 +868,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       const [value, isNan] = encodeMetricValue(m.value);
       rows[i] = [runId, m.key, value, m.timestamp, m.step, isNan];
       const current = latest.get(m.key);
-      if (!current || isLater(m, current)) latest.set(m.key, m);
+      if (!current || isLaterMetric(m, current)) latest.set(m.key, m);
     }
     await db.insertMany('metrics', METRIC_COLUMNS, rows);
     const latestRows = [...latest.values()].map((m) => {
@@ -982,58 +876,6 @@ export class SqlTrackingStore implements TrackingPersistence {
       return [runId, m.key, value, m.timestamp, m.step, isNan];
     });
     await db.insertMany('latest_metrics', METRIC_COLUMNS, latestRows, LATEST_METRIC_UPSERT);
-  }
-
-  /**
-   * PostgreSQL's path for metrics-only writes (what training loops send): the run check, the
-   * history append (a key's points as chunks when there are `CHUNK_MIN_POINTS` or more, else as
-   * rows) and the latest-value upsert as ONE statement, so one round trip and no BEGIN/COMMIT. A
-   * single statement is atomic on its own: the batch lands whole or not at all.
-   * Every insert is conditioned on the run being active; the statement returns the run's stage
-   * (no row: no such run), and the same errors as the transaction path are raised from it. The
-   * columns travel as one array parameter each (numbers in binary), so the statement text never
-   * varies and is prepared once per connection.
-   * Measured against BEGIN, run check, COPY, upsert, COMMIT (bench/postgres-ingest-breakdown.mjs,
-   * 8 connections): about 15% less PostgreSQL CPU per metric, and 1 round trip instead of 7.
-   */
-  private async appendMetricsInOneStatement(runId: string, metrics: readonly Metric[], arrays: MetricChunkArrays): Promise<void> {
-    if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw persistenceErrors.runNotFound(runId);
-    // Rows go in grouped by key (each key's in the order given), so that consecutive index
-    // insertions land next to one another in the (series hash, step) index: about 10% less
-    // PostgreSQL CPU per metric in bench/postgres-ingest-breakdown.mjs. A batch's rows of one
-    // key keep their relative order, and nothing orders history by insertion across keys.
-    const byKey = new Map<string, Metric[]>();
-    for (const m of metrics) {
-      const group = byKey.get(m.key);
-      if (group) group.push(m);
-      else byKey.set(m.key, [m]);
-    }
-    const groups = [...byKey.values()];
-    // Upserted rows in key order: concurrent writers to one run lock its latest rows in one order.
-    const newest = groups
-      .map((group) => group.reduce((latest, m) => (isLater(m, latest) ? m : latest)))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const { rows, chunks } = storageOf(groups);
-    const row = await this.db.get<{ lifecycle_stage: string }>(
-      preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = ${runId}),
-          appended AS (
-            INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(rows, arrays)}
-            WHERE (SELECT lifecycle_stage FROM run) = 'active'),
-          chunked AS (
-            INSERT INTO metric_chunks (run_uuid, key, min_step, max_step, points, steps, timestamps, vals)
-            SELECT CAST(${runId} AS varchar), k.key, k.min_step, k.max_step, k.hi - k.lo + 1, a.steps[k.lo:k.hi], a.timestamps[k.lo:k.hi], a.vals[k.lo:k.hi]
-            FROM ${chunkArrays(chunks, arrays)}
-            WHERE (SELECT lifecycle_stage FROM run) = 'active'),
-          moved AS (
-            INSERT INTO latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
-            SELECT CAST(${runId} AS varchar), u.key, u.value, u.timestamp, u.step, u.is_nan FROM ${metricArrays(newest, arrays)}
-            WHERE (SELECT lifecycle_stage FROM run) = 'active'
-            ${trustedSql(LATEST_METRIC_UPSERT)})
-          SELECT lifecycle_stage FROM run`),
-    );
-    if (!row) throw persistenceErrors.runNotFound(runId);
-    if (row.lifecycle_stage !== 'active') throw runNotActiveError(runId);
   }
 
   private async loadExperiments(db: SqlExecutor, rows: readonly ExperimentRow[]): Promise<Experiment[]> {

@@ -101,3 +101,24 @@ export function toDatasetInput(row: DatasetInputRow, tags: { key: string; value:
     },
   };
 }
+
+/** A run id as the SQL stores hand them out: 32 lowercase hex digits. */
+export const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/**
+ * The `ON CONFLICT` clause that moves a `latest_metrics` row forward only when the incoming
+ * observation is later (step, timestamp, NaN above numbers, value), so writes in any order agree.
+ */
+export const LATEST_METRIC_UPSERT =
+  'ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan ' +
+  'WHERE (excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.is_nan, latest_metrics.value)';
+
+/** Orders metric observations the way `latest_metrics` does: step, timestamp, NaN above numbers, value. */
+export function isLaterMetric(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const [av, an] = encodeMetricValue(a.value);
+  const [bv, bn] = encodeMetricValue(b.value);
+  if (an !== bn) return an > bn;
+  return av > bv;
+}

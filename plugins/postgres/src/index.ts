@@ -8,3 +8,4 @@ export * from './postgres-migrations.js';
 export * from './open-postgres-store.js';
 export * from './dialect/postgres-dialect.js';
 export * from './dialect/postgres-arrays.js';
+export * from './dialect/postgres-metric-chunks.js';

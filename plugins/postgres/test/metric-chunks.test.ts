@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric } from '@orrery/core';
 import { isOrreryError } from '@orrery/core';
 import type { TrackingService } from '@orrery/core';
-import { CHUNK_MAX_POINTS, CHUNK_MIN_POINTS } from '@orrery/sql';
+import { CHUNK_MAX_POINTS, CHUNK_MIN_POINTS } from '@orrery/plugin-postgres';
 import { openPostgresTrackingStore, parsePostgresUri } from '@orrery/plugin-postgres';
 import { queryRows, useTestDatabase } from './postgres-test-helpers.js';
 

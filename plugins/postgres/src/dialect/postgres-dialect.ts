@@ -1,5 +1,5 @@
 import { sql, type SqlDialect } from '@orrery/sql';
-import { postgresBinaryArray, postgresTextArray } from './postgres-arrays.js';
+import { appendMetricsInOneStatement } from './postgres-metric-chunks.js';
 import { postgresTrackingSchemaChanges } from './postgres-schema-changes.js';
 
 /**
@@ -36,7 +36,7 @@ export const postgresDialect: SqlDialect = {
   transactionKeyLock: (space, key) => sql`SELECT pg_advisory_xact_lock(CAST(${space} AS integer), hashtext(${key}))`,
   rowLockClause: (mode) => (mode === 'exclusive' ? sql` FOR UPDATE` : sql` FOR SHARE`),
   fastPaths: {
-    metricChunks: { numberArray: postgresBinaryArray, textArray: postgresTextArray },
+    metricChunks: { appendMetrics: appendMetricsInOneStatement },
     metricRankSearch: true,
   },
 };

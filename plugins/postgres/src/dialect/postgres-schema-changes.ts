@@ -14,7 +14,7 @@ export function postgresTrackingSchemaChanges(version: number): readonly string[
  * `metric_chunks` (arrays of steps, timestamps and values, with the chunk's step range) instead
  * of one `metrics` row each. Ingest then pays a heap tuple and an index entry per chunk instead of
  * per point: the per-row cost that was most of PostgreSQL's share of ingest. Which writes use it
- * is the store's choice (`appendMetricsInOneStatement`); reads take both tables together.
+ * is the write path's choice (`appendMetricsInOneStatement`, `postgres-metric-chunks.ts`); reads take both tables together.
  *
  * - Values are stored as they are, NaN included (a float8 array holds NaN, and PostgreSQL orders
  *   NaN above every number, as history order puts `is_nan` before the value).
