@@ -146,7 +146,7 @@ async function seed(url) {
     }),
   );
   log(`  ${'metrics history (10 x 100 per run)'.padEnd(44)} ${fmt(loaded).padStart(12)} rows  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  await step('metrics index (built once, after the load)', `CREATE INDEX metrics_series_step ON metrics ((${sqlLayer.postgresSeriesHash()}), step)`);
+  await step('metrics index (built once, after the load)', `CREATE INDEX metrics_series_step ON metrics ((${pgPlugin.postgresSeriesHash()}), step)`);
   await step(
     `one metric with ${fmt(HISTORY_POINTS)} points`,
     `INSERT INTO metrics (run_uuid, key, value, timestamp, step, is_nan)
@@ -333,9 +333,9 @@ async function benchIngest(url, port) {
   const stored = Number(
     (await admin(url, {
       // Series by series, through the history index (a count by run alone would scan the table).
-      text: `SELECT sum((SELECT count(*) FROM metrics WHERE ${sqlLayer.postgresSeriesHash()} = hashtextextended(s.run_uuid || '/' || s.key COLLATE "C", 0)
+      text: `SELECT sum((SELECT count(*) FROM metrics WHERE ${pgPlugin.postgresSeriesHash()} = hashtextextended(s.run_uuid || '/' || s.key COLLATE "C", 0)
                AND metrics.run_uuid = s.run_uuid AND metrics.key = s.key)
-             + (SELECT coalesce(sum(points), 0) FROM metric_chunks c WHERE ${sqlLayer.postgresSeriesHash('c')} = hashtextextended(s.run_uuid || '/' || s.key COLLATE "C", 0)
+             + (SELECT coalesce(sum(points), 0) FROM metric_chunks c WHERE ${pgPlugin.postgresSeriesHash('c')} = hashtextextended(s.run_uuid || '/' || s.key COLLATE "C", 0)
                AND c.run_uuid = s.run_uuid AND c.key = s.key)) AS n
              FROM (SELECT r AS run_uuid, 'm' || k AS key FROM unnest($1::text[]) r, generate_series(0, 9) k) s`,
       values: [runIds],

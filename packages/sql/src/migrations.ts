@@ -162,29 +162,6 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * How a chunk's points read as history rows: `CHUNK_UNNEST` follows a `metric_chunks c` and
- * yields `u (step, timestamp, v, ord)`; `CHUNK_POINT_COLUMNS` maps them to the `metrics` columns
- * `id, run_uuid, key, value, timestamp, step, is_nan` (NaN as value 0 with is_nan 1; the id is
- * negative, unique, and apart from row ids: -(chunk id * 1024 + position)).
- */
-export const CHUNK_UNNEST = 'CROSS JOIN LATERAL unnest(c.steps, c.timestamps, c.vals) WITH ORDINALITY AS u (step, timestamp, v, ord)';
-export const CHUNK_POINT_COLUMNS =
-  "-(c.id * 1024 + u.ord) AS id, c.run_uuid, c.key, CASE WHEN u.v = 'NaN' THEN 0 ELSE u.v END AS value, u.timestamp, u.step, " +
-  "CASE WHEN u.v = 'NaN' THEN 1 ELSE 0 END AS is_nan";
-
-/**
- * How PostgreSQL's history index identifies a metric series (one run's one key): a 64-bit hash of
- * the run id and the key (`alias` qualifies the columns). Every history read names it in this form
- * (see `historySeries` in the store), so the planner matches the index expression. `hashtextextended`
- * is what PostgreSQL's own hash partitioning stores its routing on, so it is kept stable across
- * major versions and pg_upgrade; the `"C"` collation keeps it a plain hash of the bytes.
- */
-export function postgresSeriesHash(alias?: 'b' | 'm' | 'c'): string {
-  const column = (name: string): string => (alias ? `${alias}.${name}` : name);
-  return `hashtextextended(${column('run_uuid')} || '/' || ${column('key')} COLLATE "C", 0)`;
-}
-
-/**
  * The model registry (migration 2). Registered models are keyed by name; versions, tags and
  * aliases reference it with `ON UPDATE CASCADE ON DELETE CASCADE`, so a rename is one UPDATE of
  * `registered_models.name` that carries everything with it (tags and aliases cascade through

@@ -72,18 +72,31 @@ export interface DialectFastPaths {
    * Metrics-only log-batches written in one statement, with long series stored as chunks
    * (`metric_chunks`), and history reads that read chunks too and bound a page's scan.
    */
-  readonly metricChunks?: MetricChunkWriter;
+  readonly metricChunks?: MetricChunkStorage;
   /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
   readonly metricRankSearch?: boolean;
 }
 
-/** The chunked write path of metrics-only log-batches (PostgreSQL's, in `plugins/postgres/src/dialect/`). */
-export interface MetricChunkWriter {
+/**
+ * A history layout that stores long series as chunks (PostgreSQL's, in
+ * `plugins/postgres/src/dialect/`): its write path for metrics-only log-batches and the pieces of
+ * the store's history reads that differ from one row per observation.
+ */
+export interface MetricChunkStorage {
   /**
    * Appends a metrics-only batch to an active run's history and moves its latest metrics forward,
    * atomically, with the errors of the generic path: RESOURCE_DOES_NOT_EXIST for an unknown run,
-   * `runNotActiveError` for a deleted one. Long series may be stored as `metric_chunks` rows;
-   * every history read of the store takes both tables.
+   * `runNotActiveError` for a deleted one.
    */
   appendMetrics(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void>;
+  /** The condition picking one series' rows of `metrics`, in the form the dialect's history index serves. */
+  rowSeries(runId: SqlFragment, key: SqlFragment): SqlFragment;
+  /** One series' chunk points as `value, timestamp, step, is_nan, id` rows, steps within `from..to` (inclusive). */
+  chunkPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment;
+  /**
+   * A `WITH bound AS (SELECT ... AS b) ` clause: a step `b` at or below which every observation of
+   * a history page of `limit` after step `afterStep` lies, read from the indexes, so a page reads
+   * about one page of observations however long the history is.
+   */
+  pageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment;
 }

@@ -34,7 +34,7 @@ import {
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
-import { CHUNK_POINT_COLUMNS, CHUNK_UNNEST, migrate, postgresSeriesHash } from './migrations.js';
+import { migrate } from './migrations.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
   compileExperimentFilter,
@@ -42,6 +42,7 @@ import {
   compileRunFilter,
   compileRunOrder,
 } from './search-compiler.js';
+import type { MetricChunkStorage } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
 import type { SqlFragment } from './sql-fragment.js';
 import { byDialect, joinSql, sql, sqlList, trustedSql } from './sql-fragment.js';
@@ -61,41 +62,20 @@ const EXPERIMENT_COLUMNS = trustedSql(
 );
 const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'] as const;
 
-/** PostgreSQL's series hash (migration 6) of a run id and a key given as expressions. */
-function seriesHashOf(runId: SqlFragment, key: SqlFragment): SqlFragment {
-  return sql`hashtextextended(CAST(${runId} AS varchar) || '/' || CAST(${key} AS varchar) COLLATE "C", 0)`;
-}
-
-/**
- * The condition picking one metric series (a run's key) from the history, in the form each
- * dialect's history index serves: SQLite's `(run_uuid, key, step)`; PostgreSQL's
- * `(series hash, step)` (migration 6) and, for `metric_chunks c`, `(series hash, max_step)`
- * (migration 8), whose hash equality comes first, with the run and key compared as well so that
- * a hash collision cannot let another series' rows in.
- */
-function historySeries(alias: 'b' | 'm' | 'c' | undefined, runId: SqlFragment, key: SqlFragment): SqlFragment {
-  const column = (name: string): SqlFragment => trustedSql(alias ? `${alias}.${name}` : name);
-  const same = sql`${column('run_uuid')} = ${runId} AND ${column('key')} = ${key}`;
-  return byDialect({ sqlite: same, postgres: sql`${trustedSql(postgresSeriesHash(alias))} = ${seriesHashOf(runId, key)} AND ${same}` });
-}
-
 /**
  * Every observation of one series, as `value, timestamp, step, is_nan, id` rows in no particular
- * order: on PostgreSQL from both tables that hold history (rows of `metrics`, points of
- * `metric_chunks`), on SQLite from `metrics`. `from` and `to` bound the steps (inclusive); chunks
- * are picked by their step range through their index, then their points filtered.
+ * order: the rows of `metrics`, and where the dialect stores long series as chunks
+ * (`fastPaths.metricChunks`), their points too. `from` and `to` bound the steps (inclusive).
+ * The series condition takes the form the dialect's history index serves.
  */
-function seriesPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
-  const atLeast = (column: string): SqlFragment => (from ? sql` AND ${trustedSql(column)} >= ${from}` : sql``);
-  const atMost = (column: string): SqlFragment => (to ? sql` AND ${trustedSql(column)} <= ${to}` : sql``);
-  const rows = sql`SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${historySeries(undefined, runId, key)}${atLeast('step')}${atMost('step')}`;
-  return byDialect({
-    sqlite: rows,
-    postgres: sql`${rows}
+function seriesPoints(chunks: MetricChunkStorage | undefined, runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
+  const atLeast = from ? sql` AND step >= ${from}` : sql``;
+  const atMost = to ? sql` AND step <= ${to}` : sql``;
+  const series = chunks ? chunks.rowSeries(runId, key) : sql`run_uuid = ${runId} AND key = ${key}`;
+  const rows = sql`SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${series}${atLeast}${atMost}`;
+  return chunks ? sql`${rows}
       UNION ALL
-      SELECT value, timestamp, step, is_nan, id FROM (SELECT ${trustedSql(CHUNK_POINT_COLUMNS)} FROM metric_chunks c ${trustedSql(CHUNK_UNNEST)}
-        WHERE ${historySeries('c', runId, key)}${atLeast('c.max_step')}${atMost('c.min_step')}${atLeast('u.step')}${atMost('u.step')}) p`,
-  });
+      ${chunks.chunkPoints(runId, key, from, to)}` : rows;
 }
 
 function viewCondition(column: SqlFragment, viewType: ViewType): SqlFragment {
@@ -635,7 +615,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       // One statement for the whole history (one snapshot, no per-page planning or cursor bounds),
       // read as the driver's fast stream (PostgreSQL: binary COPY).
       const batches = this.db.streamColumns(
-        sql`SELECT value, timestamp, step, is_nan FROM (${seriesPoints(sql`${runId}`, sql`${metricKey}`)}) h
+        sql`SELECT value, timestamp, step, is_nan FROM (${seriesPoints(this.db.dialect.fastPaths.metricChunks, sql`${runId}`, sql`${metricKey}`)}) h
             ORDER BY step, timestamp, is_nan, value, id`,
         ['float8', 'int8', 'int8', 'int4'],
       );
@@ -659,35 +639,20 @@ export class SqlTrackingStore implements TrackingPersistence {
    * Up to `limit` observations after `cursor`, in history order. The redundant `step >=` bound
    * lets the index range-scan from the cursor on.
    *
-   * PostgreSQL gets an upper step bound `b` as well, so a page reads about one page of
-   * observations however long the history is (the planner misjudges how many one series has in a
-   * large table and would otherwise sort the whole rest of it for every page). `b` is the smaller
-   * of two steps, each with at least `limit` observations after the cursor at or below it, so every
-   * observation of the page has a step at or below `b`:
-   * - rows: the step of the `limit`-th row whose step is past the cursor's;
-   * - chunks: walking the chunks that start past the cursor's step in order of their last step,
-   *   the last step of the one where their point counts add up to `limit` (all of their points are
-   *   after the cursor and at or below it). Both are read from the indexes alone.
-   * Chunks that reach the cursor's step (they may hold later points) and start at or below `b`
-   * are then unnested, and the page is the first `limit` of their points and rows after the cursor.
+   * A dialect that stores chunks (`fastPaths.metricChunks`) also gives an upper step bound `b`
+   * read from its indexes (`pageBound`), so a page reads about one page of observations however
+   * long the history is. Chunks that reach the cursor's step (they may hold later points) and
+   * start at or below `b` are then unnested, and the page is the first `limit` of their points and
+   * rows after the cursor.
    */
   private async readHistoryPage(runId: string, metricKey: string, cursor: HistoryCursor | undefined, limit: number): Promise<HistoryPage> {
     const run = sql`${runId}`;
     const key = sql`${metricKey}`;
     const after = cursor ? keysetAfter(HISTORY_KEYS, cursor) : sql`1 = 1`;
-    const past = (column: string): SqlFragment => (cursor ? sql` AND ${trustedSql(column)} > ${cursor[0]}` : sql``);
-    const bounded = this.db.dialect.fastPaths.metricChunks !== undefined;
-    const bound = bounded
-      ? sql`WITH bound AS (SELECT LEAST(
-            COALESCE((SELECT b.step FROM metrics b WHERE ${historySeries('b', run, key)}${past('b.step')}
-                      ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER}),
-            COALESCE((SELECT x.max_step FROM (
-                        SELECT c.max_step, SUM(c.points) OVER (ORDER BY c.max_step ROWS UNBOUNDED PRECEDING) AS total
-                        FROM metric_chunks c WHERE ${historySeries('c', run, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
-                      WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b) `
-      : sql``;
+    const chunks = this.db.dialect.fastPaths.metricChunks;
+    const bound = chunks ? chunks.pageBound(run, key, cursor?.[0], limit) : sql``;
     const page = sql`${bound}SELECT value, timestamp, step, is_nan, id
-          FROM (${seriesPoints(run, key, cursor ? sql`${cursor[0]}` : undefined, bounded ? sql`(SELECT b FROM bound)` : undefined)}) h
+          FROM (${seriesPoints(chunks, run, key, cursor ? sql`${cursor[0]}` : undefined, chunks ? sql`(SELECT b FROM bound)` : undefined)}) h
           WHERE ${after} ORDER BY step, timestamp, is_nan, value, id LIMIT ${limit}`;
     if (!this.db.streamColumns) return HistoryPage.fromRows(await this.db.all<HistoryRow>(page));
     // PostgreSQL: node-postgres decodes rows one text field at a time in JavaScript, which was most
@@ -742,7 +707,7 @@ export class SqlTrackingStore implements TrackingPersistence {
           FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}
           ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
         postgres: sql`WITH points AS MATERIALIZED (
-            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${seriesPoints(trustedSql('l.r'), key, from, to)}) h
+            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${seriesPoints(this.db.dialect.fastPaths.metricChunks, trustedSql('l.r'), key, from, to)}) h
           ), ${steps(sql`SELECT DISTINCT run_uuid, step FROM points`)}
           SELECT m.run_uuid, CAST(${key} AS varchar) AS key, m.value, m.timestamp, m.step, m.is_nan
           FROM points m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step

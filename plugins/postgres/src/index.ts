@@ -9,3 +9,4 @@ export * from './open-postgres-store.js';
 export * from './dialect/postgres-dialect.js';
 export * from './dialect/postgres-arrays.js';
 export * from './dialect/postgres-metric-chunks.js';
+export * from './dialect/postgres-history-layout.js';

@@ -1,4 +1,5 @@
 import { sql, type SqlDialect } from '@orrery/sql';
+import { chunkPoints, historyPageBound, seriesCondition } from './postgres-history-layout.js';
 import { appendMetricsInOneStatement } from './postgres-metric-chunks.js';
 import { postgresTrackingSchemaChanges } from './postgres-schema-changes.js';
 
@@ -36,7 +37,12 @@ export const postgresDialect: SqlDialect = {
   transactionKeyLock: (space, key) => sql`SELECT pg_advisory_xact_lock(CAST(${space} AS integer), hashtext(${key}))`,
   rowLockClause: (mode) => (mode === 'exclusive' ? sql` FOR UPDATE` : sql` FOR SHARE`),
   fastPaths: {
-    metricChunks: { appendMetrics: appendMetricsInOneStatement },
+    metricChunks: {
+      appendMetrics: appendMetricsInOneStatement,
+      rowSeries: (runId, key) => seriesCondition(undefined, runId, key),
+      chunkPoints,
+      pageBound: historyPageBound,
+    },
     metricRankSearch: true,
   },
 };

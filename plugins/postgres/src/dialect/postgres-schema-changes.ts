@@ -1,4 +1,4 @@
-import { CHUNK_POINT_COLUMNS, CHUNK_UNNEST, postgresSeriesHash } from '@orrery/sql';
+import { CHUNK_POINT_COLUMNS, CHUNK_UNNEST, postgresSeriesHash } from './postgres-history-layout.js';
 
 /**
  * The tracking schema's PostgreSQL-only changes (migrations 3 to 8 of `@orrery/sql`'s list): the

@@ -1,0 +1,77 @@
+import type { SqlFragment } from '@orrery/sql';
+import { sql, trustedSql } from '@orrery/sql';
+
+/*
+ * How PostgreSQL lays out the metrics history (migrations 6 and 8) and reads one series of it:
+ * rows of `metrics` indexed by `(series hash, step)`, chunks of `metric_chunks` indexed by
+ * `(series hash, max_step)`. The store reaches these through `SqlDialect.fastPaths.metricChunks`.
+ */
+
+/**
+ * How a chunk's points read as history rows: `CHUNK_UNNEST` follows a `metric_chunks c` and
+ * yields `u (step, timestamp, v, ord)`; `CHUNK_POINT_COLUMNS` maps them to the `metrics` columns
+ * `id, run_uuid, key, value, timestamp, step, is_nan` (NaN as value 0 with is_nan 1; the id is
+ * negative, unique, and apart from row ids: -(chunk id * 1024 + position)).
+ */
+export const CHUNK_UNNEST = 'CROSS JOIN LATERAL unnest(c.steps, c.timestamps, c.vals) WITH ORDINALITY AS u (step, timestamp, v, ord)';
+export const CHUNK_POINT_COLUMNS =
+  "-(c.id * 1024 + u.ord) AS id, c.run_uuid, c.key, CASE WHEN u.v = 'NaN' THEN 0 ELSE u.v END AS value, u.timestamp, u.step, " +
+  "CASE WHEN u.v = 'NaN' THEN 1 ELSE 0 END AS is_nan";
+
+/**
+ * How PostgreSQL's history index identifies a metric series (one run's one key): a 64-bit hash of
+ * the run id and the key (`alias` qualifies the columns). Every history read names it in this form
+ * (see `historySeries` in the store), so the planner matches the index expression. `hashtextextended`
+ * is what PostgreSQL's own hash partitioning stores its routing on, so it is kept stable across
+ * major versions and pg_upgrade; the `"C"` collation keeps it a plain hash of the bytes.
+ */
+export function postgresSeriesHash(alias?: 'b' | 'm' | 'c'): string {
+  const column = (name: string): string => (alias ? `${alias}.${name}` : name);
+  return `hashtextextended(${column('run_uuid')} || '/' || ${column('key')} COLLATE "C", 0)`;
+}
+
+/** PostgreSQL's series hash (migration 6) of a run id and a key given as expressions. */
+function seriesHashOf(runId: SqlFragment, key: SqlFragment): SqlFragment {
+  return sql`hashtextextended(CAST(${runId} AS varchar) || '/' || CAST(${key} AS varchar) COLLATE "C", 0)`;
+}
+
+/**
+ * The condition picking one metric series (a run's key) in the form PostgreSQL's history indexes
+ * serve: `(series hash, step)` for `metrics` (migration 6) and `(series hash, max_step)` for
+ * `metric_chunks c` (migration 8). The hash equality comes first; the run and key are compared as
+ * well, so that a hash collision cannot let another series' rows in.
+ */
+export function seriesCondition(alias: 'b' | 'c' | undefined, runId: SqlFragment, key: SqlFragment): SqlFragment {
+  const column = (name: string): SqlFragment => trustedSql(alias ? `${alias}.${name}` : name);
+  return sql`${trustedSql(postgresSeriesHash(alias))} = ${seriesHashOf(runId, key)} AND ${column('run_uuid')} = ${runId} AND ${column('key')} = ${key}`;
+}
+
+/** One series' chunk points as `value, timestamp, step, is_nan, id` rows, steps within `from..to` (inclusive); chunks are picked by their step range through their index. */
+export function chunkPoints(runId: SqlFragment, key: SqlFragment, from?: SqlFragment, to?: SqlFragment): SqlFragment {
+  const atLeast = (column: string): SqlFragment => (from ? sql` AND ${trustedSql(column)} >= ${from}` : sql``);
+  const atMost = (column: string): SqlFragment => (to ? sql` AND ${trustedSql(column)} <= ${to}` : sql``);
+  return sql`SELECT value, timestamp, step, is_nan, id FROM (SELECT ${trustedSql(CHUNK_POINT_COLUMNS)} FROM metric_chunks c ${trustedSql(CHUNK_UNNEST)}
+        WHERE ${seriesCondition('c', runId, key)}${atLeast('c.max_step')}${atMost('c.min_step')}${atLeast('u.step')}${atMost('u.step')}) p`;
+}
+
+/**
+ * `WITH bound AS (SELECT ... AS b) `: an upper step bound `b` for a history page of `limit`
+ * observations after step `afterStep`, so a page reads about one page of observations however long
+ * the history is (the planner misjudges how many one series has in a large table and would
+ * otherwise sort the whole rest of it for every page). `b` is the smaller of two steps, each with
+ * at least `limit` observations after the cursor at or below it:
+ * - rows: the step of the `limit`-th row whose step is past the cursor's;
+ * - chunks: walking the chunks that start past the cursor's step in order of their last step,
+ *   the last step of the one where their point counts add up to `limit` (all of their points are
+ *   after the cursor and at or below it). Both are read from the indexes alone.
+ */
+export function historyPageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment {
+  const past = (column: string): SqlFragment => (afterStep !== undefined ? sql` AND ${trustedSql(column)} > ${afterStep}` : sql``);
+  return sql`WITH bound AS (SELECT LEAST(
+            COALESCE((SELECT b.step FROM metrics b WHERE ${seriesCondition('b', runId, key)}${past('b.step')}
+                      ORDER BY b.step OFFSET ${limit - 1} LIMIT 1), ${Number.MAX_SAFE_INTEGER}),
+            COALESCE((SELECT x.max_step FROM (
+                        SELECT c.max_step, SUM(c.points) OVER (ORDER BY c.max_step ROWS UNBOUNDED PRECEDING) AS total
+                        FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
+                      WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b) `;
+}
