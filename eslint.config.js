@@ -1,6 +1,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Database, storage, network and server libraries: they belong in a plugin (or the server/client
+ * package), never in core, so that installing core (or a plugin's peer of it) builds and loads no
+ * driver. Listed from what the plugins and faces of the product depend on today.
+ */
+const driverImports = {
+  group: [
+    'pg', 'pg-*', 'better-sqlite3', 'sqlite3', 'kysely', 'kysely-*',
+    'ioredis', 'redis', '@redis/*', 'bullmq',
+    '@azure/*', 'ssh2', 'ssh2-*', 'basic-ftp',
+    'fastify', 'fastify-*', '@fastify/*', 'fast-json-stringify', 'prom-client', 'undici', 'commander',
+    'testcontainers', 'vitest',
+  ],
+  message: 'core holds no database, storage, network or server library: put the code in a plugin, @orrery/server or @orrery/client.',
+};
+
+/** Core is the bottom of the graph: every other Orrery package depends on it, never the reverse. */
+const orreryPackagesFromCore = { group: ['@orrery/*'], message: 'core depends on no other Orrery package (they depend on core).' };
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.tmp/**', 'coverage/**'] },
   js.configs.recommended,
@@ -48,6 +67,13 @@ export default tseslint.config(
         { name: '__dirname', message: 'protocol is browser-safe.' },
         { name: 'setImmediate', message: 'protocol is browser-safe.' },
       ],
+    },
+  },
+  {
+    // Drivers stay out of core (CONVENTIONS: "No database or network drivers in here").
+    files: ['packages/core/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [driverImports, orreryPackagesFromCore] }],
     },
   },
   {
