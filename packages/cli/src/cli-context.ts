@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { BUILTIN_PLUGIN_PACKAGES, OrreryClient } from '@orrery/client';
+import { BUILTIN_PLUGIN_PACKAGES, DEFAULT_STORE_PLUGIN_PACKAGE, OrreryClient } from '@orrery/client';
 import {
   createLogger,
   createOrreryContainer,
@@ -52,7 +52,13 @@ export function createCliContext(options: GlobalOptions): CliContext {
     (root ??= createOrreryContainer({
       logger,
       openTrackingStore: false,
-      plugins: { builtinPackages: { from: clientLocation(), names: BUILTIN_PLUGIN_PACKAGES } },
+      plugins: {
+        builtinPackages: [
+          { from: clientLocation(), names: BUILTIN_PLUGIN_PACKAGES },
+          // The CLI itself depends on SQLite, so `orrery` works with `./orrery.db` out of the box.
+          { from: import.meta.url, names: [DEFAULT_STORE_PLUGIN_PACKAGE] },
+        ],
+      },
       ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),
       ...(options.registryUri !== undefined ? { registryUri: options.registryUri } : {}),
     }));

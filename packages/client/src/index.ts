@@ -19,7 +19,7 @@ export {
   type TagsInput,
 } from './orrery-client.js';
 export { MetricBuffer, type MetricBufferOptions, type MetricSink } from './metric-buffer.js';
-export { BUILTIN_PLUGIN_PACKAGES, discoverDefaultRegistry } from './default-registry.js';
+export { BUILTIN_PLUGIN_PACKAGES, DEFAULT_STORE_PLUGIN_PACKAGE, discoverDefaultRegistry } from './default-registry.js';
 export { toYamlText } from '@orrery/core';
 export { resolveRunContextTags, type RunContextSource } from './context/run-context-tags.js';
 export { createUserRunContextProvider, currentUser, USER_TAG } from './context/user-provider.js';

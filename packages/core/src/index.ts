@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 
-export * from './entities/tracking.js';
-export * from './entities/registry.js';
-export * from './entities/project.js';
-export * from './entities/auth.js';
+// Entities, errors, validation, the search grammar and the YAML helpers: the browser-safe part,
+// also importable alone as `@orrery/core/browser`.
+export * from './browser.js';
 
 export * from './contracts/tracking-store.js';
 export * from './contracts/artifact-repository.js';
@@ -16,22 +15,9 @@ export * from './contracts/auth-store-ordering.js';
 export * from './contracts/auth-store-errors.js';
 export * from './contracts/auth-store-input-checks.js';
 
-export * from './errors/error-codes.js';
-export * from './errors/orrery-error.js';
-
-export * from './validation/limits.js';
-export * from './validation/validate.js';
-export * from './validation/registry-validation.js';
-export * from './validation/auth-validation.js';
-export * from './validation/lifecycle-rules.js';
-export * from './validation/nul-character.js';
-
-export * from './search/ast.js';
-
 export * from './di/tokens.js';
 export * from './plugins/definitions.js';
 export * from './logging/logger.js';
-export * from './logging/uri-redaction.js';
 export * from './uri/tracking-uri.js';
 export * from './search/index.js';
 export * from './plugins/plugin-registry.js';
@@ -45,6 +31,4 @@ export * from './di/container.js';
 export * from './concurrency/for-each-bounded.js';
 export * from './concurrency/event-loop-slices.js';
 export * from './uri/model-version-reference.js';
-export * from './formats/yaml-text.js';
-export * from './formats/mlmodel-file.js';
 export * from './domain/index.js';

@@ -11,7 +11,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { OrreryError } from '../errors/orrery-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { discoverPlugins, type DiscoverOptions, type PluginRegistry } from '../plugins/plugin-registry.js';
-import { defaultArtifactRoot, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
+import { defaultArtifactRoot, defaultTrackingUri, resolveRegistryUri, resolveTrackingUri, uriScheme } from '../uri/tracking-uri.js';
 import { validateArtifactUriWithoutSecret } from '../validation/validate.js';
 import { OrreryTokens, type OrreryConfig } from './orrery-tokens.js';
 import { isRegistered, registerInstance, resolve } from './tokens.js';
@@ -89,6 +89,23 @@ function sharedHandle<T extends { close?(): Promise<void> }>(value: T): T {
 /** What each container opened, closed in reverse order on dispose. */
 const opened = new WeakMap<DependencyContainer, Array<{ what: string; close: () => Promise<void> }>>();
 
+/** The package serving the embedded default tracking URI (`sqlite:` on `./orrery.db`). */
+export const DEFAULT_STORE_PACKAGE = '@orrery/plugin-sqlite';
+
+/**
+ * Nobody chose a tracking URI and the embedded default (SQLite) is not installed: the client
+ * installed alone talks HTTP only, so say both ways out rather than "unknown scheme sqlite".
+ */
+function assertDefaultStoreInstalled(registry: PluginRegistry, config: OrreryConfig): void {
+  if (config.trackingUri !== defaultTrackingUri(config.cwd)) return;
+  if (registry.findPluginForUri('trackingStore', config.trackingUri) !== undefined) return;
+  throw new OrreryError(
+    'INVALID_PARAMETER_VALUE',
+    `No tracking URI is set, and the default store (SQLite at ${config.trackingUri.replace(/^sqlite:\/\//, '')}) needs ${DEFAULT_STORE_PACKAGE}, which is not installed. ` +
+      `Install ${DEFAULT_STORE_PACKAGE} to track to a local file, or set ORRERY_TRACKING_URI (or MLFLOW_TRACKING_URI) to an http:// or https:// tracking server.`,
+  );
+}
+
 /**
  * Creates a child container and registers the logger, the configuration, the plugin registry, the
  * opened tracking store, and openers for the model registry store, auth stores and artifact repositories
@@ -127,6 +144,7 @@ export async function createOrreryContainer(options: OrreryContainerOptions = {}
 
   if (options.openTrackingStore === false) return child;
   try {
+    assertDefaultStoreInstalled(registry, config);
     const trackingStore = await registry.openTrackingStore(config.trackingUri, { defaultArtifactRoot: config.defaultArtifactRoot });
     closers.push({ what: 'tracking store', close: () => trackingStore.close() });
     registerInstance(child, OrreryTokens.trackingStore, trackingStore);

@@ -3,7 +3,8 @@
  * instance before any route: `onRequest` authenticates (HTTP Basic or an API token; 401 or 429
  * before any body is read), `preHandler` authorizes by the route's entry in ROUTE_PERMISSIONS
  * (403), `onSend` keeps permission rows in step with successful writes (creator gets MANAGE,
- * registered-model renames and deletes), and `onResponse` appends every write to the audit log.
+ * registered-model renames and deletes), and appends every write to the audit log before the
+ * answer leaves (so a client that got an answer can read its entry).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -241,8 +242,10 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
     return payload;
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+  // onSend, not onResponse: the entry is stored before the client gets its answer, so nothing is
+  // acknowledged without its audit line and a client reading the log right after sees it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return payload;
     const auth = requestAuth.get(request);
     try {
       await service.audit({
@@ -256,6 +259,7 @@ export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOption
     } catch (error) {
       request.log.error({ err: error }, 'could not append to the audit log');
     }
+    return payload;
   });
 }
 
