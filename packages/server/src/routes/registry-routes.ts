@@ -37,7 +37,7 @@ import {
 import type { EnumValues, RequestReader } from '../wire/request-reader.js';
 import { registerDeclaredRoutes, type ApiHttpMethod, type DeclaredRoute } from './declared-route.js';
 import { checkModelVersionSource } from './model-version-source.js';
-import { visiblePage, type SearchVisibility } from './visible-search.js';
+import { searchPage, type SearchVisibility } from './visible-search.js';
 
 /** What the registry handlers work with. */
 export interface RegistryRouteContext {
@@ -197,15 +197,14 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
       const input = searchInput(request, LIMITS.searchRegisteredModels.maxResults);
       const store = context.registryStore();
       const visibility = context.visibility;
-      const page =
-        visibility === undefined
-          ? await store.searchRegisteredModels(input)
-          : await visiblePage({
-              maxResults: input.maxResults ?? LIMITS.searchRegisteredModels.defaultMaxResults,
-              ...(input.pageToken !== undefined ? { pageToken: input.pageToken } : {}),
-              fetch: (pageToken, maxResults) => store.searchRegisteredModels({ ...input, maxResults, ...(pageToken !== undefined ? { pageToken } : {}) }),
-              visible: (model) => visibility.registeredModel(model.name),
-            });
+      const page = await searchPage({
+        maxResults: input.maxResults,
+        defaultMaxResults: LIMITS.searchRegisteredModels.defaultMaxResults,
+        pageToken: input.pageToken,
+        fetch: (pageToken, maxResults) =>
+          store.searchRegisteredModels({ ...input, ...(maxResults !== undefined ? { maxResults } : {}), ...(pageToken !== undefined ? { pageToken } : {}) }),
+        visible: visibility && ((model) => visibility.registeredModel(model.name)),
+      });
       const response: Record<string, unknown> = {};
       if (page.items.length > 0) response.registered_models = page.items.map(registeredModelToWire);
       if (page.nextPageToken) response.next_page_token = page.nextPageToken;
@@ -372,15 +371,14 @@ export const REGISTRY_ROUTES: RegistryRoute[] = [
       const input = searchInput(request, LIMITS.searchModelVersions.maxResults);
       const store = context.registryStore();
       const visibility = context.visibility;
-      const page =
-        visibility === undefined
-          ? await store.searchModelVersions(input)
-          : await visiblePage({
-              maxResults: input.maxResults ?? LIMITS.searchModelVersions.defaultMaxResults,
-              ...(input.pageToken !== undefined ? { pageToken: input.pageToken } : {}),
-              fetch: (pageToken, maxResults) => store.searchModelVersions({ ...input, maxResults, ...(pageToken !== undefined ? { pageToken } : {}) }),
-              visible: (version) => visibility.registeredModel(version.name),
-            });
+      const page = await searchPage({
+        maxResults: input.maxResults,
+        defaultMaxResults: LIMITS.searchModelVersions.defaultMaxResults,
+        pageToken: input.pageToken,
+        fetch: (pageToken, maxResults) =>
+          store.searchModelVersions({ ...input, ...(maxResults !== undefined ? { maxResults } : {}), ...(pageToken !== undefined ? { pageToken } : {}) }),
+        visible: visibility && ((version) => visibility.registeredModel(version.name)),
+      });
       const response: Record<string, unknown> = {};
       if (page.items.length > 0) response.model_versions = page.items.map(modelVersionToWire);
       if (page.nextPageToken) response.next_page_token = page.nextPageToken;

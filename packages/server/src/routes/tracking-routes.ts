@@ -30,7 +30,7 @@ import { RUN_STATUS_VALUES, VIEW_TYPE_VALUES, invalidParameter, type RequestRead
 import { isProxiedArtifactUri, proxiedArtifactPath } from './proxied-artifact-uri.js';
 import { type StreamedJson, wholeMetricHistoryJson } from './streamed-json.js';
 import type { DeclaredRoute } from './declared-route.js';
-import { visiblePage, type SearchVisibility } from './visible-search.js';
+import { searchPage, type SearchVisibility } from './visible-search.js';
 import {
   Empty,
   Experiment,
@@ -297,15 +297,13 @@ export const TRACKING_ROUTES: TrackingRoute[] = [
             ...(orderBy.length > 0 ? { orderBy } : {}),
             ...(token ? { pageToken: token } : {}),
           });
-        const page =
-          visibility === undefined
-            ? await search(pageToken, maxResults)
-            : await visiblePage({
-                maxResults: maxResults ?? LIMITS.searchExperiments.defaultMaxResults,
-                ...(pageToken ? { pageToken } : {}),
-                fetch: search,
-                visible: (experiment) => visibility.experiment(experiment.experimentId),
-              });
+        const page = await searchPage({
+          maxResults,
+          defaultMaxResults: LIMITS.searchExperiments.defaultMaxResults,
+          pageToken: pageToken || undefined,
+          fetch: search,
+          visible: visibility && ((experiment: { experimentId: string }) => visibility.experiment(experiment.experimentId)),
+        });
         const response: Record<string, unknown> = {};
         if (page.items.length > 0) response.experiments = page.items.map(experimentToWire);
         if (page.nextPageToken) response.next_page_token = page.nextPageToken;

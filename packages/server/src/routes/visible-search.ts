@@ -36,3 +36,25 @@ export async function visiblePage<T>(input: VisiblePageInput<T>): Promise<Page<T
   }
   return { items, ...(token !== undefined ? { nextPageToken: token } : {}) };
 }
+
+export interface SearchInput<T> {
+  /** Results asked for; undefined: the store's default (`defaultMaxResults` when filtering). */
+  maxResults: number | undefined;
+  defaultMaxResults: number;
+  pageToken: string | undefined;
+  /** One store page from `pageToken` of at most `maxResults` (undefined: the store's default). */
+  fetch(pageToken: string | undefined, maxResults: number | undefined): Promise<Page<T>>;
+  /** Which results the caller may see; undefined: all (auth off, or an admin). */
+  visible: ((item: T) => boolean) | undefined;
+}
+
+/** A search route's page: the store's page as it is when nothing is hidden, else a filtered one. */
+export function searchPage<T>(input: SearchInput<T>): Promise<Page<T>> {
+  if (input.visible === undefined) return input.fetch(input.pageToken, input.maxResults);
+  return visiblePage({
+    maxResults: input.maxResults ?? input.defaultMaxResults,
+    ...(input.pageToken !== undefined ? { pageToken: input.pageToken } : {}),
+    fetch: input.fetch,
+    visible: input.visible,
+  });
+}
