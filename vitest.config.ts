@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@orrery\/core$/, replacement: here('./packages/core/src/index.ts') },
       { find: /^@orrery\/protocol$/, replacement: here('./packages/protocol/src/index.ts') },
       { find: /^@orrery\/sql$/, replacement: here('./packages/sql/src/index.ts') },
+      { find: /^@orrery\/models$/, replacement: here('./packages/models/src/index.ts') },
       { find: /^@orrery\/testkit$/, replacement: here('./packages/testkit/src/index.ts') },
       { find: /^@orrery\/client$/, replacement: here('./packages/client/src/index.ts') },
       { find: /^@orrery\/server$/, replacement: here('./packages/server/src/index.ts') },
