@@ -71,3 +71,18 @@ export type { ProcessRaceOptions } from './auth-conformance/process-race.js';
 
 // ---- Domain-layer checks (log-model history, events) ----
 export { runLogModelChecks, runRegistryEventChecks, runTrackingEventChecks } from './domain-service-checks.js';
+export {
+  buildOnnxModel,
+  linearOnnxModel,
+  mlpOnnxModel,
+  mlpReference,
+  mlpWeights,
+  twoInputOnnxModel,
+  type MlpSpec,
+  type MlpWeights,
+  type OnnxDim,
+  type OnnxGraphSpec,
+  type OnnxInitializer,
+  type OnnxNode,
+  type OnnxValueInfo,
+} from './onnx-model-builders.js';
