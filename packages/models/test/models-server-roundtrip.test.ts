@@ -3,7 +3,7 @@
  * run (artifacts proxied, log-model history recorded, a version registered) → an alias → loadModel
  * of `models:/name@alias` downloads and predicts; runs:/ and mlflow-artifacts: URIs load too.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,10 +75,15 @@ it('logs, registers, aliases and loads an ONNX model through the server', async 
   expect(output).toMatchObject({ kind: 'dataframe', frame: { columns: ['output'], rows: [[30.5], [0.5]] } });
   await model.close();
 
-  for (const uri of [`runs:/${run.runId}/model`, 'models:/roundtrip/1', `mlflow-artifacts:/0/${run.runId}/artifacts/model`]) {
+  await client.transitionModelVersionStage('roundtrip', '1', 'Production');
+  for (const uri of [`runs:/${run.runId}/model`, 'models:/roundtrip/1', 'models:/roundtrip/production', `mlflow-artifacts:/0/${run.runId}/artifacts/model`]) {
     const again = await loadModel(uri, { trackingUri: url });
     expect(again.mlmodel.modelUuid, uri).toBe(info.modelUuid);
+    // Downloaded into a temporary folder of its own, which goes away with the model.
+    const local = (again as unknown as { path: string }).path;
+    expect(existsSync(path.join(local, 'MLmodel')), uri).toBe(true);
     await again.close();
+    expect(existsSync(local), uri).toBe(false);
   }
 });
 
