@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { chooseFlavor, localModelPath, readModelDirectory, schemaToSpecs, type ModelDirectory, type Schema } from '@orrery/models';
+import type * as Models from '@orrery/models';
+import type { ModelDirectory, Schema } from '@orrery/models';
 import { action, type CliContext } from '../cli-context.js';
 import { formatSize } from '../output.js';
 
@@ -15,8 +16,12 @@ function isLocal(uri: string): boolean {
   return uri.startsWith('file:') || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri);
 }
 
+/** The models package, imported when a command needs it: other commands do not pay for it. */
+const loadModels = (): Promise<typeof Models> => import('@orrery/models');
+
 /** The model's directory on this machine, downloading it (to a temp dir removed afterwards) when remote. */
 async function withModelDirectory<T>(context: CliContext, uri: string, use: (directory: ModelDirectory) => Promise<T>): Promise<T> {
+  const { localModelPath, readModelDirectory } = await loadModels();
   if (isLocal(uri)) return use(await readModelDirectory(await localModelPath(uri), uri));
   const client = await context.client();
   const dst = await mkdtemp(join(tmpdir(), 'orrery-inspect-'));
@@ -34,6 +39,7 @@ function schemaRows(schema: Schema): string[][] {
 }
 
 async function inspect(context: CliContext, uri: string): Promise<void> {
+  const { chooseFlavor, schemaToSpecs } = await loadModels();
   await withModelDirectory(context, uri, async (directory) => {
     const { mlmodel, signature } = directory;
     const flavor = await chooseFlavor(directory, { pluginRegistry: await context.registry() });
