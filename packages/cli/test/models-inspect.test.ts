@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { linearOnnxModel } from '@orrery/testkit';
 import { inferSignature, onnx } from '@orrery/models';
+import { OrreryClient } from '@orrery/client';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const MLFLOW_SKLEARN = fileURLToPath(new URL('../../models/test/fixtures/mlflow-2.12.2-sklearn', import.meta.url));
@@ -18,9 +19,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function orrery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function orrery(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ORRERY_PLUGINS: '', ORRERY_DEBUG: '' } }, (error, stdout, stderr) =>
+    execFile(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ORRERY_PLUGINS: '', ORRERY_DEBUG: '', ...env } }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -52,6 +53,24 @@ it('describes MLflow\'s models in JSON, including a flavor Orrery cannot execute
   const sklearn = await orrery(['models', 'inspect', '-m', MLFLOW_SKLEARN]);
   expect(sklearn.code).toBe(0);
   expect(sklearn.stdout).toMatch(/^Predicts with +nothing: Orrery cannot execute 'sklearn' \(export the model to ONNX\)$/m);
+});
+
+it('downloads a registered model (models:/name/version) to inspect it', async () => {
+  const trackingUri = `sqlite:///${path.join(dir, 'orrery.db')}`;
+  const client = await OrreryClient.create({ trackingUri });
+  try {
+    const run = await client.createRun('0');
+    const model = path.join(dir, 'registered');
+    await onnx.saveModel(linearOnnxModel(), model, { metadata: { stage: 'candidate' } });
+    await client.logArtifacts(run.info.runId, model, 'model');
+    await client.registerModel(`runs:/${run.info.runId}/model`, 'inspected');
+  } finally {
+    await client.close();
+  }
+  const env = { ORRERY_TRACKING_URI: trackingUri, MLFLOW_TRACKING_URI: '', ORRERY_REGISTRY_URI: '', MLFLOW_REGISTRY_URI: '' };
+  const result = await orrery(['--json', 'models', 'inspect', '-m', 'models:/inspected/1'], env);
+  expect(result.stderr).toBe('');
+  expect(JSON.parse(result.stdout)).toMatchObject({ uri: 'models:/inspected/1', predictsWith: 'onnx', metadata: { stage: 'candidate' } });
 });
 
 it('fails with one line for a directory without an MLmodel', async () => {
