@@ -10,9 +10,9 @@ import { modelFlavorKind } from './flavor-plugin.js';
 import { jsFunctionFlavor } from './flavors/js-function-flavor.js';
 import { onnxFlavor } from './flavors/onnx-flavor.js';
 import { unexecutableFlavorError } from './flavors/unexecutable-flavors.js';
-import type { LoadedModel, LoadModelOptions } from './loaded-model.js';
+import type { LoadedModel } from './loaded-model.js';
 import { rm } from 'node:fs/promises';
-import { fetchModelFiles } from './model-location.js';
+import { fetchModelFiles, type ModelSourceOptions } from './model-location.js';
 import { readModelDirectory, type ModelDirectory } from './model-directory.js';
 import type { ModelInput, ModelOutput } from './model-data.js';
 import { enforceInputSchema, enforceParams } from './schema-enforcement.js';
@@ -20,7 +20,7 @@ import { enforceInputSchema, enforceParams } from './schema-enforcement.js';
 export { resolveModelVersion } from './model-location.js';
 
 /** Options of `loadModel` beyond the contract's: flavors given in code win over discovery. */
-export interface LoadModelExtraOptions extends LoadModelOptions {
+export interface LoadModelExtraOptions extends ModelSourceOptions {
   /** Flavors to use before the built-ins and discovered plugins (e.g. one under test). */
   flavors?: Flavor[];
   /** The plugin registry to find flavor plugins in (default: discovered from the working directory). */

@@ -17,7 +17,14 @@ export function localPathOf(uri: string): string | undefined {
   return uri;
 }
 
-async function withClient<T>(options: LoadModelOptions, use: (client: OrreryClient) => Promise<T>): Promise<T> {
+/** Where remote models come from: a client to reuse (e.g. one polling an alias), else one opened per call. */
+export interface ModelSourceOptions extends LoadModelOptions {
+  /** An open client to download and resolve through; it is not closed. */
+  client?: OrreryClient;
+}
+
+async function withClient<T>(options: ModelSourceOptions, use: (client: OrreryClient) => Promise<T>): Promise<T> {
+  if (options.client !== undefined) return use(options.client);
   const client = await OrreryClient.create(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {});
   try {
     return await use(client);
@@ -27,7 +34,7 @@ async function withClient<T>(options: LoadModelOptions, use: (client: OrreryClie
 }
 
 /** Downloads (when remote) the files a model URI names; returns the local model directory. */
-export async function localModelPath(uri: string, options: LoadModelOptions = {}): Promise<string> {
+export async function localModelPath(uri: string, options: ModelSourceOptions = {}): Promise<string> {
   return (await fetchModelFiles(uri, options)).path;
 }
 
@@ -35,7 +42,7 @@ export async function localModelPath(uri: string, options: LoadModelOptions = {}
  * The model's local directory, and the temporary folder made to hold it when it was downloaded
  * without a `dstPath` (the caller removes it when done with the model).
  */
-export async function fetchModelFiles(uri: string, options: LoadModelOptions = {}): Promise<{ path: string; temporary?: string }> {
+export async function fetchModelFiles(uri: string, options: ModelSourceOptions = {}): Promise<{ path: string; temporary?: string }> {
   const local = localPathOf(uri);
   if (local !== undefined) return { path: local };
   const temporary = options.dstPath === undefined ? await mkdtemp(join(tmpdir(), 'orrery-model-')) : undefined;
@@ -50,7 +57,7 @@ export async function fetchModelFiles(uri: string, options: LoadModelOptions = {
 }
 
 /** The version a `models:/` URI names now; undefined for other URIs. */
-export async function resolveModelVersion(uri: string, options: LoadModelOptions = {}): Promise<{ name: string; version: string } | undefined> {
+export async function resolveModelVersion(uri: string, options: ModelSourceOptions = {}): Promise<{ name: string; version: string } | undefined> {
   if (!isModelsUri(uri)) return undefined;
   const parsed = parseModelUri(uri) as ModelsModelUri;
   return withClient(options, async (client) => {

@@ -65,6 +65,10 @@ it('logs, registers, aliases and loads an ONNX model through the server', async 
 
   await client.setRegisteredModelAlias('roundtrip', 'champion', '1');
   expect(await resolveModelVersion('models:/roundtrip@champion', { trackingUri: url })).toEqual({ name: 'roundtrip', version: '1' });
+  // A client kept open (as an alias watcher keeps one) is reused and left open.
+  expect(await resolveModelVersion('models:/roundtrip@champion', { client })).toEqual({ name: 'roundtrip', version: '1' });
+  await expect(resolveModelVersion('models:/roundtrip@nobody', { client })).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+  expect(await resolveModelVersion('runs:/abc/model', { client })).toBeUndefined();
 
   const dst = mkdtempSync(path.join(tmp, 'dst-'));
   const model = await loadModel('models:/roundtrip@champion', { trackingUri: url, dstPath: dst });
