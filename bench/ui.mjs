@@ -161,6 +161,8 @@ try {
     return { deltas, loaded: document.querySelector('[data-testid="runs-count"]')?.textContent ?? '' };
   }, SCROLL_MS);
   const sorted = [...frames.deltas].sort((a, b) => a - b);
+  // Frame times on a shared machine mostly measure the other processes: say how busy it was.
+  console.log(`machine load average (1 min) while scrolling: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
   console.log(
     `scrolling ${SCROLL_MS} ms: ${frames.deltas.length} frames, max ${sorted.at(-1).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms (goal: none over 50); ` +
       `${frames.loaded}; runs/search pages p50 ${fmt(percentile([...searchTimes].sort((a, b) => a - b), 50))} ms over ${searchTimes.length} requests`,

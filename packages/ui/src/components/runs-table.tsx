@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type UIEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type UIEvent } from 'react';
 import type { Run } from '@orrery/core/browser';
 import {
   ATTRIBUTE_COLUMNS,
@@ -53,6 +53,55 @@ function cellText(run: Run, column: Column): string {
   }
 }
 
+interface RunsRowProps {
+  row: RunRow;
+  index: number;
+  width: number;
+  columns: Column[];
+  experimentId: string;
+  selected: boolean;
+  collapsed: boolean;
+  onToggleSelected(runId: string): void;
+  onToggleCollapsed(runId: string): void;
+}
+
+/** One row; memoized, so scrolling renders only the rows that enter the viewport. */
+const RunsRow = memo(function RunsRow({ row, index, width, columns, experimentId, selected, collapsed, onToggleSelected, onToggleCollapsed }: RunsRowProps) {
+  const runId = row.run.info.runId;
+  return (
+    <div role="row" aria-rowindex={index + 1} data-run-id={runId} className={`runs-row${selected ? ' selected' : ''}`} style={{ top: ROW_HEIGHT * (index + 1), width }}>
+      <div className="cell" style={{ width: SELECT_WIDTH }}>
+        <input type="checkbox" aria-label={`Select ${row.run.info.runName}`} checked={selected} onChange={() => onToggleSelected(runId)} />
+      </div>
+      {columns.map((column) => (
+        <div key={columnId(column)} role="cell" className="cell" style={{ width: widthOf(column) }}>
+          {column.kind === 'attribute' && column.key === 'run_name' ? (
+            <span style={{ paddingLeft: row.depth * 16 }}>
+              {row.childCount > 0 ? (
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`${collapsed ? 'Expand' : 'Collapse'} ${row.run.info.runName}`}
+                  onClick={() => onToggleCollapsed(runId)}
+                  style={{ border: 'none', background: 'none', padding: '0 4px 0 0' }}
+                >
+                  {collapsed ? '▸' : '▾'}
+                </button>
+              ) : row.depth > 0 ? (
+                <span className="muted">└ </span>
+              ) : null}
+              <a href={`#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`}>{row.run.info.runName || runId}</a>
+              {row.childCount > 0 && <span className="muted"> ({row.childCount})</span>}
+            </span>
+          ) : (
+            cellText(row.run, column)
+          )}
+        </div>
+      ))}
+    </div>
+  );
+});
+
 export interface RunsTableProps {
   experimentId: string;
   runs: Run[];
@@ -94,13 +143,16 @@ export function RunsTable(props: RunsTableProps) {
   const range = visibleRange(scroll.top, scroll.height - ROW_HEIGHT, ROW_HEIGHT, rows.length);
   useEffect(() => onVisibleEnd(range.end, rows.length), [range.end, rows.length, onVisibleEnd]);
 
-  const toggleCollapsed = (runId: string) =>
-    setCollapsed((previous) => {
-      const next = new Set(previous);
-      if (next.has(runId)) next.delete(runId);
-      else next.add(runId);
-      return next;
-    });
+  const toggleCollapsed = useCallback(
+    (runId: string) =>
+      setCollapsed((previous) => {
+        const next = new Set(previous);
+        if (next.has(runId)) next.delete(runId);
+        else next.add(runId);
+        return next;
+      }),
+    [],
+  );
   const clickHeader = (column: Column) => {
     if (orderByFor({ column, ascending: true }) === undefined) return;
     const same = props.sort !== undefined && columnId(props.sort.column) === columnId(column);
@@ -136,50 +188,20 @@ export function RunsTable(props: RunsTableProps) {
             );
           })}
         </div>
-        {visible.map((row, offset) => {
-          const index = range.start + offset;
-          const runId = row.run.info.runId;
-          const isSelected = props.selected.has(runId);
-          return (
-            <div
-              key={runId}
-              role="row"
-              aria-rowindex={index + 1}
-              data-run-id={runId}
-              className={`runs-row${isSelected ? ' selected' : ''}`}
-              style={{ top: ROW_HEIGHT * (index + 1), width }}
-            >
-              <div className="cell" style={{ width: SELECT_WIDTH }}>
-                <input type="checkbox" aria-label={`Select ${row.run.info.runName}`} checked={isSelected} onChange={() => props.onToggleSelected(runId)} />
-              </div>
-              {columns.map((column) => (
-                <div key={columnId(column)} role="cell" className="cell" style={{ width: widthOf(column) }}>
-                  {column.kind === 'attribute' && column.key === 'run_name' ? (
-                    <span style={{ paddingLeft: row.depth * 16 }}>
-                      {row.childCount > 0 ? (
-                        <button
-                          type="button"
-                          className="link"
-                          aria-label={`${collapsed.has(runId) ? 'Expand' : 'Collapse'} ${row.run.info.runName}`}
-                          onClick={() => toggleCollapsed(runId)}
-                          style={{ border: 'none', background: 'none', padding: '0 4px 0 0' }}
-                        >
-                          {collapsed.has(runId) ? '▸' : '▾'}
-                        </button>
-                      ) : row.depth > 0 ? (
-                        <span className="muted">└ </span>
-                      ) : null}
-                      <a href={`#/experiments/${encodeURIComponent(props.experimentId)}/runs/${encodeURIComponent(runId)}`}>{row.run.info.runName || runId}</a>
-                      {row.childCount > 0 && <span className="muted"> ({row.childCount})</span>}
-                    </span>
-                  ) : (
-                    cellText(row.run, column)
-                  )}
-                </div>
-              ))}
-            </div>
-          );
-        })}
+        {visible.map((row, offset) => (
+          <RunsRow
+            key={row.run.info.runId}
+            row={row}
+            index={range.start + offset}
+            width={width}
+            columns={columns}
+            experimentId={props.experimentId}
+            selected={props.selected.has(row.run.info.runId)}
+            collapsed={collapsed.has(row.run.info.runId)}
+            onToggleSelected={props.onToggleSelected}
+            onToggleCollapsed={toggleCollapsed}
+          />
+        ))}
       </div>
       {props.loading && <div className="muted" style={{ position: 'sticky', left: 8, bottom: 4 }}>Loading runs…</div>}
     </div>
