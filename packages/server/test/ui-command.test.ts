@@ -42,7 +42,15 @@ describe('orrery ui and --static-prefix', () => {
     server = await startServer({ cwd: dir, port: 0, staticPrefix: '/mlflow', logger: silentLogger() });
     const page = await fetch(`${server.url}/mlflow/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root">');
+    const html = await page.text();
+    expect(html).toContain('<div id="root">');
+    // The page names its assets relatively, so they load from below the prefix.
+    const script = /src="\.\/(static-files\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`${server.url}/mlflow/${script}`)).status).toBe(200);
+    const redirect = await fetch(`${server.url}/mlflow`, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get('location')).toBe('/mlflow/');
     const ajax = await fetch(`${server.url}/mlflow/ajax-api/2.0/mlflow/experiments/get?experiment_id=0`);
     expect(ajax.status).toBe(200);
     expect((await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=0`)).status).toBe(200);
