@@ -93,7 +93,7 @@ describe('the web UI in Chromium', () => {
     await page.getByRole('link', { name: 'vision' }).waitFor();
     await page.goto(`${server.url}/#/models`);
     await page.getByRole('heading', { name: 'Registered models' }).waitFor();
-    await page.goto(`${server.url}/#/compare-runs?runs=${encodeURIComponent('["a","b"]')}&experiments=${encodeURIComponent('["0"]')}`);
+    await page.goto(`${server.url}/#/compare-runs?runs=${encodeURIComponent(JSON.stringify([parentId, childId]))}&experiments=${encodeURIComponent(JSON.stringify([experimentId]))}`);
     await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
     expect(await page.getByTestId('compare-runs-slot').textContent()).toContain('2 runs');
     await page.goto(`${server.url}/#/nowhere/at/all`);
