@@ -99,4 +99,17 @@ export interface MetricChunkStorage {
    * about one page of observations however long the history is.
    */
   pageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment;
+  /** A scalar: the smallest step of one series' chunk points within `from..to`, or NULL (sampled history's first step). */
+  firstStepAtOrAfter(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /** A scalar: the largest step of one series' chunk points within `from..to`, or NULL (sampled history's last step). */
+  lastStepAtOrBefore(runId: SqlFragment, key: SqlFragment, to: SqlFragment, from: SqlFragment): SqlFragment;
+  /**
+   * Sampled history: a query over a `t (target)` row source (a CTE the store writes before it)
+   * giving, per target, the first observation (rows and chunk points alike, in history order) at
+   * the first step at or after the target and at most `to`, as `value, timestamp, step, is_nan, id`.
+   * Each target costs index seeks and one chunk read, whatever the series' length.
+   */
+  firstPointsAtOrAfterTargets(runId: SqlFragment, key: SqlFragment, to: SqlFragment): SqlFragment;
+  /** A boolean scalar: whether two chunks of one series within `from..to` share a step range (the seeks above are exact only when none do). */
+  chunksOverlap(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
 }

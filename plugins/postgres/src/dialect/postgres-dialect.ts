@@ -1,5 +1,13 @@
 import { sql, type SqlDialect } from '@orrery/sql';
-import { chunkPoints, historyPageBound, seriesCondition } from './postgres-history-layout.js';
+import {
+  chunkPoints,
+  chunksOverlap,
+  firstChunkStepAtOrAfter,
+  firstPointsAtOrAfterTargets,
+  historyPageBound,
+  lastChunkStepAtOrBefore,
+  seriesCondition,
+} from './postgres-history-layout.js';
 import { appendMetricsInOneStatement } from './postgres-metric-chunks.js';
 import { postgresTrackingSchemaChanges } from './postgres-schema-changes.js';
 
@@ -42,6 +50,10 @@ export const postgresDialect: SqlDialect = {
       rowSeries: (runId, key) => seriesCondition(undefined, runId, key),
       chunkPoints,
       pageBound: historyPageBound,
+      firstStepAtOrAfter: firstChunkStepAtOrAfter,
+      lastStepAtOrBefore: lastChunkStepAtOrBefore,
+      firstPointsAtOrAfterTargets,
+      chunksOverlap,
     },
     metricRankSearch: true,
   },

@@ -75,3 +75,61 @@ export function historyPageBound(runId: SqlFragment, key: SqlFragment, afterStep
                         FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)}${past('c.max_step')}${past('c.min_step')} ORDER BY c.max_step) x
                       WHERE x.total >= CAST(${limit} AS BIGINT) LIMIT 1), ${Number.MAX_SAFE_INTEGER})) AS b) `;
 }
+
+/*
+ * Sampled history (get-history-bulk-interval). Each piece reads the one chunk that can hold the
+ * step it looks for, found through the `(series hash, max_step)` index: the chunk with the
+ * smallest last step at or after the target. That is exact while a series' chunks do not overlap
+ * (each log-batch's points, logged in step order, as training loops do); where they do, the step
+ * found is still an observation in range, only maybe not the very first one. Inside a chunk, the
+ * step is found with MIN over its steps and its position with `array_position`: no sort, no
+ * unnest of the timestamps and values.
+ */
+
+/** The smallest chunk step within `from..to` of one series (NULL if none): see above. */
+export function firstChunkStepAtOrAfter(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment {
+  return sql`(SELECT (SELECT MIN(s) FROM unnest(c.steps) s WHERE s >= ${from} AND s <= ${to})
+      FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)} AND c.max_step >= ${from} AND c.min_step <= ${to} ORDER BY c.max_step LIMIT 1)`;
+}
+
+/**
+ * The largest chunk step within `from..to` of one series (NULL if none): the last step of the
+ * chunk ending last at or before `to`, or a step of the chunk that straddles `to`.
+ */
+export function lastChunkStepAtOrBefore(runId: SqlFragment, key: SqlFragment, to: SqlFragment, from: SqlFragment): SqlFragment {
+  return sql`GREATEST(
+      (SELECT c.max_step FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)} AND c.max_step <= ${to} AND c.max_step >= ${from} ORDER BY c.max_step DESC LIMIT 1),
+      (SELECT (SELECT MAX(s) FROM unnest(c.steps) s WHERE s >= ${from} AND s <= ${to})
+        FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)} AND c.max_step > ${to} AND c.min_step <= ${to} ORDER BY c.max_step LIMIT 1))`;
+}
+
+/**
+ * Per target of the `t (target)` row source, the first observation at the first step at or after
+ * it (and at most `to`): the first row of `metrics` by its index, or the point of the one chunk
+ * that can hold it (its first at that step), whichever comes first in history order.
+ */
+export function firstPointsAtOrAfterTargets(runId: SqlFragment, key: SqlFragment, to: SqlFragment): SqlFragment {
+  return sql`SELECT p.value, p.timestamp, p.step, p.is_nan, p.id FROM t CROSS JOIN LATERAL (
+      SELECT * FROM (
+        (SELECT value, timestamp, step, is_nan, id FROM metrics WHERE ${seriesCondition(undefined, runId, key)} AND step >= t.target AND step <= ${to}
+          ORDER BY step, timestamp, is_nan, value, id LIMIT 1)
+        UNION ALL
+        (SELECT CASE WHEN c.vals[u.ord] = 'NaN' THEN 0 ELSE c.vals[u.ord] END AS value, c.timestamps[u.ord] AS timestamp, u.step,
+                CASE WHEN c.vals[u.ord] = 'NaN' THEN 1 ELSE 0 END AS is_nan, -(c.id * 1024 + u.ord) AS id
+          FROM (SELECT c.id, c.steps, c.timestamps, c.vals FROM metric_chunks c
+                WHERE ${seriesCondition('c', runId, key)} AND c.max_step >= t.target AND c.min_step <= ${to} ORDER BY c.max_step LIMIT 1) c
+          CROSS JOIN LATERAL (SELECT m.step, array_position(c.steps, m.step) AS ord
+                              FROM (SELECT MIN(s) AS step FROM unnest(c.steps) s WHERE s >= t.target AND s <= ${to}) m WHERE m.step IS NOT NULL) u)
+      ) x ORDER BY step, timestamp, is_nan, value, id LIMIT 1) p`;
+}
+
+/**
+ * Whether two chunks of one series within `from..to` touch or overlap (one starts at or before the
+ * step where the one before it, by last step, ends), read from the chunk index alone.
+ */
+export function chunksOverlap(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment {
+  return sql`EXISTS (SELECT 1 FROM (
+      SELECT c.min_step, LAG(c.max_step) OVER (ORDER BY c.max_step) AS previous_max
+      FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)} AND c.max_step >= ${from} AND c.min_step <= ${to}) x
+    WHERE x.min_step <= x.previous_max)`;
+}
