@@ -72,7 +72,7 @@ const coreBrowserFiles = [
 const orreryPackagesFromCore = { group: ['@orrery/*'], message: 'core depends on no other Orrery package (they depend on core).' };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tmp/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tmp/**', 'coverage/**', 'packages/ui/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -122,6 +122,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [...browserUnsafeImports('@orrery/core/browser'), driverImports, orreryPackagesFromCore] }],
       'no-restricted-globals': ['error', ...browserUnsafeGlobals('@orrery/core/browser')],
+    },
+  },
+  {
+    // The web UI runs in browsers: no Node modules or globals, core only through its browser entry
+    // (and for types), nothing of the server.
+    files: ['packages/ui/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: { process: 'off', Buffer: 'off', setImmediate: 'off', window: 'readonly', document: 'readonly', fetch: 'readonly' },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@orrery/core', message: 'Import `@orrery/core/browser` (types only): the main entry is Node code.' }],
+          patterns: [
+            ...browserUnsafeImports('the web UI'),
+            { group: ['@orrery/*', '!@orrery/protocol', '!@orrery/core', '!@orrery/core/browser'], message: 'the web UI talks to the server over HTTP.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', ...browserUnsafeGlobals('the web UI')],
     },
   },
   {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh machine of this kind (Node 20, Debian 12, root):
 # pnpm, the system packages the artifact-backend tests start servers from (OpenSSH's sshd and
-# pure-ftpd; Azurite comes from npm), PyYAML for the YAML compatibility tests, and the workspace's packages (which builds them).
+# pure-ftpd; Azurite comes from npm), Debian's Chromium for the web UI's browser tests (driven by
+# playwright-core; never a browser download), PyYAML for the YAML compatibility tests, and the workspace's packages (which builds them).
 # PostgreSQL and Redis are expected to run already (127.0.0.1:5432 and :6379) or be named by
 # ORRERY_TEST_POSTGRES_URL / ORRERY_TEST_REDIS_URL. Safe to run again.
 set -euo pipefail
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 [ -x /usr/sbin/sshd ] || apt_packages+=(openssh-server)
 [ -x /usr/sbin/pure-ftpd ] || apt_packages+=(pure-ftpd)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 # PyYAML, MLflow's YAML reader and writer: the YAML tests check that it reads what Orrery writes.
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || apt_packages+=(python3-yaml)
 if [ ${#apt_packages[@]} -gt 0 ]; then

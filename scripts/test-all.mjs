@@ -20,6 +20,7 @@ let failed = 0;
 const checks = [
   ['typecheck', bin('tsc'), ['-b']],
   ['typecheck tests', bin('tsc'), ['-p', 'tsconfig.tests.json']],
+  ['build web UI', process.execPath, ['packages/ui/node_modules/vite/bin/vite.js', 'build', 'packages/ui', '--logLevel', 'warn']],
   ['lint', bin('eslint'), ['.', '--max-warnings=0']],
 ];
 for (const [label, command, args] of checks) {

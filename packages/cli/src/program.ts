@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { registerServerCommand } from '@orrery/server';
+import { registerServerCommand, registerUiCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
@@ -41,6 +41,7 @@ export function createProgram(): Command {
     .addCommand(dbCommand())
     .addCommand(usersCommand());
   registerServerCommand(program);
+  registerUiCommand(program);
   configureTree(program);
   return program;
 }

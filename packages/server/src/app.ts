@@ -36,6 +36,7 @@ import { parseQueryString } from './wire/query-string.js';
 import { SERVER_VERSION } from './server-version.js';
 import { authOf, principalOf, registerAuthLayer } from './auth/auth-layer.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { defaultUiDirectory, registerUiRoutes } from './routes/ui-routes.js';
 
 /** The two prefixes MLflow serves its API under; `/ajax-api` is the web UI's copy. */
 export const API_PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
@@ -108,6 +109,27 @@ export interface CreateServerOptions {
    * are served. Absent: no authentication (MLflow's default app).
    */
   auth?: AuthService;
+  /**
+   * Where the built web UI lives (`index.html`, `static-files/`); default `@orrery/ui`'s `dist/`.
+   * `false` serves no UI (and no download routes of the UI).
+   */
+  uiDirectory?: string | false;
+  /**
+   * MLflow's `--static-prefix` (`/mlflow`): the UI, its `ajax-api` copy of the API and its
+   * download routes are served below it. `/api/2.0`, `/health`, `/version` and `/metrics` stay
+   * at the root, as in MLflow; the unprefixed UI paths answer too.
+   */
+  staticPrefix?: string;
+}
+
+/** Checks `--static-prefix` as MLflow does: it starts with `/` and does not end with one. */
+export function checkStaticPrefix(prefix: string): string {
+  if (!prefix.startsWith('/')) throw errors.invalidParameter(`Invalid --static-prefix ${JSON.stringify(prefix)}: it must begin with a '/'.`);
+  if (prefix.endsWith('/')) throw errors.invalidParameter(`Invalid --static-prefix ${JSON.stringify(prefix)}: it must not end with a '/'.`);
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
+    throw errors.invalidParameter(`Invalid --static-prefix ${JSON.stringify(prefix)}: use path segments of letters, digits, '.', '_', '~' and '-'.`);
+  }
+  return prefix;
 }
 
 /** Where Prometheus metrics are served. */
@@ -177,7 +199,18 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     ...(options.defaultArtifactRoot !== undefined ? [{ uri: options.defaultArtifactRoot, option: '--default-artifact-root' }] : []),
     ...(options.allowedArtifactRoots ?? []).map((uri) => ({ uri, option: '--allowed-artifact-root' })),
   ]);
+  const staticPrefix = options.staticPrefix === undefined || options.staticPrefix === '' ? undefined : checkStaticPrefix(options.staticPrefix);
   const app = Fastify({
+    // Below --static-prefix, requests are routed as if the prefix were not there.
+    ...(staticPrefix !== undefined
+      ? {
+          rewriteUrl: (request: { url?: string }) => {
+            const url = request.url ?? '/';
+            if (url === staticPrefix || url.startsWith(`${staticPrefix}?`)) return `/${url.slice(staticPrefix.length)}`;
+            return url.startsWith(`${staticPrefix}/`) ? url.slice(staticPrefix.length) : url;
+          },
+        }
+      : {}),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
     // Artifact paths are long; the default of 100 characters would turn them into 404s.
@@ -267,7 +300,10 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
     if (isOrreryError(error)) {
       if (error.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
       // A browser asks for credentials on this header; MLflow's clients ignore it.
-      if (error.code === 'UNAUTHENTICATED' && options.auth !== undefined) reply.header('www-authenticate', 'Basic realm="mlflow"');
+      // The web UI (which says so with x-orrery-ui) asks with its own form instead.
+      if (error.code === 'UNAUTHENTICATED' && options.auth !== undefined && request.headers['x-orrery-ui'] === undefined) {
+        reply.header('www-authenticate', 'Basic realm="mlflow"');
+      }
       const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
       if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.code(error.httpStatus).type('application/json').send(errorBody(error.code, error.message));
@@ -378,6 +414,14 @@ export function createServer(serverOptions: CreateServerOptions): FastifyInstanc
       if (options.auth !== undefined) registerAuthRoutes(scope, prefix, options.auth, principalOf);
     });
     registerArtifactProxyRoutes(app, prefix, { artifactDestination, serveArtifacts });
+  }
+
+  if (options.uiDirectory !== false) {
+    registerUiRoutes(app, {
+      uiDirectory: options.uiDirectory ?? defaultUiDirectory(),
+      ...(trackingContext !== undefined ? { tracking: trackingContext } : {}),
+      registryStore: registryRouteContext(options).registryStore,
+    });
   }
 
   app.addHook('onReady', async () => {

@@ -1,4 +1,4 @@
-export { createServer, API_PREFIXES, DEFAULT_JSON_BODY_LIMIT, METRICS_PATH, type CreateServerOptions } from './app.js';
+export { createServer, checkStaticPrefix, API_PREFIXES, DEFAULT_JSON_BODY_LIMIT, METRICS_PATH, type CreateServerOptions } from './app.js';
 export { serverRoutes, type RouteInfo, type RouteDocumentation } from './route-catalog.js';
 export { buildOpenApiDocument, OPENAPI_PATH } from './openapi/openapi-document.js';
 export { MESSAGE_SCHEMAS, type JsonSchema } from './schemas/message-schemas.js';
@@ -10,7 +10,7 @@ export {
   type ResolvedServerSettings,
   type RunningServer,
 } from './start-server.js';
-export { registerServerCommand, serverOptionsFrom, type ServerCommandOptions } from './server-command.js';
+export { registerServerCommand, registerUiCommand, serverOptionsFrom, type ServerCommandOptions } from './server-command.js';
 export { TRACKING_ROUTES, LOGGED_MODELS_TAG, type TrackingRoute, type TrackingRouteContext } from './routes/tracking-routes.js';
 export { registerDeclaredRoutes, requestReaderFor, type ApiHttpMethod, type DeclaredRoute } from './routes/declared-route.js';
 export { isProxiedArtifactUri, proxiedArtifactPath, ARTIFACTS_ROUTE_ANCHOR } from './routes/proxied-artifact-uri.js';

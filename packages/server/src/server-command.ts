@@ -5,7 +5,10 @@
  * SERVE_ARTIFACTS, ARTIFACTS_ONLY, HOST, PORT, WORKERS; `--allowed-hosts` reads
  * `ORRERY_ALLOWED_HOSTS`, then MLflow 3's `MLFLOW_SERVER_ALLOWED_HOSTS`; and
  * `ORRERY_ALLOWED_ARTIFACT_ROOTS` (comma-separated, Orrery's own) for the repeatable
- * `--allowed-artifact-root`.
+ * `--allowed-artifact-root`; `--static-prefix` reads `ORRERY_STATIC_PREFIX`.
+ *
+ * `orrery ui` is MLflow's `mlflow ui`: the same server, with the same flags and defaults (the
+ * local SQLite store), named for what a person starts it for.
  */
 import cluster from 'node:cluster';
 import { Option, type Command } from 'commander';
@@ -51,6 +54,7 @@ export interface ServerCommandOptions {
   workers?: string;
   allowedHosts?: string;
   appName?: string;
+  staticPrefix?: string;
 }
 
 /**
@@ -98,6 +102,8 @@ export function serverOptionsFrom(
   if (workers !== undefined) options.workers = parseInteger('--workers', workers);
   const allowedHosts = pick('allowedHosts', 'ALLOWED_HOSTS') ?? nonEmpty(env.MLFLOW_SERVER_ALLOWED_HOSTS);
   if (allowedHosts !== undefined) options.allowedHosts = [allowedHosts];
+  const staticPrefix = fromCommandLine('staticPrefix') ? flags.staticPrefix : (nonEmpty(env.ORRERY_STATIC_PREFIX) ?? flags.staticPrefix);
+  if (staticPrefix !== undefined) options.staticPrefix = staticPrefix;
   // As `mlflow server`, the app is chosen by the flag only (no environment variable).
   if (flags.appName !== undefined) options.appName = flags.appName;
   return options;
@@ -105,9 +111,18 @@ export function serverOptionsFrom(
 
 /** Adds `orrery server` to a commander program. */
 export function registerServerCommand(program: Command): Command {
+  return addServerCommand(program, 'server', 'Run the tracking server: MLflow REST API 2.0, the artifact proxy and the web UI.');
+}
+
+/** Adds `orrery ui` (MLflow's `mlflow ui`): the server with the web UI, on the local store by default. */
+export function registerUiCommand(program: Command): Command {
+  return addServerCommand(program, 'ui', 'Run the web UI (the tracking server, on ./orrery.db unless told otherwise) and open it at http://127.0.0.1:5000/.');
+}
+
+function addServerCommand(program: Command, name: string, description: string): Command {
   return program
-    .command('server')
-    .description('Run the tracking server: MLflow REST API 2.0 and the artifact proxy.')
+    .command(name)
+    .description(description)
     .option('--backend-store-uri <uri>', 'tracking store URI (default: sqlite:///<cwd>/orrery.db) [env ORRERY_BACKEND_STORE_URI]')
     .option('--registry-store-uri <uri>', 'model registry store URI (default: the backend store URI) [env ORRERY_REGISTRY_STORE_URI]')
     .option(
@@ -136,6 +151,7 @@ export function registerServerCommand(program: Command): Command {
       '--app-name <name>',
       'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security.md)',
     )
+    .option('--static-prefix <prefix>', "serve the web UI and its API copy below this path, e.g. /mlflow (starts with '/', no trailing '/') [env ORRERY_STATIC_PREFIX]")
     .action(async function (this: Command) {
       const flags = this.opts<ServerCommandOptions>();
       const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');

@@ -31,7 +31,7 @@ import {
   type TrackingStore,
   TrustedArtifactRoots,
 } from '@orrery/core';
-import { createServer } from './app.js';
+import { checkStaticPrefix, createServer } from './app.js';
 import { defaultAllowedHosts, parseAllowedHosts, type AllowedHosts } from './operations/allowed-hosts.js';
 import { answerClusterMetricsRequests, CLUSTER_METRICS_ENV, primaryAggregatesMetrics } from './operations/cluster-metrics.js';
 
@@ -81,6 +81,8 @@ export interface StartServerOptions {
   appName?: string;
   /** The basic-auth config; default read from `MLFLOW_AUTH_CONFIG_PATH` (or MLflow's built-in values). */
   authConfig?: AuthConfig;
+  /** MLflow's `--static-prefix`: the UI and its API copy below this path (`/mlflow`). */
+  staticPrefix?: string;
 }
 
 /** The settings after defaults are applied. */
@@ -113,6 +115,7 @@ export interface RunningServer {
 /** Applies `mlflow server`'s defaults and checks the combinations it refuses. */
 export function resolveServerSettings(options: StartServerOptions = {}): ResolvedServerSettings {
   const cwd = options.cwd ?? process.cwd();
+  if (options.staticPrefix !== undefined && options.staticPrefix !== '') checkStaticPrefix(options.staticPrefix);
   const serveArtifacts = options.serveArtifacts ?? true;
   const artifactsOnly = options.artifactsOnly ?? false;
   if (artifactsOnly && !serveArtifacts) {
@@ -282,6 +285,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       serveArtifacts: settings.serveArtifacts,
       artifactsOnly: settings.artifactsOnly,
       allowedHosts: settings.allowedHosts,
+      ...(options.staticPrefix !== undefined ? { staticPrefix: options.staticPrefix } : {}),
       ...(primaryAggregatesMetrics() ? { clusterMetrics: true } : {}),
       logger,
     });

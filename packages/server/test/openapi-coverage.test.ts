@@ -97,10 +97,14 @@ describe('OpenAPI document: every route has a request and a response schema', ()
       .filter((route) => route.documentation.rawResponse !== undefined || route.documentation.rawBody !== undefined)
       .map((route) => `${route.method} ${route.url.replace(AJAX, '/api/')}`);
     expect([...new Set(raw)].sort()).toEqual([
+      'GET /',
       'GET /api/2.0/mlflow-artifacts/artifacts/*',
       'GET /api/2.0/openapi.json',
+      'GET /get-artifact',
       'GET /health',
       'GET /metrics',
+      'GET /model-versions/get-artifact',
+      'GET /static-files/*',
       'GET /version',
       'PUT /api/2.0/mlflow-artifacts/artifacts/*',
     ]);

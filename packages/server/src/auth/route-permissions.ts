@@ -66,6 +66,13 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /metrics': anyUser,
   'GET /openapi.json': anyUser, // served at /api/2.0/openapi.json
 
+  // ---- web UI (MLflow serves its static files without credentials; the app then asks for them) ----
+  'GET /': open,
+  'GET /static-files/*': open,
+  // The UI's download routes: the same rules as reading the run or the model version.
+  'GET /get-artifact': experiment('run_id', 'read'),
+  'GET /model-versions/get-artifact': model('read'),
+
   // ---- experiments ----
   'POST /mlflow/experiments/create': { kind: 'authenticated', after: 'grant-experiment-creator' },
   'GET /mlflow/experiments/get': experiment('experiment_id', 'read'),

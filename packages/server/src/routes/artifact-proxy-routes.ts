@@ -44,7 +44,8 @@ const MIME_TYPES: Record<string, string> = {
   gz: 'application/gzip',
 };
 
-function mimeTypeOf(path: string): string {
+/** The content type a downloaded artifact is sent with, by its extension. */
+export function mimeTypeOf(path: string): string {
   const dot = path.lastIndexOf('.');
   const extension = dot < 0 ? '' : path.slice(dot + 1).toLowerCase();
   return MIME_TYPES[extension] ?? 'application/octet-stream';
@@ -54,7 +55,7 @@ function mimeTypeOf(path: string): string {
  * `attachment` with the file name: an ASCII fallback for old clients and the exact UTF-8 name in
  * `filename*` (RFC 6266), since header values cannot carry raw non-ASCII characters.
  */
-function contentDisposition(basename: string): string {
+export function contentDisposition(basename: string): string {
   const ascii = basename.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(basename)}`;
 }

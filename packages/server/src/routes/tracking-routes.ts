@@ -143,6 +143,19 @@ async function wholeMetricHistory(store: TrackingStore, runId: string, key: stri
   return all;
 }
 
+/**
+ * The repository holding an artifact root (a run's, or a model version's storage location) and the
+ * root's path inside it: the proxy's destination for proxied roots, else the trusted root it lies
+ * in (PERMISSION_DENIED, without contacting it, for any other location).
+ */
+export async function openArtifactLocation(
+  context: Pick<TrackingRouteContext, 'artifactDestination' | 'openArtifactRoot'>,
+  rootUri: string,
+): Promise<{ repository: ArtifactRepository; path: string }> {
+  if (isProxiedArtifactUri(rootUri)) return { repository: await context.artifactDestination(), path: proxiedArtifactPath(rootUri) };
+  return context.openArtifactRoot(rootUri);
+}
+
 async function listRunArtifacts(request: RequestReader, context: TrackingRouteContext): Promise<Record<string, unknown>> {
   const runId = request.runId();
   const requested = request.string('path');
@@ -151,15 +164,14 @@ async function listRunArtifacts(request: RequestReader, context: TrackingRouteCo
   const run = await context.store.getRun(runId);
   const rootUri = run.info.artifactUri;
   let files: Array<Record<string, unknown>>;
+  const { repository, path: base } = await openArtifactLocation(context, rootUri);
   if (isProxiedArtifactUri(rootUri)) {
-    const destination = await context.artifactDestination();
-    const listed = await destination.listArtifacts(joinArtifactPath(proxiedArtifactPath(rootUri), relative));
+    const listed = await repository.listArtifacts(joinArtifactPath(base, relative));
     files = listed.map((info) => {
       const basename = info.path.slice(info.path.lastIndexOf('/') + 1);
       return fileInfoToWire(relative === '' ? basename : `${relative}/${basename}`, info);
     });
   } else {
-    const { repository, path: base } = await context.openArtifactRoot(rootUri);
     const target = joinArtifactPath(base, relative);
     // Paths come back relative to the trusted root; the client sees them relative to the run's root.
     const prefix = base === '' ? '' : `${base}/`;

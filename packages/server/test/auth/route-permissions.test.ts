@@ -32,8 +32,12 @@ describe('ROUTE_PERMISSIONS', () => {
     expect(routes.some((route) => route.url === '/ajax-api/2.0/mlflow/users/create')).toBe(true);
   });
 
-  it('leaves only /health open', () => {
-    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, rule]) => rule.kind === 'open').map(([key]) => key)).toEqual(['GET /health']);
+  it('leaves only /health and the web UI\'s page and static files open (as MLflow)', () => {
+    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, rule]) => rule.kind === 'open').map(([key]) => key).sort()).toEqual([
+      'GET /',
+      'GET /health',
+      'GET /static-files/*',
+    ]);
   });
 });
 

@@ -1,0 +1,3 @@
+export function RunPage({ experimentId, runId }: { experimentId: string; runId: string }) {
+  return <section data-todo="run-page">{JSON.stringify({ experimentId, runId })}</section>;
+}
