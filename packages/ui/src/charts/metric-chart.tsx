@@ -57,8 +57,8 @@ interface Hover {
  * shows each run's value nearest the cursor (its last value when the cursor is away).
  *
  * For tests and `bench/ui.mjs`, the chart's element carries what it drew: `data-series` (runs
- * drawn), `data-points` (points drawn), `data-range` (the step range asked, or `all`), `data-loads`
- * (answers drawn so far), `data-draw-ms` (time from the answer's arrival to the drawn chart) and
+ * drawn), `data-points` (points drawn), `data-range` (the step range asked, or `all`), `data-x-axis`,
+ * `data-loads` (answers received so far), `data-draw-ms` (time from the answer's arrival to the drawn chart) and
  * `data-zoom-ms` (time from the end of a drag to the re-sampled chart).
  */
 export function MetricChart({ metricKey, runs, settings, live = false, height = 260, points = DEFAULT_POINTS_PER_RUN }: MetricChartProps) {
@@ -73,8 +73,6 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
   const [timing, setTiming] = useState<{ loads: number; drawMs?: number; zoomMs?: number }>({ loads: 0 });
   const arrived = useRef<number | undefined>(undefined);
   const zoomStarted = useRef<number | undefined>(undefined);
-  /** Set while the chart changes its own x scale, so that only a person's zoom asks the server. */
-  const programmatic = useRef(false);
   const complete = useRef(false);
   const runIds = useMemo(() => runs.map((r) => r.runId), [runs]);
   const runKey = runIds.join(',');
@@ -91,6 +89,7 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
         if (range === undefined) complete.current = answerIsComplete(loaded, points);
         setError(undefined);
         setSeries(loaded);
+        setTiming((t) => ({ ...t, loads: t.loads + 1 }));
       } catch (failure) {
         if (cancelled) return;
         if (failure instanceof ApiError && failure.unauthenticated) session?.unauthenticated();
@@ -142,13 +141,20 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
       ],
       axes: [{ label: X_AXIS_LABELS[settings.xAxis] }, { size: 60 }],
       legend: { show: false },
-      cursor: { drag: { x: true, y: false, setScale: true } },
+      cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
-        setScale: [
-          (u, key) => {
-            if (key !== 'x' || programmatic.current) return;
-            const { min, max } = u.scales.x!;
-            if (min !== undefined && max !== undefined && min !== null && max !== null) zoomTo(min, max);
+        // A person's drag ends in a selection: zoom to it at once with the points at hand, then
+        // ask the server for the narrower range (uPlot's own zoom-on-select is off, so scale
+        // changes made by the chart itself never look like a person's zoom).
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (width < 2) return;
+            const min = u.posToVal(left, 'x');
+            const max = u.posToVal(left + width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            u.setScale('x', { min, max });
+            zoomTo(min, max);
           },
         ],
         setCursor: [
@@ -170,7 +176,7 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
             const zoomMs = zoomStarted.current !== undefined ? now - zoomStarted.current : undefined;
             arrived.current = undefined;
             zoomStarted.current = undefined;
-            setTiming((t) => ({ loads: t.loads + 1, drawMs, zoomMs: zoomMs ?? t.zoomMs }));
+            setTiming((t) => ({ ...t, drawMs, zoomMs: zoomMs ?? t.zoomMs }));
           },
         ],
       },
@@ -195,19 +201,14 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
   useEffect(() => {
     const u = plot.current;
     if (!u || !columns) return;
-    programmatic.current = true;
-    try {
-      if (range !== undefined && settings.xAxis === 'step') {
-        u.setData(columns as unknown as uPlot.AlignedData, false);
-        u.setScale('x', { min: range.startStep, max: range.endStep });
-      } else {
-        const { min, max } = u.scales.x!;
-        const zoomed = range !== undefined && min != null && max != null;
-        u.setData(columns as unknown as uPlot.AlignedData, !zoomed);
-        if (zoomed) u.setScale('x', { min, max });
-      }
-    } finally {
-      programmatic.current = false;
+    if (range !== undefined && settings.xAxis === 'step') {
+      u.setData(columns as unknown as uPlot.AlignedData, false);
+      u.setScale('x', { min: range.startStep, max: range.endStep });
+    } else {
+      const { min, max } = u.scales.x!;
+      const zoomed = range !== undefined && min != null && max != null;
+      u.setData(columns as unknown as uPlot.AlignedData, !zoomed);
+      if (zoomed) u.setScale('x', { min, max });
     }
   }, [columns, range, settings.xAxis, settings.logScale, runKey]);
 
@@ -215,9 +216,7 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
     setRange(undefined);
     const u = plot.current;
     if (u && columns) {
-      programmatic.current = true;
       u.setData(columns as unknown as uPlot.AlignedData, true);
-      programmatic.current = false;
     }
   };
 
@@ -230,6 +229,7 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
       data-series={runs.length}
       data-points={pointCount}
       data-range={range ? `${range.startStep}-${range.endStep}` : 'all'}
+      data-x-axis={settings.xAxis}
       data-loads={timing.loads}
       {...(timing.drawMs !== undefined ? { 'data-draw-ms': timing.drawMs.toFixed(1) } : {})}
       {...(timing.zoomMs !== undefined ? { 'data-zoom-ms': timing.zoomMs.toFixed(1) } : {})}
