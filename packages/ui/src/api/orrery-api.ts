@@ -71,6 +71,11 @@ export class OrreryApi {
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
+  /** Whether calls carry credentials (the user signed in). */
+  get signedIn(): boolean {
+    return this.authorization() !== undefined;
+  }
+
   private headers(json: boolean): Record<string, string> {
     // Tells the server not to answer 401 with WWW-Authenticate: the app asks with its own form.
     const headers: Record<string, string> = { 'x-orrery-ui': '1' };

@@ -1,6 +1,7 @@
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import './charts.css';
 import { ApiContext, useApi } from '../api/api-context.js';
 import { ApiError } from '../api/api-error.js';
 import { formatNumber } from '../components/format.js';

@@ -4,6 +4,13 @@
  */
 const KEY = 'orrery.credentials';
 
+/** What is used of the browser's Storage (so tests can pass a plain object). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 export interface Credentials {
   username: string;
   /** The `Authorization` header value. */
@@ -18,7 +25,7 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${btoa(binary)}`;
 }
 
-export function loadCredentials(storage: Pick<Storage, 'getItem'> | undefined): Credentials | undefined {
+export function loadCredentials(storage: Pick<KeyValueStorage, 'getItem'> | undefined): Credentials | undefined {
   const text = storage?.getItem(KEY);
   if (!text) return undefined;
   try {
@@ -29,7 +36,7 @@ export function loadCredentials(storage: Pick<Storage, 'getItem'> | undefined): 
   }
 }
 
-export function saveCredentials(storage: Pick<Storage, 'setItem' | 'removeItem'> | undefined, credentials: Credentials | undefined): void {
+export function saveCredentials(storage: Pick<KeyValueStorage, 'setItem' | 'removeItem'> | undefined, credentials: Credentials | undefined): void {
   if (storage === undefined) return;
   if (credentials === undefined) storage.removeItem(KEY);
   else storage.setItem(KEY, JSON.stringify(credentials));

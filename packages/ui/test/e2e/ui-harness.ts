@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { AuthService, errors, type ArtifactRepository, type ModelRegistryStore, type TrackingStore } from '@orrery/core';
+import { AuthService, errors, type ArtifactRepository, type AuthServiceConfig, type ModelRegistryStore, type TrackingStore } from '@orrery/core';
 import { openSqliteAuthStore, openSqliteModelRegistryStore, openSqliteTrackingStore } from '@orrery/plugin-sqlite';
 import { LocalArtifactRepository } from '@orrery/plugin-local';
 import { createServer, type CreateServerOptions } from '@orrery/server';
@@ -65,7 +65,9 @@ async function openLocal(uri: string): Promise<ArtifactRepository> {
 export const ADMIN = { username: 'admin', password: 'admin-pw-1' };
 
 /** A server on fresh SQLite stores serving the built UI (optionally with the basic-auth app and a static prefix). */
-export async function startUiServer(options: { auth?: boolean } & Pick<CreateServerOptions, 'staticPrefix'> = {}): Promise<UiTestServer> {
+export async function startUiServer(
+  options: { auth?: boolean; authConfig?: Partial<AuthServiceConfig> } & Pick<CreateServerOptions, 'staticPrefix'> = {},
+): Promise<UiTestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'orrery-ui-'));
   const uri = `sqlite:///${path.join(dir, 'orrery.db')}`;
   const trackingStore = await openSqliteTrackingStore(uri, { defaultArtifactRoot: 'mlflow-artifacts:/' });
@@ -75,7 +77,7 @@ export async function startUiServer(options: { auth?: boolean } & Pick<CreateSer
   let closeAuth = async () => {};
   if (options.auth) {
     const authStore = await openSqliteAuthStore(`sqlite:///${path.join(dir, 'auth.db')}`);
-    auth = new AuthService({ store: authStore, config: {} });
+    auth = new AuthService({ store: authStore, config: options.authConfig ?? {} });
     await auth.ensureAdmin(ADMIN.username, ADMIN.password);
     closeAuth = () => authStore.close();
   }
