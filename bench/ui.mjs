@@ -9,6 +9,7 @@
 //   2. frame times while scrolling the table continuously (more pages load on the way): max, p95;
 //   3. the initial JavaScript, gzipped.
 // Goals on our 2-core machines: rows ≤ 1 s, no frame over 50 ms, initial JS ≤ 300 kB gzipped.
+// 4. the metric charts' figures, from bench/ui-charts.mjs (BENCH_UI_CHARTS=0 leaves them out).
 // Asserts nothing.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -173,3 +174,6 @@ try {
   server?.child.kill();
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The metric charts' figures (a 1,000,000-point metric: sampling on the server, drawn chart, zoom): bench/ui-charts.mjs, unless BENCH_UI_CHARTS=0.
+if (process.env.BENCH_UI_CHARTS !== '0') await import('./ui-charts.mjs');

@@ -99,10 +99,16 @@ export interface MetricChunkStorage {
    * about one page of observations however long the history is.
    */
   pageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment;
-  /** A scalar: the smallest step of one series' chunk points within `from..to`, or NULL (sampled history's first step). */
-  firstStepAtOrAfter(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
-  /** A scalar: the largest step of one series' chunk points within `from..to`, or NULL (sampled history's last step). */
-  lastStepAtOrBefore(runId: SqlFragment, key: SqlFragment, to: SqlFragment, from: SqlFragment): SqlFragment;
+  /** Sampled history: a scalar, the smallest step of one series (rows and chunks) within `from..to`, or NULL. */
+  firstStepInRange(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /** Sampled history: a scalar, the largest step of one series (rows and chunks) within `from..to`, or NULL. */
+  lastStepInRange(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /**
+   * Sampled history: a scalar, an upper bound of the observations of one series within `from..to`
+   * that is exact when at most `limit` (rows counted up to `limit + 1`, chunks that reach into the
+   * range counted whole), read from the indexes.
+   */
+  observationsInRangeBound(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment, limit: number): SqlFragment;
   /**
    * Sampled history: a query over a `t (target)` row source (a CTE the store writes before it)
    * giving, per target, the first observation (rows and chunk points alike, in history order) at

@@ -688,15 +688,20 @@ export class SqlTrackingStore implements TrackingPersistence {
   /**
    * One run's sampled history (core's `stepSampleTargets` rule): every observation in `from..to`
    * when there are at most `limit`, else the first observation at the first step at or after
-   * each target. Three index-bound statements whatever the history's length: a count that stops
-   * at `limit + 1`, the first and last step in range, and one seek per target.
+   * each target. Index-bound statements whatever the history's length: a count that stops at
+   * `limit + 1` (an upper bound read from the chunk index, where the dialect stores chunks), the
+   * first and last step in range, and one seek per target.
    */
   private async sampleSeries(runId: string, metricKey: string, from: number, to: number, limit: number): Promise<Metric[]> {
     const run = sql`${runId}`;
     const key = sql`${metricKey}`;
     const chunks = this.db.dialect.fastPaths.metricChunks;
     const inRange = seriesPoints(chunks, run, key, sql`${from}`, sql`${to}`);
-    const counted = await this.db.get<{ n: number | string }>(sql`SELECT COUNT(*) AS n FROM (SELECT step FROM (${inRange}) h LIMIT ${limit + 1}) c`);
+    const counted = await this.db.get<{ n: number | string }>(
+      chunks
+        ? sql`SELECT ${chunks.observationsInRangeBound(run, key, sql`${from}`, sql`${to}`, limit)} AS n`
+        : sql`SELECT COUNT(*) AS n FROM (SELECT step FROM (${inRange}) h LIMIT ${limit + 1}) c`,
+    );
     const whole = async (): Promise<Metric[]> => {
       const rows = await this.db.all<Omit<MetricRow, 'key'>>(sql`SELECT value, timestamp, step, is_nan FROM (${inRange}) h ORDER BY step, timestamp, is_nan, value, id`);
       return rows.map((row) => toMetric({ ...row, key: metricKey }));
@@ -707,14 +712,12 @@ export class SqlTrackingStore implements TrackingPersistence {
     if (chunks && (await this.db.get<{ overlap: boolean }>(sql`SELECT ${chunks.chunksOverlap(run, key, sql`${from}`, sql`${to}`)} AS overlap`))?.overlap) {
       return sampleSortedHistory(await whole(), limit);
     }
-    const series = chunks ? chunks.rowSeries(run, key) : sql`run_uuid = ${run} AND key = ${key}`;
-    const rowFirst = sql`(SELECT MIN(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to})`;
-    const rowLast = sql`(SELECT MAX(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to})`;
+    const series = sql`run_uuid = ${run} AND key = ${key}`;
     const bounds = await this.db.get<{ lo: number | string | null; hi: number | string | null }>(
       chunks
-        ? sql`SELECT LEAST(${rowFirst}, ${chunks.firstStepAtOrAfter(run, key, sql`${from}`, sql`${to}`)}) AS lo,
-                     GREATEST(${rowLast}, ${chunks.lastStepAtOrBefore(run, key, sql`${to}`, sql`${from}`)}) AS hi`
-        : sql`SELECT ${rowFirst} AS lo, ${rowLast} AS hi`,
+        ? sql`SELECT ${chunks.firstStepInRange(run, key, sql`${from}`, sql`${to}`)} AS lo, ${chunks.lastStepInRange(run, key, sql`${from}`, sql`${to}`)} AS hi`
+        : sql`SELECT (SELECT MIN(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to}) AS lo,
+                     (SELECT MAX(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to}) AS hi`,
     );
     if (bounds?.lo === null || bounds?.lo === undefined || bounds.hi === null) return [];
     const hi = Number(bounds.hi);

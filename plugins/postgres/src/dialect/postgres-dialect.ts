@@ -2,10 +2,11 @@ import { sql, type SqlDialect } from '@orrery/sql';
 import {
   chunkPoints,
   chunksOverlap,
-  firstChunkStepAtOrAfter,
   firstPointsAtOrAfterTargets,
+  firstStepInRange,
   historyPageBound,
-  lastChunkStepAtOrBefore,
+  lastStepInRange,
+  observationsInRangeBound,
   seriesCondition,
 } from './postgres-history-layout.js';
 import { appendMetricsInOneStatement } from './postgres-metric-chunks.js';
@@ -50,8 +51,9 @@ export const postgresDialect: SqlDialect = {
       rowSeries: (runId, key) => seriesCondition(undefined, runId, key),
       chunkPoints,
       pageBound: historyPageBound,
-      firstStepAtOrAfter: firstChunkStepAtOrAfter,
-      lastStepAtOrBefore: lastChunkStepAtOrBefore,
+      firstStepInRange,
+      lastStepInRange,
+      observationsInRangeBound,
       firstPointsAtOrAfterTargets,
       chunksOverlap,
     },
