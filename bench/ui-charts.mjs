@@ -2,7 +2,7 @@
 // The metric charts' figures: `node bench/ui-charts.mjs` (bench/ui.mjs runs it at its end; after
 // `pnpm install`, which builds the workspace and the UI). Asserts nothing; prints:
 //   1. get-history-bulk-interval on a run with a BENCH_CHART_POINTS-point metric (default
-//      1,000,000), sampled to 1000 points, over the whole history and over a zoomed window:
+//      1,000,000), sampled to 600 points (what a chart asks), over the whole history and over a zoomed window:
 //      through `orrery server` on SQLite (the default store), and through the PostgreSQL store
 //      when one answers at ORRERY_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres;
 //      a fresh database is made and dropped). Goal: ≤ 100 ms.
@@ -33,7 +33,8 @@ for (const [file, hint] of [
 const POINTS = Number(process.env.BENCH_CHART_POINTS ?? 1_000_000);
 const REPEATS = Number(process.env.BENCH_CHART_REPEATS ?? 5);
 const PG_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SAMPLE = 1000;
+/** Points per run the charts ask for (DEFAULT_POINTS_PER_RUN in packages/ui/src/charts/sampling-window.ts). */
+const SAMPLE = 600;
 
 const { chromium } = createRequire(path.join(root, 'package.json'))('playwright-core');
 const sqlitePlugin = await import(path.join(root, 'plugins/sqlite/dist/index.js'));

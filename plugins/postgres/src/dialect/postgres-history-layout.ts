@@ -1,5 +1,6 @@
 import type { SqlFragment } from '@orrery/sql';
 import { sql, trustedSql } from '@orrery/sql';
+import { CHUNK_MIN_POINTS } from './postgres-metric-chunks.js';
 
 /*
  * How PostgreSQL lays out the metrics history (migrations 6 and 8) and reads one series of it:
@@ -129,12 +130,16 @@ export function lastStepInRange(runId: SqlFragment, key: SqlFragment, from: SqlF
 }
 
 /**
- * An upper bound of the observations of one series within `from..to`, counting rows up to
- * `limit + 1` and every point of the chunks that reach into the range: read from the indexes.
+ * An upper bound of the observations of one series within `from..to`, exact enough to tell
+ * whether there are more than `limit`: rows counted up to `limit + 1`, and every point of the
+ * chunks that reach into the range, walking the chunk index only until they are sure to hold more
+ * than `limit` (each chunk holds at least `CHUNK_MIN_POINTS`). Summing every chunk instead made
+ * PostgreSQL read all 4,000 chunks of a 1,000,000-point series (190 ms).
  */
 export function observationsInRangeBound(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment, limit: number): SqlFragment {
   return sql`(SELECT COUNT(*) FROM (SELECT 1 FROM metrics WHERE ${seriesHashIs(undefined, runId, key)} AND step >= ${from} AND step <= ${to} LIMIT ${limit + 1}) r)
-      + COALESCE((SELECT SUM(c.points) FROM metric_chunks c WHERE ${seriesHashIs('c', runId, key)} AND c.max_step >= ${from} AND c.min_step <= ${to}), 0)`;
+      + COALESCE((SELECT SUM(x.points) FROM (SELECT c.points FROM metric_chunks c WHERE ${seriesHashIs('c', runId, key)} AND c.max_step >= ${from} AND c.min_step <= ${to}
+                                               ORDER BY c.max_step LIMIT ${Math.floor(limit / CHUNK_MIN_POINTS) + 1}) x), 0)`;
 }
 
 /**
