@@ -14,8 +14,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
-import { fmt, median } from './bench-kit.mjs';
+import { performance } from 'node:perf_hooks';
+import { URLSearchParams, fileURLToPath, pathToFileURL } from 'node:url';
+import { fmt, httpClient, median } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const uiDist = path.join(root, 'packages/ui/dist');
@@ -148,16 +149,16 @@ try {
     logger: false,
   });
   const base = await server.listen({ host: '127.0.0.1', port: 0 });
+  const client = httpClient(Number(new URL(base).port));
   await timeSampling('orrery server on SQLite (HTTP)', async (range) => {
     const query = new URLSearchParams({ run_ids: runId, metric_key: 'loss', max_results: String(SAMPLE) });
     if (range.startStep !== undefined) {
       query.set('start_step', String(range.startStep));
       query.set('end_step', String(range.endStep));
     }
-    const response = await fetch(`${base}/api/2.0/mlflow/metrics/get-history-bulk-interval?${query}`);
-    if (!response.ok) throw new Error(`get-history-bulk-interval answered ${response.status}`);
-    await response.json();
+    await client.get(`/metrics/get-history-bulk-interval?${query}`);
   });
+  client.close();
   await postgresFigures();
 
   browser = await chromium.launch({

@@ -48,6 +48,24 @@ describe('metric charts and the compare page in Chromium', () => {
 
   const compareUrl = () => `${server.url}/#/compare-runs?runs=${encodeURIComponent(JSON.stringify(runIds))}&experiments=${encodeURIComponent('["1"]')}`;
 
+  /** A fresh page on the compare view once the loss chart has drawn its first answer; `asked` collects the sampling requests. */
+  async function openLossChart(asked: URL[] = []) {
+    const page = await openPage(browser, seen);
+    page.on('request', (request) => {
+      if (request.url().includes('get-history-bulk-interval')) asked.push(new URL(request.url()));
+    });
+    await page.goto(compareUrl());
+    const chart = page.getByTestId('metric-chart-loss');
+    await chart.and(page.locator('[data-loads="1"][data-draw-ms]')).waitFor();
+    return { page, chart };
+  }
+
+  /** Closes the page; the test fails on any browser error it logged. */
+  async function closeChecked(page: Page) {
+    await page.context().close();
+    expect(takeBrowserErrors(seen)).toEqual([]);
+  }
+
   it('compares runs: params side by side with differences marked, and a parallel-coordinates view', async () => {
     const page = await openPage(browser, seen);
     await page.goto(compareUrl());
@@ -64,15 +82,11 @@ describe('metric charts and the compare page in Chromium', () => {
     const svg = page.getByTestId('parallel-coordinates');
     expect(await svg.locator('g.pc-axis').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-axis')))).toEqual(['param:lr', 'metric:accuracy', 'metric:loss']);
     expect(await svg.locator('polyline.pc-line').count()).toBe(2);
-    await page.context().close();
-    expect(takeBrowserErrors(seen)).toEqual([]);
+    await closeChecked(page);
   });
 
   it('draws both runs on one chart with their values in the legend, and follows the cursor', async () => {
-    const page = await openPage(browser, seen);
-    await page.goto(compareUrl());
-    const chart = page.getByTestId('metric-chart-loss');
-    await chart.and(page.locator('[data-loads="1"][data-draw-ms]')).waitFor();
+    const { page, chart } = await openLossChart();
     expect(await chart.getAttribute('data-series')).toBe('2');
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(1000);
     // Both runs' line colours are on the canvas.
@@ -88,19 +102,12 @@ describe('metric charts and the compare page in Chromium', () => {
     await page.mouse.move(box.x + 1, box.y + box.height / 2);
     await expect.poll(() => legend.locator('.legend-value').allTextContents()).toEqual(['1', '2']);
     await screenshotForDocs(page, 'compare');
-    await page.context().close();
-    expect(takeBrowserErrors(seen)).toEqual([]);
+    await closeChecked(page);
   });
 
   it('zooms by dragging: asks the server again for the narrower step range, and resets', async () => {
-    const page = await openPage(browser, seen);
     const asked: URL[] = [];
-    page.on('request', (request) => {
-      if (request.url().includes('get-history-bulk-interval')) asked.push(new URL(request.url()));
-    });
-    await page.goto(compareUrl());
-    const chart = page.getByTestId('metric-chart-loss');
-    await chart.and(page.locator('[data-loads="1"][data-draw-ms]')).waitFor();
+    const { page, chart } = await openLossChart(asked);
     const lossRequests = () => asked.filter((u) => u.searchParams.get('metric_key') === 'loss');
     expect(lossRequests().map((u) => u.searchParams.get('start_step'))).toEqual([null]);
     await chart.scrollIntoViewIfNeeded();
@@ -126,21 +133,16 @@ describe('metric charts and the compare page in Chromium', () => {
     await chart.getByRole('button', { name: 'Reset zoom' }).click();
     await chart.and(page.locator('[data-range="all"]')).waitFor();
     expect(lossRequests().at(-1)!.searchParams.get('start_step')).toBeNull();
-    await page.context().close();
-    expect(takeBrowserErrors(seen)).toEqual([]);
+    await closeChecked(page);
   });
 
   it('switches the x-axis to time, smooths, and shows a log scale', async () => {
-    const page = await openPage(browser, seen);
-    await page.goto(compareUrl());
-    const chart = page.getByTestId('metric-chart-loss');
-    await chart.and(page.locator('[data-loads="1"][data-draw-ms]')).waitFor();
+    const { page, chart } = await openLossChart();
     await page.getByLabel('X-axis').selectOption('relative');
     await chart.and(page.locator('[data-x-axis="relative"]')).waitFor();
     await page.getByLabel('Log scale').check();
     await page.getByLabel('Smoothing').fill('0.9');
     await expect.poll(() => linePixels(page, 'metric-chart-loss', [31, 119, 180])).toBeGreaterThan(50);
-    await page.context().close();
-    expect(takeBrowserErrors(seen)).toEqual([]);
+    await closeChecked(page);
   });
 });
