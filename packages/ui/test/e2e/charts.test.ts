@@ -136,6 +136,23 @@ describe('metric charts and the compare page in Chromium', () => {
     await closeChecked(page);
   });
 
+  it('charts a RUNNING run in run detail and picks up new points by polling', async () => {
+    const experimentId = await server.trackingStore.createExperiment({ name: 'live-exp' });
+    const run = await server.trackingStore.createRun({ experimentId, runName: 'live' });
+    const runId = run.info.runId;
+    await server.trackingStore.logBatch(runId, { metrics: Array.from({ length: 10 }, (_, step) => ({ key: 'loss', value: step, timestamp: 1_700_000_000_000 + step, step })) });
+    const page = await openPage(browser, seen);
+    await page.goto(`${server.url}/#/experiments/${experimentId}/runs/${runId}`);
+    const chart = page.getByTestId('run-charts-slot').getByTestId('metric-chart-loss');
+    await chart.and(page.locator('[data-draw-ms]')).waitFor();
+    const legend = chart.getByTestId('chart-legend');
+    expect(await legend.locator('tr').allTextContents()).toEqual(['live9']);
+    await server.trackingStore.logMetric(runId, { key: 'loss', value: 42, timestamp: 1_700_000_000_100, step: 10 });
+    await expect.poll(() => legend.locator('tr').allTextContents(), { timeout: 15_000 }).toEqual(['live42']);
+    expect(Number(await chart.getAttribute('data-loads'))).toBeGreaterThanOrEqual(2);
+    await closeChecked(page);
+  });
+
   it('switches the x-axis to time, smooths, and shows a log scale', async () => {
     const { page, chart } = await openLossChart();
     await page.getByLabel('X-axis').selectOption('relative');
