@@ -11,14 +11,17 @@
 // Goals on our 2-core machines: rows ≤ 1 s, no frame over 50 ms, initial JS ≤ 300 kB gzipped.
 // 4. the metric charts' figures, from bench/ui-charts.mjs (BENCH_UI_CHARTS=0 leaves them out).
 // Asserts nothing.
+// The functions given to page.evaluate and addInitScript run in the browser, with its globals.
+/* global fetch, document, window, MutationObserver, PerformanceObserver, requestAnimationFrame */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { fmt, freePort, percentile } from './bench-kit.mjs';
+import { fmt, freePort, percentile, processCpu } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliBin = path.join(root, 'packages/cli/dist/bin.js');
@@ -96,6 +99,35 @@ async function startServer(dir, dbFile) {
   throw new Error('the server did not start');
 }
 
+/** CPU ticks (1/100 s) used so far by the Chromium processes below a process, by process type (browser, renderer, gpu-process, ...). */
+function chromiumCpuTicks(rootPid) {
+  const parents = new Map();
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const byType = new Map();
+  for (const pid of parents.keys()) {
+    for (let at = pid; at !== undefined && at > 1; at = parents.get(at)) {
+      if (at !== rootPid) continue;
+      try {
+        const { command, ticks } = processCpu(pid);
+        if (!/chrom/i.test(command)) break;
+        const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1] ?? 'browser';
+        byType.set(type, (byType.get(type) ?? 0) + ticks);
+      } catch {
+        // ended meanwhile
+      }
+      break;
+    }
+  }
+  return byType;
+}
+
 function initialJsGzipped() {
   const html = readFileSync(path.join(uiDist, 'index.html'), 'utf8');
   const files = [...html.matchAll(/(?:src|href)="\.\/(static-files\/[^"]+\.js)"/g)].map((match) => match[1]);
@@ -144,9 +176,15 @@ try {
   console.log(`time to first visible rows (${fmt(RUNS)} runs): ${fmt(firstRows)} ms (goal ≤ 1000); first runs/search answered in ${fmt(searchTimes[0] ?? NaN)} ms`);
 
   // Scroll continuously for SCROLL_MS, one step per frame, and record every frame's duration.
+  // Chromium runs as a child of this process (the server is a child too, but not a Chromium).
+  const cpuBefore = chromiumCpuTicks(process.pid);
   const frames = await page.evaluate(async (duration) => {
     const viewport = document.querySelector('[data-testid="runs-viewport"]');
     const deltas = [];
+    // Long animation frames (over 50 ms) say where such a frame's time went: scripts, or style, layout and paint.
+    const long = [];
+    const observer = new PerformanceObserver((list) => long.push(...list.getEntries()));
+    observer.observe({ type: 'long-animation-frame', buffered: false });
     let last = performance.now();
     const end = last + duration;
     await new Promise((resolve) => {
@@ -159,9 +197,19 @@ try {
       };
       requestAnimationFrame(step);
     });
-    return { deltas, loaded: document.querySelector('[data-testid="runs-count"]')?.textContent ?? '' };
+    observer.disconnect();
+    const script = long.reduce((sum, entry) => sum + entry.scripts.reduce((total, item) => total + item.duration, 0), 0);
+    const render = long.reduce((sum, entry) => sum + (entry.startTime + entry.duration - entry.renderStart), 0);
+    return { deltas, long: { count: long.length, script, render }, loaded: document.querySelector('[data-testid="runs-count"]')?.textContent ?? '' };
   }, SCROLL_MS);
+  const cpuAfter = chromiumCpuTicks(process.pid);
   const sorted = [...frames.deltas].sort((a, b) => a - b);
+  // CPU time, unlike wall time, does not grow when other processes take the cores: what a frame costs Chromium here.
+  const perFrame = [...cpuAfter].map(([type, ticks]) => `${type} ${(((ticks - (cpuBefore.get(type) ?? 0)) * 10) / frames.deltas.length).toFixed(1)}`);
+  console.log(
+    `long animation frames: ${frames.long.count}, in them scripts ${fmt(frames.long.script)} ms, rendering (style, layout, paint) ${fmt(frames.long.render)} ms`,
+  );
+  console.log(`Chromium CPU while scrolling, ms per frame: ${perFrame.join(', ')}`);
   // Frame times on a shared machine mostly measure the other processes: say how busy it was.
   console.log(`machine load average (1 min) while scrolling: ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
   console.log(

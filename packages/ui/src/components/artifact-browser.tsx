@@ -48,13 +48,13 @@ function Directory({ path, props, selected, onSelect }: { path: string; props: B
                   })
                 }
               >
-                {open.has(entry.path) ? '▾' : '▸'} 📁 {baseName(entry.path)}
+                {open.has(entry.path) ? '▾' : '▸'} {baseName(entry.path)}/
               </button>
               {open.has(entry.path) && <Directory path={entry.path} props={props} selected={selected} onSelect={onSelect} />}
             </>
           ) : (
             <button type="button" className={`link${selected === entry.path ? ' active' : ''}`} onClick={() => onSelect(entry)}>
-              📄 {baseName(entry.path)}
+              {baseName(entry.path)}
             </button>
           )}
         </li>

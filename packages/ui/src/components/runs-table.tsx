@@ -19,7 +19,7 @@ export const ROW_HEIGHT = 30;
 const SELECT_WIDTH = 34;
 
 function widthOf(column: Column): number {
-  if (column.kind === 'attribute') return column.key === 'run_name' ? 240 : column.key === 'start_time' ? 160 : 100;
+  if (column.kind === 'attribute') return column.key === 'run_name' ? 240 : column.key === 'start_time' ? 170 : 100;
   return 130;
 }
 
@@ -181,7 +181,7 @@ export function RunsTable(props: RunsTableProps) {
                 title={`${column.kind === 'attribute' ? '' : `${column.kind}: `}${column.key}`}
                 onClick={() => clickHeader(column)}
               >
-                {column.kind === 'metric' ? '📈 ' : column.kind === 'param' ? '⚙ ' : column.kind === 'tag' ? '🏷 ' : ''}
+                {column.kind !== 'attribute' && <span className={`kind ${column.kind}`}>{column.kind === 'metric' ? 'M' : column.kind === 'param' ? 'P' : 'T'}</span>}
                 {headerOf(column)}
                 {sorted ? (props.sort!.ascending ? ' ▲' : ' ▼') : ''}
               </div>

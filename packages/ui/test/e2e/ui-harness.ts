@@ -145,5 +145,5 @@ export async function screenshotForDocs(page: Page, name: string): Promise<void>
   if (process.env.ORRERY_UI_SCREENSHOTS !== '1') return;
   const target = fileURLToPath(new URL(`../../../../docs/images/ui-${name}.png`, import.meta.url));
   await mkdir(path.dirname(target), { recursive: true });
-  await page.screenshot({ path: target });
+  await page.screenshot({ path: target, fullPage: true });
 }

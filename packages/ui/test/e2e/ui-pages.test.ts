@@ -1,17 +1,19 @@
 /**
- * Experiments, the runs table and run detail in Chromium, against a live server seeded through
- * its store and the artifact proxy.
+ * The web UI's pages in Chromium against one live server seeded through its store and the artifact
+ * proxy: the shell and deep links, experiments, the runs table, run detail, the registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage, screenshotForDocs, startUiServer, takeBrowserErrors, type BrowserErrors, type UiTestServer } from './ui-harness.js';
 
-describe('experiments, runs and run detail in Chromium', () => {
+describe('the web UI in Chromium', () => {
   let server: UiTestServer;
   let browser: Browser;
   let experimentId: string;
   let parentId: string;
   let childId: string;
+  let registryExperimentId: string;
+  let registryRunId: string;
   const seen: BrowserErrors = { messages: [] };
   // The filter test sends a bad filter on purpose: Chromium logs the 400 as a console error.
   const allowed = [/status of 400/];
@@ -49,6 +51,18 @@ describe('experiments, runs and run detail in Chromium', () => {
     await put('model/MLmodel', 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n');
     // A 1x1 PNG.
     await put('plot.png', Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='), (c) => c.charCodeAt(0)));
+    registryExperimentId = await server.trackingStore.createExperiment({ name: 'registry-exp' });
+    const run = await server.trackingStore.createRun({ experimentId: registryExperimentId, runName: 'training-run' });
+    registryRunId = run.info.runId;
+    const response = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${registryExperimentId}/${registryRunId}/artifacts/model/MLmodel`, {
+      method: 'PUT',
+      body: 'flavors:\n  python_function: {}\n',
+    });
+    expect(response.status).toBe(200);
+    await server.registryStore.createRegisteredModel('churn', { description: 'Predicts churn', tags: [{ key: 'owner', value: 'ml-team' }] });
+    await server.registryStore.createModelVersion({ name: 'churn', source: `${run.info.artifactUri}/model`, runId: registryRunId });
+    await server.registryStore.createModelVersion({ name: 'churn', source: `${run.info.artifactUri}/model`, runId: registryRunId });
+    await server.registryStore.createRegisteredModel('other-model');
   });
   afterAll(async () => {
     await browser?.close();
@@ -58,6 +72,35 @@ describe('experiments, runs and run detail in Chromium', () => {
   async function fresh(): Promise<Page> {
     return openPage(browser, seen, allowed);
   }
+
+  it('serves the app at / and its assets from static-files/', async () => {
+    const index = await fetch(`${server.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await index.text();
+    const script = /src="\.\/(static-files\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${server.url}/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${server.url}/static-files/..%2Fpackage.json`)).status).toBe(400);
+    expect((await fetch(`${server.url}/static-files/nothing.js`)).status).toBe(404);
+  });
+
+  it('opens MLflow deep links: experiments, models and compare-runs', async () => {
+    const page = await fresh();
+    await page.goto(`${server.url}/#/experiments`);
+    await page.getByRole('link', { name: 'vision' }).waitFor();
+    await page.goto(`${server.url}/#/models`);
+    await page.getByRole('heading', { name: 'Registered models' }).waitFor();
+    await page.goto(`${server.url}/#/compare-runs?runs=${encodeURIComponent(JSON.stringify([parentId, childId]))}&experiments=${encodeURIComponent(JSON.stringify([experimentId]))}`);
+    await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+    expect(await page.getByTestId('compare-runs-slot').textContent()).toContain('2 runs');
+    await page.goto(`${server.url}/#/nowhere/at/all`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.context().close();
+    expect(takeBrowserErrors(seen)).toEqual([]);
+  });
 
   it('lists, creates, renames, deletes and restores experiments', async () => {
     const page = await fresh();
@@ -205,5 +248,54 @@ describe('experiments, runs and run detail in Chromium', () => {
     expect((await fetch(`${server.url}/get-artifact?path=../../etc/passwd&run_uuid=${parentId}`)).status).toBe(400);
     await page.context().close();
     expect(takeBrowserErrors(seen)).toEqual([]);
+  });
+  it('lists models, shows versions, moves stages, sets aliases and tags, and links a version to its run', async () => {
+    const page = await fresh();
+    await page.goto(`${server.url}/#/models`);
+    await page.getByRole('link', { name: 'churn' }).waitFor();
+    await page.getByRole('link', { name: 'other-model' }).waitFor();
+    await page.getByLabel('Search models').fill('chu');
+    await page.getByRole('link', { name: 'other-model' }).waitFor({ state: 'detached' });
+    await screenshotForDocs(page, 'models');
+
+    await page.getByRole('link', { name: 'churn' }).click();
+    await page.getByTestId('model-name').getByText('churn').waitFor();
+    await page.getByText('Predicts churn').waitFor();
+    expect(await page.getByTestId('model-tags').textContent()).toContain('ml-team');
+    await page.getByTestId('model-versions').getByRole('link', { name: 'Version 2' }).waitFor();
+
+    await page.getByLabel('Alias', { exact: true }).fill('champion');
+    await page.getByLabel('Alias version').fill('1');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    await page.getByTestId('model-aliases').getByText('@champion').waitFor();
+    expect((await server.registryStore.getRegisteredModel('churn')).aliases).toEqual([{ alias: 'champion', version: '1' }]);
+
+    await page.getByTestId('model-versions').getByRole('link', { name: 'Version 1' }).click();
+    await page.getByTestId('version-title').getByText('Version 1').waitFor();
+    await page.getByLabel('New stage').selectOption('Production');
+    await page.getByRole('button', { name: 'Transition' }).click();
+    await page.getByTestId('version-stage').getByText('Production').waitFor();
+    expect((await server.registryStore.getModelVersion('churn', '1')).currentStage).toBe('Production');
+
+    await page.getByLabel('Tag key').fill('validated');
+    await page.getByLabel('Tag value').fill('true');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByTestId('version-tags').getByText('validated').waitFor();
+    await screenshotForDocs(page, 'model-version');
+
+    await page.getByTestId('source-run-link').click();
+    await page.getByTestId('run-name').getByText('training-run').waitFor();
+    expect(page.url()).toContain(`#/experiments/${registryExperimentId}/runs/${registryRunId}`);
+    await page.context().close();
+    expect(takeBrowserErrors(seen)).toEqual([]);
+  });
+
+  it("serves a model version's files at MLflow's model-versions/get-artifact route", async () => {
+    const answer = await fetch(`${server.url}/model-versions/get-artifact?path=MLmodel&name=churn&version=2`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-disposition')).toContain('attachment');
+    expect(await answer.text()).toContain('python_function');
+    expect((await fetch(`${server.url}/model-versions/get-artifact?path=%2Fetc%2Fpasswd&name=churn&version=2`)).status).toBe(400);
+    expect((await fetch(`${server.url}/model-versions/get-artifact?path=MLmodel&name=churn&version=9`)).status).toBe(404);
   });
 });
