@@ -138,7 +138,8 @@ export function MetricChart({ metricKey, runs, settings, live = false, height = 
       },
       series: [
         { label: X_AXIS_LABELS[settings.xAxis] },
-        ...runs.map((run, i) => ({ label: run.label, stroke: runColor(i), width: 1.5, spanGaps: true, points: { show: false } })),
+        // uPlot marks the points themselves only where they are sparse (a metric logged a few times).
+        ...runs.map((run, i) => ({ label: run.label, stroke: runColor(i), width: 1.5, spanGaps: true, points: { fill: runColor(i) } })),
       ],
       axes: [{ label: X_AXIS_LABELS[settings.xAxis] }, { size: 60 }],
       legend: { show: false },
