@@ -20,11 +20,13 @@ describe('metric charts and the compare page in Chromium', () => {
   let browser: Browser;
   const seen: BrowserErrors = { messages: [] };
   const runIds: string[] = [];
+  let chartsExperimentId = '';
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
     const store = server.trackingStore;
     const experimentId = await store.createExperiment({ name: 'charts-exp' });
+    chartsExperimentId = experimentId;
     // Two runs: "alpha" logs 4000 steps of loss (more than a chart asks for, so it is sampled),
     // "beta" 1500 (at twice alpha's values, so both lines show); their params differ in lr and agree on batch.
     for (const [name, steps, lr, scale] of [['alpha', 4000, '0.1', 1], ['beta', 1500, '0.01', 2]] as const) {
@@ -133,6 +135,20 @@ describe('metric charts and the compare page in Chromium', () => {
     await chart.getByRole('button', { name: 'Reset zoom' }).click();
     await chart.and(page.locator('[data-range="all"]')).waitFor();
     expect(lossRequests().at(-1)!.searchParams.get('start_step')).toBeNull();
+    await closeChecked(page);
+  });
+
+  it('charts the runs selected in the experiment view, one chart per metric', async () => {
+    const page = await openPage(browser, seen);
+    await page.goto(`${server.url}/#/experiments/${chartsExperimentId}`);
+    await page.getByLabel('Select alpha').check();
+    await page.getByLabel('Select beta').check();
+    await page.getByRole('link', { name: 'Charts' }).click();
+    const slot = page.getByTestId('experiment-charts-slot');
+    for (const key of ['accuracy', 'loss']) {
+      await slot.getByTestId(`metric-chart-${key}`).and(page.locator('[data-series="2"][data-draw-ms]')).waitFor();
+    }
+    expect(await slot.getByTestId('metric-chart-accuracy').getByTestId('chart-legend').locator('tr').allTextContents()).toEqual(['alpha0.91', 'beta0.87']);
     await closeChecked(page);
   });
 
