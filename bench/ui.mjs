@@ -9,6 +9,7 @@
 //   2. frame times while scrolling the table continuously (more pages load on the way): max, p95;
 //   3. the initial JavaScript, gzipped.
 // Goals on our 2-core machines: rows ≤ 1 s, no frame over 50 ms, initial JS ≤ 300 kB gzipped.
+// 4. the metric charts' figures, from bench/ui-charts.mjs (BENCH_UI_CHARTS=0 leaves them out).
 // Asserts nothing.
 // The functions given to page.evaluate and addInitScript run in the browser, with its globals.
 /* global fetch, document, window, MutationObserver, PerformanceObserver, requestAnimationFrame */
@@ -221,3 +222,6 @@ try {
   server?.child.kill();
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The metric charts' figures (a 1,000,000-point metric: sampling on the server, drawn chart, zoom): bench/ui-charts.mjs, unless BENCH_UI_CHARTS=0.
+if (process.env.BENCH_UI_CHARTS !== '0') await import('./ui-charts.mjs');

@@ -99,4 +99,23 @@ export interface MetricChunkStorage {
    * about one page of observations however long the history is.
    */
   pageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment;
+  /** Sampled history: a scalar, the smallest step of one series (rows and chunks) within `from..to`, or NULL. */
+  firstStepInRange(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /** Sampled history: a scalar, the largest step of one series (rows and chunks) within `from..to`, or NULL. */
+  lastStepInRange(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /**
+   * Sampled history: a scalar, an upper bound of the observations of one series within `from..to`
+   * that is exact when at most `limit` (rows counted up to `limit + 1`, chunks that reach into the
+   * range counted whole), read from the indexes.
+   */
+  observationsInRangeBound(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment, limit: number): SqlFragment;
+  /**
+   * Sampled history: a query over a `t (target)` row source (a CTE the store writes before it)
+   * giving, per target, the first observation (rows and chunk points alike, in history order) at
+   * the first step at or after the target and at most `to`, as `value, timestamp, step, is_nan, id`.
+   * Each target costs index seeks and one chunk read, whatever the series' length.
+   */
+  firstPointsAtOrAfterTargets(runId: SqlFragment, key: SqlFragment, to: SqlFragment): SqlFragment;
+  /** A boolean scalar: whether two chunks of one series within `from..to` share a step range (the seeks above are exact only when none do). */
+  chunksOverlap(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
 }

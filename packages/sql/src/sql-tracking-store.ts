@@ -31,6 +31,8 @@ import {
   experimentNotActiveError,
   runNotActiveError,
   isOrreryError,
+  sampleSortedHistory,
+  stepSampleTargets,
 } from '@orrery/core';
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
@@ -664,8 +666,8 @@ export class SqlTrackingStore implements TrackingPersistence {
   }
 
   async getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput & { maxResults: number }): Promise<RunMetric[]> {
-    const { runIds, maxResults } = input;
-    const unique = [...new Set(runIds)];
+    const { maxResults } = input;
+    const unique = [...new Set(input.runIds)].sort();
     const found = await this.db.all<{ run_uuid: string }>(
       sql`SELECT run_uuid FROM runs WHERE run_uuid IN ${sqlList(unique)}`,
     );
@@ -674,47 +676,69 @@ export class SqlTrackingStore implements TrackingPersistence {
       const missing = unique.find((id) => !known.has(id));
       throw persistenceErrors.runNotFound(missing);
     }
-    const range = joinSql(
-      [
-        input.startStep !== undefined && input.startStep !== null ? sql` AND step >= ${input.startStep}` : sql``,
-        input.endStep !== undefined && input.endStep !== null ? sql` AND step <= ${input.endStep}` : sql``,
-      ],
-      '',
+    const from = input.startStep ?? Number.MIN_SAFE_INTEGER;
+    const to = input.endStep ?? Number.MAX_SAFE_INTEGER;
+    const points: RunMetric[] = [];
+    for (const runId of unique) {
+      for (const metric of await this.sampleSeries(runId, input.metricKey, from, to, maxResults)) points.push({ runId, ...metric });
+    }
+    return points;
+  }
+
+  /**
+   * One run's sampled history (core's `stepSampleTargets` rule): every observation in `from..to`
+   * when there are at most `limit`, else the first observation at the first step at or after
+   * each target. Index-bound statements whatever the history's length: a count that stops at
+   * `limit + 1` (an upper bound read from the chunk index, where the dialect stores chunks), the
+   * first and last step in range, and one seek per target.
+   */
+  private async sampleSeries(runId: string, metricKey: string, from: number, to: number, limit: number): Promise<Metric[]> {
+    const run = sql`${runId}`;
+    const key = sql`${metricKey}`;
+    const chunks = this.db.dialect.fastPaths.metricChunks;
+    const inRange = seriesPoints(chunks, run, key, sql`${from}`, sql`${to}`);
+    const counted = await this.db.get<{ n: number | string }>(
+      chunks
+        ? sql`SELECT ${chunks.observationsInRangeBound(run, key, sql`${from}`, sql`${to}`, limit)} AS n`
+        : sql`SELECT COUNT(*) AS n FROM (SELECT step FROM (${inRange}) h LIMIT ${limit + 1}) c`,
     );
-    // Per run, number the distinct steps in range 0..n-1 and keep the k whose index is
-    // floor(j * (n-1) / (k-1)) for j = 0..k-1: evenly spread, first and last included. The casts
-    // keep the division integral (drivers may bind numbers as doubles).
-    const picked =
-      maxResults === 1
-        ? sql`rn = 0`
-        : sql`n <= CAST(${maxResults} AS BIGINT) OR ((((rn * CAST(${maxResults - 1} AS BIGINT)) + (n - 2)) / (n - 1)) * (n - 1)) / CAST(${maxResults - 1} AS BIGINT) = rn`;
-    // PostgreSQL reads each run's observations in range once (its rows through the (series hash,
-    // step) index, its chunks through theirs), run by run: a LATERAL subquery per run makes each
-    // read an index range scan whatever the planner guesses about the list.
-    const key = sql`${input.metricKey}`;
-    const from = input.startStep !== undefined && input.startStep !== null ? sql`${input.startStep}` : undefined;
-    const to = input.endStep !== undefined && input.endStep !== null ? sql`${input.endStep}` : undefined;
-    const steps = (source: SqlFragment): SqlFragment => sql`steps AS (
-            SELECT run_uuid, step,
-                   ROW_NUMBER() OVER (PARTITION BY run_uuid ORDER BY step) - 1 AS rn,
-                   COUNT(*) OVER (PARTITION BY run_uuid) AS n
-            FROM (${source}) s
-          ), picked AS (SELECT run_uuid, step FROM steps WHERE ${picked})`;
-    const rows = await this.db.all<MetricRow & { run_uuid: string }>(
-      byDialect({
-        sqlite: sql`WITH ${steps(sql`SELECT DISTINCT run_uuid, step FROM metrics WHERE run_uuid IN ${sqlList(unique)} AND key = ${key}${range}`)}
-          SELECT m.run_uuid, m.key, m.value, m.timestamp, m.step, m.is_nan
-          FROM metrics m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step WHERE m.key = ${key}
-          ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
-        postgres: sql`WITH points AS MATERIALIZED (
-            SELECT l.r AS run_uuid, h.* FROM ${sqlList(unique)} AS l (r) CROSS JOIN LATERAL (${seriesPoints(this.db.dialect.fastPaths.metricChunks, trustedSql('l.r'), key, from, to)}) h
-          ), ${steps(sql`SELECT DISTINCT run_uuid, step FROM points`)}
-          SELECT m.run_uuid, CAST(${key} AS varchar) AS key, m.value, m.timestamp, m.step, m.is_nan
-          FROM points m JOIN picked p ON p.run_uuid = m.run_uuid AND p.step = m.step
-          ORDER BY m.run_uuid, m.step, m.timestamp, m.is_nan, m.value, m.id`,
-      }),
+    const whole = async (): Promise<Metric[]> => {
+      const rows = await this.db.all<Omit<MetricRow, 'key'>>(sql`SELECT value, timestamp, step, is_nan FROM (${inRange}) h ORDER BY step, timestamp, is_nan, value, id`);
+      return rows.map((row) => toMetric({ ...row, key: metricKey }));
+    };
+    if (Number(counted?.n ?? 0) <= limit) return whole();
+    // The chunk seeks are exact only while the range's chunks do not overlap; otherwise the
+    // whole range is read and sampled in memory by the same rule (rare: out-of-order logging).
+    if (chunks && (await this.db.get<{ overlap: boolean }>(sql`SELECT ${chunks.chunksOverlap(run, key, sql`${from}`, sql`${to}`)} AS overlap`))?.overlap) {
+      return sampleSortedHistory(await whole(), limit);
+    }
+    const series = sql`run_uuid = ${run} AND key = ${key}`;
+    const bounds = await this.db.get<{ lo: number | string | null; hi: number | string | null }>(
+      chunks
+        ? sql`SELECT ${chunks.firstStepInRange(run, key, sql`${from}`, sql`${to}`)} AS lo, ${chunks.lastStepInRange(run, key, sql`${from}`, sql`${to}`)} AS hi`
+        : sql`SELECT (SELECT MIN(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to}) AS lo,
+                     (SELECT MAX(step) FROM metrics WHERE ${series} AND step >= ${from} AND step <= ${to}) AS hi`,
     );
-    return rows.map((row) => ({ runId: row.run_uuid, ...toMetric(row) }));
+    if (bounds?.lo === null || bounds?.lo === undefined || bounds.hi === null) return [];
+    const hi = Number(bounds.hi);
+    const targets = sql`WITH t (target) AS (SELECT * FROM ${sqlList(stepSampleTargets(Number(bounds.lo), hi, limit), 'bigint')} x) `;
+    // The generic seek: the id of each target's first observation, then that row by its key.
+    const picked = chunks
+      ? chunks.firstPointsAtOrAfterTargets(run, key, sql`${hi}`)
+      : sql`SELECT m.value, m.timestamp, m.step, m.is_nan, m.id FROM t JOIN metrics m ON m.id = (
+          SELECT id FROM metrics WHERE ${series} AND step >= t.target AND step <= ${hi} ORDER BY step, timestamp, is_nan, value, id LIMIT 1)`;
+    const rows = await this.db.all<Omit<MetricRow, 'key'> & { id: number | string }>(
+      sql`${targets}SELECT * FROM (${picked}) p ORDER BY step, timestamp, is_nan, value, id`,
+    );
+    // Neighbouring targets can land on the same observation (a gap in the steps): keep it once.
+    const metrics: Metric[] = [];
+    let previous: string | undefined;
+    for (const row of rows) {
+      const id = String(row.id);
+      if (id !== previous) metrics.push(toMetric({ ...row, key: metricKey }));
+      previous = id;
+    }
+    return metrics;
   }
 
   // ---- internals ----

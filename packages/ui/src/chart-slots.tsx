@@ -3,6 +3,9 @@
  * `src/compare/`). Each slot is one component with a stable name and props; the rest of the app
  * only renders these, so the charts can change without touching the pages.
  */
+import { ExperimentCharts, RunCharts } from './charts/run-charts.js';
+import { CompareRuns } from './compare/compare-runs.js';
+
 export interface RunChartsSlotProps {
   experimentId: string;
   runId: string;
@@ -12,8 +15,8 @@ export interface RunChartsSlotProps {
 /** The "Charts" section of run detail. */
 export function RunChartsSlot(props: RunChartsSlotProps) {
   return (
-    <div data-testid="run-charts-slot" className="slot">
-      {props.metricKeys.length === 0 ? 'This run has no metrics to chart.' : 'Charts are not built into this UI yet.'}
+    <div data-testid="run-charts-slot">
+      {props.metricKeys.length === 0 ? <p className="muted">This run has no metrics to chart.</p> : <RunCharts runId={props.runId} metricKeys={props.metricKeys} />}
     </div>
   );
 }
@@ -29,8 +32,8 @@ export interface ExperimentChartsSlotProps {
 /** The "Charts" tab of the experiment view. */
 export function ExperimentChartsSlot(props: ExperimentChartsSlotProps) {
   return (
-    <div data-testid="experiment-charts-slot" className="slot">
-      {props.runIds.length === 0 ? 'Select runs in the table to chart them.' : 'Charts are not built into this UI yet.'}
+    <div data-testid="experiment-charts-slot">
+      <ExperimentCharts runIds={props.runIds} metricKeys={props.metricKeys} />
     </div>
   );
 }
@@ -43,8 +46,9 @@ export interface CompareRunsSlotProps {
 /** The `#/compare-runs` page. */
 export function CompareRunsSlot(props: CompareRunsSlotProps) {
   return (
-    <div data-testid="compare-runs-slot" className="slot">
-      Comparing {props.runIds.length} runs: the compare view is not built into this UI yet.
+    <div data-testid="compare-runs-slot">
+      <p className="muted">Comparing {props.runIds.length} runs.</p>
+      <CompareRuns runIds={props.runIds} experimentIds={props.experimentIds} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric } from '@orrery/core';
-import { isOrreryError } from '@orrery/core';
+import { isOrreryError, sampleSortedHistory } from '@orrery/core';
 import type { TrackingService } from '@orrery/core';
 import { CHUNK_MAX_POINTS, CHUNK_MIN_POINTS } from '@orrery/plugin-postgres';
 import { openPostgresTrackingStore, parsePostgresUri } from '@orrery/plugin-postgres';
@@ -154,13 +154,7 @@ describe('PostgreSQL metric history stored as rows and chunks', () => {
           const points = (logged.get(`${runId}/${key}`) ?? []).filter(
             (p) => (startStep === undefined || p.step >= startStep) && (endStep === undefined || p.step <= endStep),
           );
-          const steps = [...new Set(points.map((p) => p.step))].sort((x, y) => x - y);
-          const n = steps.length;
-          const picked = new Set<number>();
-          if (n <= maxResults) steps.forEach((s) => picked.add(s));
-          else if (maxResults === 1) picked.add(steps[0]!);
-          else for (let j = 0; j < maxResults; j++) picked.add(steps[Math.floor((j * (n - 1)) / (maxResults - 1))]!);
-          for (const p of points.filter((q) => picked.has(q.step)).sort(compare)) expected.push(`${runId} ${show(p)}`);
+          for (const p of sampleSortedHistory([...points].sort(compare), maxResults)) expected.push(`${runId} ${show(p)}`);
         }
         expect(got.map((m) => `${m.runId} ${show(m)}`)).toEqual(expected);
         expect(got.every((m) => m.key === key)).toBe(true);

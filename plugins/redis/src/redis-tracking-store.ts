@@ -33,6 +33,7 @@ import {
   type RunTag,
   type TrackingPersistence,
   type UpdateRunInput,
+  sampleSortedHistory,
 } from '@orrery/core';
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
 import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
@@ -781,17 +782,7 @@ export class RedisTrackingStore implements TrackingPersistence {
           (input.startStep === undefined || input.startStep === null || m.step >= input.startStep) &&
           (input.endStep === undefined || input.endStep === null || m.step <= input.endStep),
       );
-      const steps = [...new Set(metrics.map((m) => m.step))];
-      let picked: Set<number>;
-      if (steps.length <= maxResults) {
-        picked = new Set(steps);
-      } else if (maxResults === 1) {
-        picked = new Set([steps[0]!]);
-      } else {
-        // Evenly spread over the distinct steps in range, first and last included.
-        picked = new Set(Array.from({ length: maxResults }, (_, j) => steps[Math.floor((j * (steps.length - 1)) / (maxResults - 1))]!));
-      }
-      for (const m of metrics) if (picked.has(m.step)) points.push({ runId, ...m });
+      for (const m of sampleSortedHistory(metrics, maxResults)) points.push({ runId, ...m });
     });
     return points;
   }

@@ -175,9 +175,11 @@ export interface TrackingStore {
    */
   streamMetricHistory?(runId: string, metricKey: string): AsyncIterable<Metric[]>;
   /**
-   * Sampled history for charts: per run, at most `maxResults` points whose steps are spread evenly
-   * over the requested range; the first and last step in range are always included. Ordered by run
-   * id, then step, then timestamp.
+   * Sampled history for charts: per run, every observation in the requested step range when there
+   * are at most `maxResults`; otherwise at most `maxResults` points whose steps are spread evenly
+   * over the step axis (`stepSampleTargets`: per target, the first observation at the first step
+   * at or after it), the first and last step in range always included. Ordered by run id, then
+   * step, then timestamp.
    */
   getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput): Promise<RunMetric[]>;
 

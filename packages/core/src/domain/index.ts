@@ -7,3 +7,4 @@ export * from './registry-records.js';
 export * from './registry-persistence.js';
 export * from './registry-service.js';
 export * from './persistence-errors.js';
+export * from './metric-sampling.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Metric, RunMetric } from '@orrery/core';
-import { LIMITS, readWholeMetricHistory } from '@orrery/core';
+import { LIMITS, readWholeMetricHistory, stepSampleTargets } from '@orrery/core';
 import {
   BASE_TIME,
   createExperiment,
@@ -93,6 +93,38 @@ export function historyConformance(options: TrackingStoreConformanceOptions): vo
       expect(points.filter((p) => p.runId === r0).map((p) => p.step)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       expect(points.filter((p) => p.runId === r1).map((p) => p.step)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
       expect(await h.store.getMetricHistoryBulkInterval({ runIds: [r0!], metricKey: 'nothing' })).toEqual([]);
+    });
+
+    /** The steps a sampled read must return for `logged` (ascending distinct steps), by core's rule. */
+    function expectedSample(logged: number[], from: number, to: number, maxResults: number): number[] {
+      const inRange = logged.filter((s) => s >= from && s <= to);
+      if (inRange.length <= maxResults) return inRange;
+      const picked = stepSampleTargets(inRange[0]!, inRange.at(-1)!, maxResults).map((t) => inRange.find((s) => s >= t)!);
+      return [...new Set(picked)];
+    }
+
+    it('samples a long history at steps evenly spread over the step axis, reading batches logged in order', async () => {
+      const experimentId = await createExperiment(h.store, 'interval-long');
+      const run = await h.store.createRun({ experimentId, startTime: BASE_TIME });
+      // Dense steps 0..999 then a sparse tail (every 50th step up to 5950), in batches of 250 as
+      // a training loop sends them; step 7 is logged twice (the earlier timestamp comes first).
+      const steps = [...Array.from({ length: 1000 }, (_, i) => i), ...Array.from({ length: 100 }, (_, i) => 1000 + i * 50)];
+      const metrics = steps.map((step) => ({ key: 'loss', value: step / 4, step, timestamp: BASE_TIME + step + 10 }));
+      metrics.splice(7, 0, { key: 'loss', value: -1, step: 7, timestamp: BASE_TIME });
+      for (let at = 0; at < metrics.length; at += 250) await h.store.logBatch(run.info.runId, { metrics: metrics.slice(at, at + 250) });
+      const runId = run.info.runId;
+      for (const [from, to, maxResults] of [[undefined, undefined, 40], [105, 895, 10], [0, 20, 5], [900, 5000, 30]] as const) {
+        const points = await h.store.getMetricHistoryBulkInterval({
+          runIds: [runId],
+          metricKey: 'loss',
+          maxResults,
+          ...(from !== undefined ? { startStep: from, endStep: to } : {}),
+        });
+        expect(points.map((p) => p.step), `range ${from}..${to}, ${maxResults} points`).toEqual(
+          expectedSample(steps, from ?? 0, to ?? Infinity, maxResults),
+        );
+        for (const p of points) expect(p.value).toBe(p.step === 7 ? -1 : p.step / 4);
+      }
     });
 
     it('rejects bad arguments with INVALID_PARAMETER_VALUE', async () => {

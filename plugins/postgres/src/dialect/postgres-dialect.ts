@@ -1,5 +1,14 @@
 import { sql, type SqlDialect } from '@orrery/sql';
-import { chunkPoints, historyPageBound, seriesCondition } from './postgres-history-layout.js';
+import {
+  chunkPoints,
+  chunksOverlap,
+  firstPointsAtOrAfterTargets,
+  firstStepInRange,
+  historyPageBound,
+  lastStepInRange,
+  observationsInRangeBound,
+  seriesCondition,
+} from './postgres-history-layout.js';
 import { appendMetricsInOneStatement } from './postgres-metric-chunks.js';
 import { postgresTrackingSchemaChanges } from './postgres-schema-changes.js';
 
@@ -42,6 +51,11 @@ export const postgresDialect: SqlDialect = {
       rowSeries: (runId, key) => seriesCondition(undefined, runId, key),
       chunkPoints,
       pageBound: historyPageBound,
+      firstStepInRange,
+      lastStepInRange,
+      observationsInRangeBound,
+      firstPointsAtOrAfterTargets,
+      chunksOverlap,
     },
     metricRankSearch: true,
   },
