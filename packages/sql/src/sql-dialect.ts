@@ -99,4 +99,6 @@ export interface MetricChunkStorage {
    * about one page of observations however long the history is.
    */
   pageBound(runId: SqlFragment, key: SqlFragment, afterStep: number | undefined, limit: number): SqlFragment;
+  /** A statement removing every chunk of one series (a purge), in the form the chunk index serves. */
+  deleteSeriesChunks(runId: SqlFragment, key: SqlFragment): SqlFragment;
 }

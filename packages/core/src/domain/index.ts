@@ -7,3 +7,5 @@ export * from './registry-records.js';
 export * from './registry-persistence.js';
 export * from './registry-service.js';
 export * from './persistence-errors.js';
+export * from './restore-ports.js';
+export * from './garbage-collection.js';

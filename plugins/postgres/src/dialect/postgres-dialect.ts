@@ -42,6 +42,7 @@ export const postgresDialect: SqlDialect = {
       rowSeries: (runId, key) => seriesCondition(undefined, runId, key),
       chunkPoints,
       pageBound: historyPageBound,
+      deleteSeriesChunks: (runId, key) => sql`DELETE FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)}`,
     },
     metricRankSearch: true,
   },
