@@ -71,3 +71,7 @@ export type { ProcessRaceOptions } from './auth-conformance/process-race.js';
 
 // ---- Domain-layer checks (log-model history, events) ----
 export { runLogModelChecks, runRegistryEventChecks, runTrackingEventChecks } from './domain-service-checks.js';
+
+// ---- MLflow stores built without Python, for `orrery import` tests and its benchmark ----
+export * from './mlflow-stores/mlflow-sql-schema.js';
+export * from './mlflow-stores/mlflow-sample.js';
