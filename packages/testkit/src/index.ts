@@ -75,3 +75,5 @@ export { runLogModelChecks, runRegistryEventChecks, runTrackingEventChecks } fro
 // ---- MLflow stores built without Python, for `orrery import` tests and its benchmark ----
 export * from './mlflow-stores/mlflow-sql-schema.js';
 export * from './mlflow-stores/mlflow-sample.js';
+export { runRestoreConformance } from './restore-store-conformance.js';
+export type { OpenedRestoreStores, RestoreConformanceOptions } from './restore-store-conformance.js';

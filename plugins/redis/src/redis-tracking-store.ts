@@ -39,6 +39,7 @@ import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
 import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lexMember } from './redis-keys.js';
+import { RedisTrackingRestore } from './redis-tracking-restore.js';
 import { RunSearch, viewSources, type PlanExperiment } from './redis-run-search.js';
 
 const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -141,6 +142,7 @@ function compareExperiments(terms: readonly OrderByTerm[]): (a: Experiment, b: E
  */
 export class RedisTrackingStore implements TrackingPersistence {
   readonly port = 'tracking' as const;
+  readonly restore: RedisTrackingRestore;
   private readonly artifactRoot: string;
   private readonly runSearch: RunSearch;
 
@@ -150,6 +152,7 @@ export class RedisTrackingStore implements TrackingPersistence {
   ) {
     this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
     this.runSearch = new RunSearch(connection, options.searchVisitBudget);
+    this.restore = new RedisTrackingRestore(connection, (runId, params, tags, metrics) => this.logRunData(runId, params, tags, metrics));
   }
 
   /** Makes sure the Default experiment exists and returns the store. Takes ownership of the connection. */
@@ -531,7 +534,7 @@ export class RedisTrackingStore implements TrackingPersistence {
       const [from, to] = deleted ? [k.activeRuns(e), k.deletedRuns(e)] : [k.deletedRuns(e), k.activeRuns(e)];
       const writes = new WriteSet()
         .unchanged(k.run(runId), 'rev', hash.rev)
-        .run('HSET', k.run(runId), 'deleted', deleted ? '1' : '0')
+        .run('HSET', k.run(runId), 'deleted', deleted ? '1' : '0', 'deleted_time', deleted ? Date.now() : '')
         .run('ZREM', from, runId)
         .run('ZADD', to, hash.start_time!, runId)
         .run('HINCRBY', k.run(runId), 'rev', 1);
