@@ -4,45 +4,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackingRestoreOf } from '@orrery/core';
-import { runCli } from '../src/program.js';
+import { ok, orrery } from './in-process-cli.js';
 import { openPostgresModelRegistryStore, openPostgresTrackingStore } from '@orrery/plugin-postgres';
 import { openSqliteModelRegistryStore, openSqliteTrackingStore } from '@orrery/plugin-sqlite';
-import { getTestService, mlflowSample, MLFLOW_2_12_HEAD_REVISION, uniqueNamespace } from '@orrery/testkit';
+import { openRedisModelRegistryStore, openRedisTrackingStore, deleteRedisPrefix } from '@orrery/plugin-redis';
+import { getTestService, mlflowSample, MLFLOW_2_12_HEAD_REVISION, redisNamespaceUrl, uniqueNamespace } from '@orrery/testkit';
 import { expectImported, makeMlflowPostgres, makeMlflowSqlite, makeMlruns } from './mlflow-store-fixtures.js';
 
 let dir: string;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI in this process (a child process per call costs seconds on a loaded machine),
- * capturing what it writes.
- */
-async function orrery(args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await runCli(args, { stderr: (text) => (stderr += text), env: { ...process.env, ORRERY_TRACKING_URI: '', MLFLOW_TRACKING_URI: '' } });
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
-
-async function ok(args: string[]): Promise<Result> {
-  const result = await orrery(args);
-  expect(result.code, `orrery ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result;
-}
 
 async function openSqlite(file: string) {
   const uri = `sqlite:///${file}`;
@@ -177,10 +146,34 @@ describe('orrery import from an MLflow PostgreSQL database (2.12.2 schema) into 
 });
 
 describe('orrery import from an mlruns/ file store', () => {
+  it('compares every field after an import into Redis', async () => {
+    const service = await getTestService('redis');
+    const root = makeMlruns(path.join(dir, 'redis-src', 'mlruns'), sample);
+    const { url } = redisNamespaceUrl(service.url, 'import');
+    try {
+      await ok(['import', '--from', root, '--to', url, '--quiet']);
+      const tracking = await openRedisTrackingStore(url, { defaultArtifactRoot: 'file:///tmp/unused' });
+      const registry = await openRedisModelRegistryStore(url);
+      try {
+        await expectImported(sample, tracking, registry);
+      } finally {
+        await tracking.close();
+        await registry.close();
+      }
+    } finally {
+      await deleteRedisPrefix(url);
+      await service.stop();
+    }
+  });
+
+  const local = () => pathToFileURL(path.join(dir, 'file-src', 'artifacts')).href;
+  let sample: ReturnType<typeof mlflowSample>;
+  beforeAll(() => {
+    sample = mlflowSample(`${local()}/0`);
+  });
+
   it('compares every field after the import, and copies artifacts with --copy-artifacts', async () => {
     const root = path.join(dir, 'file-src', 'mlruns');
-    const local = pathToFileURL(path.join(dir, 'file-src', 'artifacts')).href;
-    const sample = mlflowSample(`${local}/0`);
     makeMlruns(root, sample);
     const target = path.join(dir, 'file-target', 'orrery.db');
     await ok(['import', '--from', root, '--to', `sqlite:///${target}`, '--quiet']);
