@@ -19,8 +19,8 @@ export function gcCommand(): Command {
     .option('--run-ids <ids>', 'only these runs (comma-separated; each must be deleted)', collectList)
     .option('--experiment-ids <ids>', 'only these experiments and their runs (comma-separated; each must be deleted)', collectList);
   return addTrustedRootOptions(command).action(
-    action(async (context, options: GcOptions, cmd: unknown) => {
-      const globals = (cmd as Command).optsWithGlobals<{ trackingUri?: string }>();
+    action(async (context, options: GcOptions) => {
+      const globals = command.optsWithGlobals<{ trackingUri?: string }>();
       const uri = options.backendStoreUri ?? resolveTrackingUri({ ...(globals.trackingUri ? { explicit: globals.trackingUri } : {}) });
       const olderThanMs = options.olderThan !== undefined ? parseOlderThan(options.olderThan) : undefined;
       const trusted = trustedRootsFrom(options);
