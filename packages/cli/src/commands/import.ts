@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { defaultArtifactRoot, type ModelRegistryStore } from '@orrery/core';
 import { action } from '../cli-context.js';
-import { importMlflowStore } from '../mlflow-import/mlflow-importer.js';
-import { openMlflowSource } from '../mlflow-import/open-mlflow-source.js';
 import { addTrustedRootOptions, trustedRootsFrom, type TrustedRootOptions } from './trusted-roots-options.js';
 
 interface ImportOptions extends TrustedRootOptions {
@@ -25,6 +23,9 @@ export function importCommand(): Command {
     .option('--quiet', 'print no progress lines');
   return addTrustedRootOptions(command).action(
     action(async (context, options: ImportOptions) => {
+      // Loaded here, not at startup: the readers bring PostgreSQL's driver and a YAML parser.
+      const { openMlflowSource } = await import('../mlflow-import/open-mlflow-source.js');
+      const { importMlflowStore } = await import('../mlflow-import/mlflow-importer.js');
       const registry = await context.registry();
       const source = await openMlflowSource(options.from);
       const tracking = await registry.openTrackingStore(options.to, { defaultArtifactRoot: options.defaultArtifactRoot ?? defaultArtifactRoot() });
