@@ -183,7 +183,10 @@ export class MlflowSqlSource implements MlflowSource {
   }
 
   async *history(run: RunRecord): AsyncIterable<Metric[]> {
-    // Keyset paging on MLflow's primary key (key, timestamp, step, run_uuid, value, is_nan).
+    // Keyset paging on MLflow's primary key (key, timestamp, step, run_uuid, value, is_nan). The
+    // order is written `key || ''` so that planners read the run's rows through the run_uuid index
+    // and sort them: ordering by the key's columns as they are made SQLite walk the whole primary
+    // key (every run's points) for each run, which made imports quadratic.
     // is_nan is bound as a boolean: SQLite's executor stores it as 0/1, PostgreSQL's column is boolean.
     let cursor: [string, number, number, number, boolean] | undefined;
     for (;;) {
@@ -192,7 +195,7 @@ export class MlflowSqlSource implements MlflowSource {
         : sql``;
       const rows = await this.db.all<{ key: string; value: Num; timestamp: Num; step: Num; is_nan: number | boolean | string }>(
         sql`SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ${run.info.runId}${after}
-            ORDER BY key, timestamp, step, value, is_nan LIMIT ${HISTORY_PAGE}`,
+            ORDER BY key || '', timestamp, step, value, is_nan LIMIT ${HISTORY_PAGE}`,
       );
       if (rows.length === 0) return;
       const batch: Metric[] = new Array(rows.length);
