@@ -142,6 +142,10 @@ describe('orrery import from an MLflow PostgreSQL database (2.12.2 schema) into 
       await tracking.close();
       await registry.close();
     }
+    // Opening the MLflow database as an Orrery store is refused, naming the command that converts it.
+    await expect(openPostgresTrackingStore(source.uri, { defaultArtifactRoot: 'file:///tmp/unused' })).rejects.toThrow(
+      /created by MLflow \(schema revision acf3f17fdcc7\).*orrery import --from/,
+    );
   });
 });
 
