@@ -53,6 +53,24 @@ function parseMetricValue(raw: string): number {
   return Number(raw);
 }
 
+/** Non-empty lines of a file, read in chunks (a metric file may be large). */
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
+  let pending = false;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (byte === 10) {
+        if (pending) lines++;
+        pending = false;
+      } else if (byte !== 13 && byte !== 32) {
+        pending = true;
+      }
+    }
+  }
+  return pending ? lines + 1 : lines;
+}
+
 interface RunLocation {
   dir: string;
   experimentDir: string;
@@ -100,9 +118,7 @@ export class MlflowFileSource implements MlflowSource {
       counts.runs++;
       counts.params += keyFiles(path.join(dir, 'params')).length;
       counts.tags += keyFiles(path.join(dir, 'tags')).length;
-      for (const { file } of keyFiles(path.join(dir, 'metrics'))) {
-        counts.metricPoints += readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
-      }
+      for (const { file } of keyFiles(path.join(dir, 'metrics'))) counts.metricPoints += await countLines(file);
     }
     for await (const model of this.registeredModels()) {
       counts.registeredModels++;
