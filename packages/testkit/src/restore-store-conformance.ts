@@ -98,6 +98,19 @@ export function runRestoreConformance(options: RestoreConformanceOptions): void 
       expect(await restore.restoreRun(run, untouched)).toBe('exists');
       expect(readAgain).toBe(false);
       await expect(restore.restoreRun(record(2, '999'), batches([]))).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+
+      // An import interrupted in the middle of a history leaves no run, and the next one writes it whole.
+      const interrupted = record(4, '12');
+      const failing = (async function* () {
+        yield history.slice(0, 2);
+        throw new Error('connection lost');
+      })();
+      await expect(restore.restoreRun(interrupted, failing)).rejects.toThrow('connection lost');
+      await expect(tracking.getRun(interrupted.info.runId)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+      expect(await restore.restoreRun(interrupted, batches(history))).toBe('created');
+      const again: Metric[] = [];
+      for await (const batch of readWholeMetricHistory(tracking, interrupted.info.runId, 'loss')) again.push(...batch);
+      expect(again).toEqual(history);
     });
 
     it('purges runs and experiments whole, and core plans garbage collection by its rules', async () => {

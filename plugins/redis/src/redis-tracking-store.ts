@@ -415,7 +415,8 @@ export class RedisTrackingStore implements TrackingPersistence {
   private async readRun(runId: string): Promise<{ hash: Hash; experimentDeleted: boolean; experimentRev: string } | undefined> {
     if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) return undefined;
     const hash = (await this.connection.command('HGETALL', this.keys.run(runId))) as Hash;
-    if (!hash.experiment_id) return undefined;
+    // A run `orrery import` is still writing (or was interrupted writing) does not exist yet.
+    if (!hash.experiment_id || hash.restoring === '1') return undefined;
     const [stage, rev] = (await this.connection.command('HMGET', this.keys.experiment(hash.experiment_id), 'lifecycle_stage', 'rev')) as [
       string | null,
       string | null,
