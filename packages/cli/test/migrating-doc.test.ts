@@ -9,22 +9,39 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
+import { serverOptionsFrom, startServer, type ServerCommandOptions } from '@orrery/server';
 import { mlflowSample } from '@orrery/testkit';
-import { ok } from './in-process-cli.js';
+import { createProgram } from '../src/program.js';
+import { ok, orrery } from './in-process-cli.js';
 import { makeMlflowSqlite, makeMlruns } from './mlflow-store-fixtures.js';
 
 const page = readFileSync(new URL('../../../docs/migrating-from-mlflow.md', import.meta.url), 'utf8');
 
-/** The `orrery` lines of the page's sh blocks, as argument lists. */
-function commands(): string[][] {
+/** The `orrery` lines of the page's code blocks (`$ orrery ...` in transcripts too), as argument lists. */
+function commands(fence: string, prompt = ''): string[][] {
   const found: string[][] = [];
-  for (const block of page.matchAll(/```sh\n([\s\S]*?)```/g)) {
+  for (const block of page.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))) {
     for (const line of block[1]!.split('\n')) {
-      const words = line.replace(/\s#.*$/, '').trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
-      if (words[0] === 'orrery') found.push(words.slice(1).map((w) => w.replace(/^['"]|['"]$/g, '')));
+      if (!line.startsWith(`${prompt}orrery `)) continue;
+      const words = line.slice(prompt.length).replace(/\s#.*$/, '').trim().match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
+      found.push(words.slice(1).map((w) => w.replace(/^['"]|['"]$/g, '')));
     }
   }
   return found;
+}
+
+/** Starts `orrery server` with the shown arguments (on a free port) as the CLI would, and stops it. */
+async function serve(args: string[]): Promise<string> {
+  const command = createProgram().commands.find((c) => c.name() === 'server')!;
+  command.parseOptions([...args, '--port', '0']);
+  const options = serverOptionsFrom(command.opts<ServerCommandOptions>(), (name) => command.getOptionValueSource(name) === 'cli');
+  const server = await startServer({ ...options, cwd: dir });
+  try {
+    const response = await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=1`);
+    return ((await response.json()) as { experiment: { name: string } }).experiment.name;
+  } finally {
+    await server.close();
+  }
 }
 
 let dir: string;
@@ -47,11 +64,20 @@ afterAll(() => {
 
 describe('docs/migrating-from-mlflow.md', () => {
   it('runs every command it shows, with the results it describes', async () => {
-    const shown = commands();
-    expect(shown.length).toBeGreaterThanOrEqual(9);
+    // The transcript at the top: opening the MLflow database as a store names orrery import.
+    const [refused] = commands('', '$ ');
+    const refusal = await orrery(refused!);
+    expect(refusal.code).toBe(1);
+    expect(page).toContain(refusal.stderr.trim());
+
+    const shown = commands('sh');
+    expect(shown.length).toBeGreaterThanOrEqual(10);
     const outputs: string[] = [];
     for (const args of shown) {
-      if (args[0] === 'server') continue;
+      if (args[0] === 'server') {
+        expect(await serve(args.slice(1))).toBe('fraud');
+        continue;
+      }
       const result = await ok(args);
       outputs.push(result.stdout + result.stderr);
     }
