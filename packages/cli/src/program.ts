@@ -4,6 +4,8 @@ import { registerServerCommand, registerUiCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
 import { experimentsCommand } from './commands/experiments.js';
+import { gcCommand } from './commands/gc.js';
+import { importCommand } from './commands/import.js';
 import { modelsCommand } from './commands/models.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { runsCommand } from './commands/runs.js';
@@ -39,7 +41,9 @@ export function createProgram(): Command {
     .addCommand(modelsCommand())
     .addCommand(pluginsCommand())
     .addCommand(dbCommand())
-    .addCommand(usersCommand());
+    .addCommand(usersCommand())
+    .addCommand(importCommand())
+    .addCommand(gcCommand());
   registerServerCommand(program);
   registerUiCommand(program);
   configureTree(program);

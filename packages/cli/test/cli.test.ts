@@ -263,7 +263,7 @@ describe('orrery usage', () => {
   it('an unknown command or option is one line and exit status 2; a stack only with ORRERY_DEBUG=1', async () => {
     await fails(['experimnts', 'list'], 2, /unknown command 'experimnts'.*Did you mean experiments\?/);
     await fails(['experiments', 'list', '--colour'], 2, /unknown option '--colour'/);
-    await fails(['experiments', 'create'], 2, /missing required argument 'name'/);
+    await fails(['experiments', 'create'], 2, /experiments create needs a name: orrery experiments create -n <name>/);
     const debug = await orrery(['experiments', 'get', '424242'], { ORRERY_DEBUG: '1' });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^orrery: .*424242/);

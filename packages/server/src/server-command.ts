@@ -138,8 +138,9 @@ function addServerCommand(program: Command, name: string, description: string): 
     .option('--serve-artifacts', 'serve the artifact proxy (default) [env ORRERY_SERVE_ARTIFACTS]')
     .option('--no-serve-artifacts', 'do not serve the artifact proxy')
     .option('--artifacts-only', 'serve only the artifact proxy [env ORRERY_ARTIFACTS_ONLY]', false)
-    // No `-h` short flag (mlflow's): commander keeps `-h` for help.
-    .addOption(new Option('--host <host>', 'address to listen on (default: 127.0.0.1) [env ORRERY_HOST]'))
+    // `-h` is the host, as in `mlflow server`; help stays on --help.
+    .helpOption('--help', 'display help for command')
+    .addOption(new Option('-h, --host <host>', 'address to listen on (default: 127.0.0.1) [env ORRERY_HOST]'))
     .option('-p, --port <port>', 'port to listen on (default: 5000) [env ORRERY_PORT]')
     .option('-w, --workers <n>', 'number of worker processes (default: 1) [env ORRERY_WORKERS]')
     .option(
@@ -152,8 +153,15 @@ function addServerCommand(program: Command, name: string, description: string): 
       'basic-auth: require credentials and permissions as MLflow\'s basic-auth app (config: the ini file MLFLOW_AUTH_CONFIG_PATH names; see docs/security.md)',
     )
     .option('--static-prefix <prefix>', "serve the web UI and its API copy below this path, e.g. /mlflow (starts with '/', no trailing '/') [env ORRERY_STATIC_PREFIX]")
+    // Accepted so that an `mlflow server` command line runs unchanged; each says what Orrery does instead.
+    .option('--expose-prometheus <dir>', 'accepted for MLflow compatibility: Orrery always serves Prometheus metrics at /metrics; the directory is not used')
+    .option('--gunicorn-opts <opts>', 'accepted for MLflow compatibility and ignored: Orrery does not run under gunicorn (use --workers)')
     .action(async function (this: Command) {
-      const flags = this.opts<ServerCommandOptions>();
+      const flags = this.opts<ServerCommandOptions & { exposePrometheus?: string; gunicornOpts?: string }>();
+      if (flags.exposePrometheus !== undefined) {
+        console.error('orrery server: --expose-prometheus is not needed: metrics are served at /metrics (the directory is not used).');
+      }
+      if (flags.gunicornOpts !== undefined) console.error('orrery server: --gunicorn-opts is ignored: Orrery does not run under gunicorn; use --workers.');
       const options = serverOptionsFrom(flags, (name) => this.getOptionValueSource(name) === 'cli');
       const server = await startServer(options);
       closeOnSignals(server, { ...(server.app ? { logger: server.app.log } : {}) });

@@ -1,7 +1,7 @@
 import { errors, type MigrationResult } from '@orrery/core';
 import type { SqlExecutor } from './sql-executor.js';
 import type { SqlDialect } from './sql-dialect.js';
-import { sql, trustedSql } from './sql-fragment.js';
+import { byDialect, sql, trustedSql } from './sql-fragment.js';
 
 /**
  * One schema for every SQL backend, changed only by versioned, forward-only migrations. Each
@@ -273,6 +273,9 @@ export async function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   versionTable: VersionTable = 'schema_migrations',
 ): Promise<MigrationResult> {
+  // Checked before anything is created, so an MLflow database is left exactly as it was.
+  const mlflow = await mlflowSchemaRevision(executor);
+  if (mlflow !== undefined) throw mlflowDatabaseError(mlflow);
   await ensureMigrationsTable(executor, versionTable);
   const table = trustedSql(versionTable);
   return executor.transaction(async (tx) => {
@@ -297,4 +300,28 @@ export async function migrate(
     }
     return { fromVersion, toVersion: Math.max(fromVersion, latest), applied };
   });
+}
+
+const ALEMBIC_TABLE_EXISTS = byDialect({
+  sqlite: sql`SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'`,
+  postgres: sql`SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN 0 ELSE 1 END AS found`,
+});
+
+/**
+ * The alembic revision of a database MLflow created (its `alembic_version` table), or undefined
+ * when the database is not MLflow's. An MLflow database with an empty version table reads as ''.
+ */
+export async function mlflowSchemaRevision(executor: SqlExecutor): Promise<string | undefined> {
+  const exists = await executor.get<{ found: number | string }>(ALEMBIC_TABLE_EXISTS);
+  if (Number(exists?.found ?? 0) === 0) return undefined;
+  const row = await executor.get<{ version_num: string }>(sql`SELECT version_num FROM alembic_version`);
+  return row?.version_num ?? '';
+}
+
+/** The refusal to open an MLflow database as an Orrery store, naming the command that converts it. */
+export function mlflowDatabaseError(revision: string): Error {
+  return errors.invalidState(
+    `This database was created by MLflow (schema revision ${revision || 'unknown'}); Orrery does not open MLflow's schema in place. ` +
+      'Copy it into an Orrery store with: orrery import --from <this database URI> --to <new Orrery store URI>',
+  );
 }

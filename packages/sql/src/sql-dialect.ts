@@ -118,4 +118,6 @@ export interface MetricChunkStorage {
   firstPointsAtOrAfterTargets(runId: SqlFragment, key: SqlFragment, to: SqlFragment): SqlFragment;
   /** A boolean scalar: whether two chunks of one series within `from..to` share a step range (the seeks above are exact only when none do). */
   chunksOverlap(runId: SqlFragment, key: SqlFragment, from: SqlFragment, to: SqlFragment): SqlFragment;
+  /** A statement removing every chunk of one series (a purge), in the form the chunk index serves. */
+  deleteSeriesChunks(runId: SqlFragment, key: SqlFragment): SqlFragment;
 }

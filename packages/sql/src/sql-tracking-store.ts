@@ -37,6 +37,7 @@ import {
 import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { migrate } from './migrations.js';
+import { SqlTrackingRestore } from './sql-tracking-restore.js';
 import type { CompiledOrder } from './search-compiler.js';
 import {
   compileExperimentFilter,
@@ -63,6 +64,66 @@ const EXPERIMENT_COLUMNS = trustedSql(
   'e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time',
 );
 const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'timestamp', 'step', 'is_nan'] as const;
+
+/**
+ * Appends the observations as rows, then moves latest_metrics forward once per key. Batches that
+ * also carry params or tags take this path in their transaction (on PostgreSQL too: chunks are
+ * the metrics-only statement's), and so does every SQLite write and every restored history.
+ */
+export async function insertMetricRows(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void> {
+  const rows: unknown[][] = new Array(metrics.length);
+  const latest = new Map<string, Metric>();
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
+    const [value, isNan] = encodeMetricValue(m.value);
+    rows[i] = [runId, m.key, value, m.timestamp, m.step, isNan];
+    const current = latest.get(m.key);
+    if (!current || isLaterMetric(m, current)) latest.set(m.key, m);
+  }
+  await db.insertMany('metrics', METRIC_COLUMNS, rows);
+  const latestRows = [...latest.values()].map((m) => {
+    const [value, isNan] = encodeMetricValue(m.value);
+    return [runId, m.key, value, m.timestamp, m.step, isNan];
+  });
+  await db.insertMany('latest_metrics', METRIC_COLUMNS, latestRows, LATEST_METRIC_UPSERT);
+}
+
+/** Links dataset inputs to a run, describing each dataset in its experiment once (the first description stays). */
+export async function insertDatasetInputs(tx: SqlExecutor, experimentId: number, runId: string, datasets: readonly DatasetInput[]): Promise<void> {
+  for (const input of datasets) {
+    const d = input.dataset;
+    let datasetUuid = (
+      await tx.get<{ dataset_uuid: string }>(
+        sql`SELECT dataset_uuid FROM datasets WHERE experiment_id = ${experimentId} AND name = ${d.name} AND digest = ${d.digest}`,
+      )
+    )?.dataset_uuid;
+    if (!datasetUuid) {
+      datasetUuid = randomUUID().replace(/-/g, '');
+      await tx.run(
+        sql`INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
+            VALUES (${datasetUuid}, ${experimentId}, ${d.name}, ${d.digest}, ${d.sourceType}, ${d.source}, ${d.schema ?? null}, ${d.profile ?? null})`,
+      );
+    }
+    const existing = await tx.get<{ input_uuid: string }>(
+      sql`SELECT input_uuid FROM inputs WHERE source_type = 'DATASET' AND source_id = ${datasetUuid}
+          AND destination_type = 'RUN' AND destination_id = ${runId}`,
+    );
+    if (existing) continue;
+    const inputUuid = randomUUID().replace(/-/g, '');
+    await tx.run(
+      sql`INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id)
+          VALUES (${inputUuid}, 'DATASET', ${datasetUuid}, 'RUN', ${runId})`,
+    );
+    const tagRows = new Map((input.tags ?? []).map((t) => [t.key, t.value]));
+    if (tagRows.size > 0) {
+      await tx.insertMany(
+        'input_tags',
+        ['input_uuid', 'name', 'value'],
+        [...tagRows].map(([k, v]) => [inputUuid, k, v]),
+      );
+    }
+  }
+}
 
 /**
  * Every observation of one series, as `value, timestamp, step, is_nan, id` rows in no particular
@@ -215,11 +276,13 @@ function cursorOf(row: Record<string, unknown>, keyCount: number): unknown[] {
  */
 export class SqlTrackingStore implements TrackingPersistence {
   readonly port = 'tracking' as const;
+  readonly restore: SqlTrackingRestore;
   private readonly db: SqlExecutor;
   private readonly artifactRoot: string;
 
   constructor(executor: SqlExecutor, options: SqlTrackingStoreOptions) {
     this.db = executor;
+    this.restore = new SqlTrackingRestore(executor);
     this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
   }
 
@@ -530,7 +593,7 @@ export class SqlTrackingStore implements TrackingPersistence {
       await this.requireActiveRun(tx, runId);
       if (batch.params.length > 0) await this.insertParams(tx, runId, batch.params);
       if (batch.tags.length > 0) await this.upsertRunTags(tx, runId, batch.tags);
-      if (batch.metrics.length > 0) await this.insertMetrics(tx, runId, batch.metrics);
+      if (batch.metrics.length > 0) await insertMetricRows(tx, runId, batch.metrics);
     });
   }
 
@@ -555,40 +618,7 @@ export class SqlTrackingStore implements TrackingPersistence {
   async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       const run = await this.requireActiveRun(tx, runId);
-      const experimentId = Number(run.experiment_id);
-      for (const input of datasets) {
-        const d = input.dataset;
-        let datasetUuid = (
-          await tx.get<{ dataset_uuid: string }>(
-            sql`SELECT dataset_uuid FROM datasets WHERE experiment_id = ${experimentId} AND name = ${d.name} AND digest = ${d.digest}`,
-          )
-        )?.dataset_uuid;
-        if (!datasetUuid) {
-          datasetUuid = randomUUID().replace(/-/g, '');
-          await tx.run(
-            sql`INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
-                VALUES (${datasetUuid}, ${experimentId}, ${d.name}, ${d.digest}, ${d.sourceType}, ${d.source}, ${d.schema ?? null}, ${d.profile ?? null})`,
-          );
-        }
-        const existing = await tx.get<{ input_uuid: string }>(
-          sql`SELECT input_uuid FROM inputs WHERE source_type = 'DATASET' AND source_id = ${datasetUuid}
-              AND destination_type = 'RUN' AND destination_id = ${runId}`,
-        );
-        if (existing) continue;
-        const inputUuid = randomUUID().replace(/-/g, '');
-        await tx.run(
-          sql`INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id)
-              VALUES (${inputUuid}, 'DATASET', ${datasetUuid}, 'RUN', ${runId})`,
-        );
-        const tagRows = new Map((input.tags ?? []).map((t) => [t.key, t.value]));
-        if (tagRows.size > 0) {
-          await tx.insertMany(
-            'input_tags',
-            ['input_uuid', 'name', 'value'],
-            [...tagRows].map(([k, v]) => [inputUuid, k, v]),
-          );
-        }
-      }
+      await insertDatasetInputs(tx, Number(run.experiment_id), runId, datasets);
     });
   }
 
@@ -842,29 +872,6 @@ export class SqlTrackingStore implements TrackingPersistence {
         }
       }
     }
-  }
-
-  /**
-   * Appends the observations as rows, then moves latest_metrics forward once per key. Batches that
-   * also carry params or tags take this path in their transaction (on PostgreSQL too: chunks are
-   * the metrics-only statement's), and so does every SQLite write.
-   */
-  private async insertMetrics(db: SqlExecutor, runId: string, metrics: readonly Metric[]): Promise<void> {
-    const rows: unknown[][] = new Array(metrics.length);
-    const latest = new Map<string, Metric>();
-    for (let i = 0; i < metrics.length; i++) {
-      const m = metrics[i]!;
-      const [value, isNan] = encodeMetricValue(m.value);
-      rows[i] = [runId, m.key, value, m.timestamp, m.step, isNan];
-      const current = latest.get(m.key);
-      if (!current || isLaterMetric(m, current)) latest.set(m.key, m);
-    }
-    await db.insertMany('metrics', METRIC_COLUMNS, rows);
-    const latestRows = [...latest.values()].map((m) => {
-      const [value, isNan] = encodeMetricValue(m.value);
-      return [runId, m.key, value, m.timestamp, m.step, isNan];
-    });
-    await db.insertMany('latest_metrics', METRIC_COLUMNS, latestRows, LATEST_METRIC_UPSERT);
   }
 
   private async loadExperiments(db: SqlExecutor, rows: readonly ExperimentRow[]): Promise<Experiment[]> {

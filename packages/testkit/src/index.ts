@@ -87,3 +87,9 @@ export {
   type OnnxValueInfo,
 } from './onnx-model-builders.js';
 export { runFlavorConformance, type ConformanceModelDirectory, type FlavorConformanceOptions, type FlavorUnderTest } from './flavor-conformance.js';
+
+// ---- MLflow stores built without Python, for `orrery import` tests and its benchmark ----
+export * from './mlflow-stores/mlflow-sql-schema.js';
+export * from './mlflow-stores/mlflow-sample.js';
+export { runRestoreConformance } from './restore-store-conformance.js';
+export type { OpenedRestoreStores, RestoreConformanceOptions } from './restore-store-conformance.js';

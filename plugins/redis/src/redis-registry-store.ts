@@ -25,6 +25,7 @@ import {
 import { WriteSet, makeOffsetToken, queryFingerprint, readOffsetToken, writeWithRetry } from './guarded-writes.js';
 import { CREATE_MODEL_VERSION } from './lua/write-scripts.js';
 import type { RedisConnection } from './redis-connection.js';
+import { RedisRegistryRestore } from './redis-registry-restore.js';
 
 type Hash = Record<string, string>;
 
@@ -81,7 +82,10 @@ function sortBy<T>(items: T[], keys: Array<{ value: (item: T) => string | number
  */
 export class RedisModelRegistryStore implements ModelRegistryPersistence {
   readonly port = 'modelRegistry' as const;
-  constructor(private readonly connection: RedisConnection) {}
+  readonly restore: RedisRegistryRestore;
+  constructor(private readonly connection: RedisConnection) {
+    this.restore = new RedisRegistryRestore(connection);
+  }
 
   private get keys() {
     return this.connection.keys;

@@ -40,6 +40,7 @@ import { LOG_RUN_DATA, NEXT_EXPERIMENT_ID } from './lua/write-scripts.js';
 import { exactNumberText, indexScore, isLaterMetric, packHistory, readLatest, unpackHistory } from './metric-encoding.js';
 import type { RedisConnection } from './redis-connection.js';
 import { lexMember } from './redis-keys.js';
+import { RedisTrackingRestore } from './redis-tracking-restore.js';
 import { RunSearch, viewSources, type PlanExperiment } from './redis-run-search.js';
 
 const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
@@ -142,6 +143,7 @@ function compareExperiments(terms: readonly OrderByTerm[]): (a: Experiment, b: E
  */
 export class RedisTrackingStore implements TrackingPersistence {
   readonly port = 'tracking' as const;
+  readonly restore: RedisTrackingRestore;
   private readonly artifactRoot: string;
   private readonly runSearch: RunSearch;
 
@@ -151,6 +153,7 @@ export class RedisTrackingStore implements TrackingPersistence {
   ) {
     this.artifactRoot = options.defaultArtifactRoot.replace(/\/+$/, '');
     this.runSearch = new RunSearch(connection, options.searchVisitBudget);
+    this.restore = new RedisTrackingRestore(connection, (runId, params, tags, metrics) => this.logRunData(runId, params, tags, metrics));
   }
 
   /** Makes sure the Default experiment exists and returns the store. Takes ownership of the connection. */
@@ -413,7 +416,8 @@ export class RedisTrackingStore implements TrackingPersistence {
   private async readRun(runId: string): Promise<{ hash: Hash; experimentDeleted: boolean; experimentRev: string } | undefined> {
     if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) return undefined;
     const hash = (await this.connection.command('HGETALL', this.keys.run(runId))) as Hash;
-    if (!hash.experiment_id) return undefined;
+    // A run `orrery import` is still writing (or was interrupted writing) does not exist yet.
+    if (!hash.experiment_id || hash.restoring === '1') return undefined;
     const [stage, rev] = (await this.connection.command('HMGET', this.keys.experiment(hash.experiment_id), 'lifecycle_stage', 'rev')) as [
       string | null,
       string | null,
@@ -532,7 +536,7 @@ export class RedisTrackingStore implements TrackingPersistence {
       const [from, to] = deleted ? [k.activeRuns(e), k.deletedRuns(e)] : [k.deletedRuns(e), k.activeRuns(e)];
       const writes = new WriteSet()
         .unchanged(k.run(runId), 'rev', hash.rev)
-        .run('HSET', k.run(runId), 'deleted', deleted ? '1' : '0')
+        .run('HSET', k.run(runId), 'deleted', deleted ? '1' : '0', 'deleted_time', deleted ? Date.now() : '')
         .run('ZREM', from, runId)
         .run('ZADD', to, hash.start_time!, runId)
         .run('HINCRBY', k.run(runId), 'rev', 1);

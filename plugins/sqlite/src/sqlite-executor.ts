@@ -24,6 +24,11 @@ export interface SqliteExecutorOptions {
    * it runs on, and a search filter can make a read long; see `SqliteSearchThread`.
    */
   searchThread?: boolean;
+  /**
+   * Open the file read-only and leave its settings as they are (no WAL switch): for reading a
+   * database another program owns, such as an MLflow store being imported.
+   */
+  readOnly?: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -65,12 +70,12 @@ export class SqliteExecutor implements SqlExecutor {
     this.mutex = shared.mutex;
     this.releaseMutex = shared.release;
     try {
-      this.db = new Database(filename, { timeout: options.busyTimeoutMs ?? 10_000 });
-      if (filename !== ':memory:' && filename !== '') {
+      this.db = new Database(filename, { timeout: options.busyTimeoutMs ?? 10_000, readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
+      if (filename !== ':memory:' && filename !== '' && options.readOnly !== true) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 10_000))}`);
       }
-      this.db.pragma('synchronous = NORMAL');
+      if (options.readOnly !== true) this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       // ILIKE with Unicode case folding (SQLite's LIKE folds ASCII only); see the search compiler.
       this.db.function(SQLITE_ILIKE_FUNCTION_NAME, { deterministic: true }, (value: unknown, pattern: unknown) =>
@@ -83,7 +88,7 @@ export class SqliteExecutor implements SqlExecutor {
     // Another connection cannot see an in-memory (or temporary) database.
     const onDisk = !this.db.memory && filename !== '';
     this.searchThread =
-      onDisk && options.searchThread !== false && SqliteSearchThread.available()
+      onDisk && options.searchThread !== false && options.readOnly !== true && SqliteSearchThread.available()
         ? new SqliteSearchThread({ filename: this.db.name, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 })
         : undefined;
   }

@@ -36,10 +36,39 @@ export function artifactsCommand(): Command {
     );
 
   artifacts
+    .command('log-artifact')
+    .description('upload one local file to a run (as mlflow artifacts log-artifact)')
+    .requiredOption('-l, --local-file <file>', 'file to upload')
+    .requiredOption('-r, --run-id <id>', 'run id')
+    .option('-a, --artifact-path <path>', 'directory inside the run\'s artifacts (default: the root)')
+    .action(
+      action(async (context, options: { localFile: string; runId: string; artifactPath?: string }) => {
+        await (await context.client()).logArtifact(options.runId, options.localFile, options.artifactPath);
+        const target = `${options.artifactPath ? `${options.artifactPath}/` : ''}${path.basename(options.localFile)}`;
+        if (context.output.json) context.output.writeJson({ runId: options.runId, localPath: options.localFile, artifactPath: target });
+        else context.output.line(`Logged artifact from local file ${options.localFile} to artifact_path=${options.artifactPath ?? 'None'}`);
+      }),
+    );
+
+  artifacts
+    .command('log-artifacts')
+    .description('upload a local directory to a run (as mlflow artifacts log-artifacts)')
+    .requiredOption('-l, --local-dir <dir>', 'directory to upload')
+    .requiredOption('-r, --run-id <id>', 'run id')
+    .option('-a, --artifact-path <path>', 'directory inside the run\'s artifacts (default: the root)')
+    .action(
+      action(async (context, options: { localDir: string; runId: string; artifactPath?: string }) => {
+        await (await context.client()).logArtifacts(options.runId, options.localDir, options.artifactPath);
+        if (context.output.json) context.output.writeJson({ runId: options.runId, localPath: options.localDir, artifactPath: options.artifactPath ?? '' });
+        else context.output.line(`Logged artifact from local dir ${options.localDir} to artifact_path=${options.artifactPath ?? 'None'}`);
+      }),
+    );
+
+  artifacts
     .command('list')
     .description("list the files directly under a directory of a run's artifacts")
-    .requiredOption('--run-id <id>', 'run id')
-    .option('--artifact-path <path>', 'directory to list (default: the root)')
+    .requiredOption('-r, --run-id <id>', 'run id')
+    .option('-a, --artifact-path <path>', 'directory to list (default: the root)')
     .action(
       action(async (context, options: { runId: string; artifactPath?: string }) => {
         const files = await (await context.client()).listArtifacts(options.runId, options.artifactPath);
@@ -57,13 +86,18 @@ export function artifactsCommand(): Command {
   artifacts
     .command('download')
     .description("download a run's artifact (--run-id) or what a runs:/ or models:/ URI names (--uri), and print where it went")
-    .option('--run-id <id>', 'run id')
-    .option('--artifact-path <path>', 'with --run-id: file or directory to download (default: everything)')
+    .option('-r, --run-id <id>', 'run id')
+    .option('-a, --artifact-path <path>', 'with --run-id: file or directory to download (default: everything)')
     .option('--uri <uri>', 'runs:/<run_id>/<path>, models:/<name>/<version|stage|latest> or models:/<name>@<alias>')
+    .option('-u, --artifact-uri <uri>', 'the same as --uri (MLflow\'s spelling)')
     .option('--registry-uri <uri>', 'model registry URI for models:/ URIs (default: ORRERY_REGISTRY_URI, then the tracking URI)')
     .option('--dst <dir>', 'local destination directory (default: a new temporary directory)')
+    .option('-d, --dst-path <dir>', 'the same as --dst (MLflow\'s spelling)')
     .action(
-      registryAction(async (context, client, options: { runId?: string; artifactPath?: string; uri?: string; dst?: string }) => {
+      registryAction(async (context, client, given: { runId?: string; artifactPath?: string; uri?: string; artifactUri?: string; dst?: string; dstPath?: string }) => {
+        const uri = given.uri ?? given.artifactUri;
+        const dstGiven = given.dst ?? given.dstPath;
+        const options = { ...given, ...(uri !== undefined ? { uri } : {}), ...(dstGiven !== undefined ? { dst: dstGiven } : {}) };
         if ((options.runId === undefined) === (options.uri === undefined)) {
           throw new UsageError('artifacts download needs exactly one of --run-id or --uri');
         }

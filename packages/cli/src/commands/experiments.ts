@@ -1,5 +1,7 @@
 import { Command } from 'commander';
-import { errors, type Experiment, type Page, type ViewType } from '@orrery/core';
+import { writeFileSync } from 'node:fs';
+import { errors, type Experiment, type Page, type Run, type ViewType } from '@orrery/core';
+import { runsCsv } from '../runs-csv.js';
 import { action, type CliContext } from '../cli-context.js';
 import { UsageError } from '../cli-errors.js';
 import { collect, collectTag, parsePositiveInt, parseView } from '../option-parsers.js';
@@ -56,11 +58,17 @@ export function experimentsCommand(): Command {
   experiments
     .command('create')
     .description('create an experiment and print its id')
-    .argument('<name>', 'unique experiment name')
-    .option('--artifact-location <uri>', 'where its runs store artifacts (default: under the default artifact root)')
+    .argument('[name]', 'unique experiment name (or -n/--experiment-name, as MLflow spells it)')
+    .option('-n, --experiment-name <name>', 'unique experiment name')
+    .option('-l, --artifact-location <uri>', 'where its runs store artifacts (default: under the default artifact root)')
     .option('--tag <key=value>', 'experiment tag; repeatable', collectTag)
     .action(
-      action(async (context, name: string, options: { artifactLocation?: string; tag?: Record<string, string> }) => {
+      action(async (context, positional: string | undefined, options: { experimentName?: string; artifactLocation?: string; tag?: Record<string, string> }) => {
+        const name = options.experimentName ?? positional;
+        if (name === undefined) throw new UsageError('experiments create needs a name: orrery experiments create -n <name>');
+        if (options.experimentName !== undefined && positional !== undefined && positional !== options.experimentName) {
+          throw new UsageError('experiments create takes one name: give it as an argument or with -n, not both');
+        }
         const client = await context.client();
         const id = await client.createExperiment(name, {
           ...(options.artifactLocation !== undefined ? { artifactLocation: options.artifactLocation } : {}),
@@ -68,6 +76,27 @@ export function experimentsCommand(): Command {
         });
         if (context.output.json) context.output.writeJson({ experimentId: id, name });
         else context.output.line(`Created experiment "${name}" with id ${id}`);
+      }),
+    );
+
+  experiments
+    .command('csv')
+    .description("write an experiment's runs as CSV (info, then params.*, metrics.* with the latest values, tags.*), as mlflow experiments csv")
+    .requiredOption('-x, --experiment-id <id>', 'experiment id')
+    .option('-o, --filename <file>', 'write to this file (default: stdout)')
+    .action(
+      action(async (context, options: { experimentId: string; filename?: string }) => {
+        const client = await context.client();
+        const runs: Run[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page: Page<Run> = await client.searchRuns({ experimentIds: [options.experimentId], maxResults: 1000, ...(pageToken ? { pageToken } : {}) });
+          runs.push(...page.items);
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+        const csv = runsCsv(runs);
+        if (options.filename !== undefined) writeFileSync(options.filename, csv);
+        else context.output.line(csv.trimEnd());
       }),
     );
 

@@ -32,6 +32,20 @@ function duration(run: Run): string {
   return seconds < 60 ? `${seconds.toFixed(1)}s` : `${(seconds / 60).toFixed(1)}min`;
 }
 
+interface RunIdOption {
+  runId?: string;
+}
+
+/** The run a command names, as an argument (Orrery) or with --run-id (MLflow). */
+function runIdOf(command: string, positional: string | undefined, options: RunIdOption): string {
+  const runId = options.runId ?? positional;
+  if (runId === undefined) throw new UsageError(`runs ${command} needs a run id: orrery runs ${command} --run-id <id>`);
+  if (options.runId !== undefined && positional !== undefined && positional !== options.runId) {
+    throw new UsageError(`runs ${command} takes one run id: give it as an argument or with --run-id, not both`);
+  }
+  return runId;
+}
+
 export function runsCommand(): Command {
   const runs = new Command('runs').description('inspect and manage runs');
 
@@ -43,7 +57,7 @@ export function runsCommand(): Command {
     .option('--filter <filter>', 'search filter, e.g. "metrics.rmse < 1 and params.model = \'tree\'"')
     .option('--order-by <clause>', 'order clause, e.g. "metrics.rmse ASC"; repeatable', collect)
     .option('--max-results <n>', 'return at most n runs (default: all)', parsePositiveInt)
-    .option('--view <view>', 'which runs: active, deleted or all', parseView)
+    .option('-v, --view <view>', 'which runs: active (active_only), deleted (deleted_only) or all', parseView)
     .action(
       action(async (context, options: ListOptions) => {
         const ids = await experimentIds(context, options);
@@ -76,9 +90,11 @@ export function runsCommand(): Command {
   runs
     .command('describe')
     .description('show a run: its info, params, latest metrics and tags')
-    .argument('<run-id>', 'run id')
+    .argument('[run-id]', 'run id (or --run-id, as MLflow spells it)')
+    .option('--run-id <id>', 'run id')
     .action(
-      action(async (context, runId: string) => {
+      action(async (context, positional: string | undefined, options: RunIdOption) => {
+        const runId = runIdOf('describe', positional, options);
         const run = await (await context.client()).getRun(runId);
         if (context.output.json) {
           context.output.writeJson(run);
@@ -110,9 +126,11 @@ export function runsCommand(): Command {
   runs
     .command('delete')
     .description('mark a run deleted; restore brings it back')
-    .argument('<run-id>', 'run id')
+    .argument('[run-id]', 'run id (or --run-id)')
+    .option('--run-id <id>', 'run id')
     .action(
-      action(async (context, runId: string) => {
+      action(async (context, positional: string | undefined, options: RunIdOption) => {
+        const runId = runIdOf('delete', positional, options);
         await (await context.client()).deleteRun(runId);
         if (context.output.json) context.output.writeJson({ runId, lifecycleStage: 'deleted' });
         else context.output.line(`Deleted run ${runId}`);
@@ -122,9 +140,11 @@ export function runsCommand(): Command {
   runs
     .command('restore')
     .description('restore a deleted run')
-    .argument('<run-id>', 'run id')
+    .argument('[run-id]', 'run id (or --run-id)')
+    .option('--run-id <id>', 'run id')
     .action(
-      action(async (context, runId: string) => {
+      action(async (context, positional: string | undefined, options: RunIdOption) => {
+        const runId = runIdOf('restore', positional, options);
         await (await context.client()).restoreRun(runId);
         if (context.output.json) context.output.writeJson({ runId, lifecycleStage: 'active' });
         else context.output.line(`Restored run ${runId}`);

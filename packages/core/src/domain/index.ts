@@ -8,3 +8,5 @@ export * from './registry-persistence.js';
 export * from './registry-service.js';
 export * from './persistence-errors.js';
 export * from './metric-sampling.js';
+export * from './restore-ports.js';
+export * from './garbage-collection.js';

@@ -8,6 +8,7 @@ import type { ModelStage, ModelVersion, ModelVersionTag, RegisteredModel, Regist
 import type { Page } from '../entities/tracking.js';
 import type { FilterAst, OrderByTerm } from '../search/ast.js';
 import type { ModelVersionReference } from '../uri/model-version-reference.js';
+import type { RegistryRestore } from './restore-ports.js';
 
 /** A registry search whose page size, filter and order the service checked and parsed. */
 export interface RegisteredModelQuery extends SearchRegisteredModelsInput {
@@ -77,6 +78,9 @@ export interface ModelRegistryPersistence {
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
   /** The version the alias points at; RESOURCE_DOES_NOT_EXIST naming the alias when it points nowhere. */
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+
+  /** The bulk path that keeps names, version numbers and timestamps (`orrery import`), when the backend offers it. */
+  readonly restore?: RegistryRestore;
 
   close(): Promise<void>;
 }

@@ -19,6 +19,7 @@ import type {
   ViewType,
 } from '../entities/tracking.js';
 import type { FilterAst, OrderByTerm } from '../search/ast.js';
+import type { TrackingRestore } from './restore-ports.js';
 
 /** A run as the tracking service decided it: id, name and tags resolved, ready to be stored. */
 export interface NewRun {
@@ -109,6 +110,9 @@ export interface TrackingPersistence {
   /** Optional read-ahead of a whole history (see `TrackingStore.streamMetricHistory`). */
   streamMetricHistory?(runId: string, metricKey: string): AsyncIterable<Metric[]>;
   getMetricHistoryBulkInterval(input: MetricHistoryIntervalInput & { maxResults: number }): Promise<RunMetric[]>;
+
+  /** The bulk path that keeps ids and timestamps (`orrery import`, `orrery gc`), when the backend offers it. */
+  readonly restore?: TrackingRestore;
 
   close(): Promise<void>;
 }

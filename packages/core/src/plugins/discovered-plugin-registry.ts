@@ -230,6 +230,11 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
     }
     if (schemeHint !== undefined) message += ` Install ${schemeHint} to use "${scheme}".`;
     else if (hostHint !== undefined) message += ` Install ${hostHint} to use this URI.`;
+    if (scheme === 'file' && (kind === 'trackingStore' || kind === 'modelRegistryStore')) {
+      message +=
+        " A file: URI or plain path is MLflow's file store (mlruns/), which Orrery does not open in place;" +
+        ' copy it into an Orrery store with: orrery import --from <mlruns path> --to <Orrery store URI>';
+    }
     throw errors.invalidParameter(message);
   }
 

@@ -23,6 +23,7 @@ import { readSearchRows, type SqlExecutor } from '../sql-executor.js';
 import type { SqlFragment } from '../sql-fragment.js';
 import { joinSql, sql, sqlList, trustedSql } from '../sql-fragment.js';
 import { MODEL_VERSION_COLUMNS, REGISTERED_MODEL_COLUMNS } from './registry-rows.js';
+import { SqlRegistryRestore } from './sql-registry-restore.js';
 import {
   compileModelVersionFilter,
   compileModelVersionOrder,
@@ -58,10 +59,12 @@ function byStageOrder(a: ModelVersion, b: ModelVersion): number {
  */
 export class SqlModelRegistryStore implements ModelRegistryPersistence {
   readonly port = 'modelRegistry' as const;
+  readonly restore: SqlRegistryRestore;
   private readonly db: SqlExecutor;
 
   constructor(executor: SqlExecutor) {
     this.db = executor;
+    this.restore = new SqlRegistryRestore(executor);
   }
 
   /** Migrates the schema (shared with the tracking store) and returns the store; takes ownership of the executor. */

@@ -56,6 +56,7 @@ export const postgresDialect: SqlDialect = {
       observationsInRangeBound,
       firstPointsAtOrAfterTargets,
       chunksOverlap,
+      deleteSeriesChunks: (runId, key) => sql`DELETE FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)}`,
     },
     metricRankSearch: true,
   },

@@ -68,7 +68,8 @@ local run = KEYS[1]
 local head, runId = ARGV[1], ARGV[2]
 local exp = redis.call('HGET', run, 'experiment_id')
 if not exp then return {'notfound'} end
-if redis.call('HGET', run, 'deleted') == '1' or redis.call('HGET', head .. ':exp:' .. exp, 'lifecycle_stage') ~= 'active' then
+-- A run being restored (orrery import) takes its history whatever its or its experiment's stage.
+if redis.call('HGET', run, 'restoring') ~= '1' and (redis.call('HGET', run, 'deleted') == '1' or redis.call('HGET', head .. ':exp:' .. exp, 'lifecycle_stage') ~= 'active') then
   return {'deleted'}
 end
 local e = head .. ':e:' .. exp
