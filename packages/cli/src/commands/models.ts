@@ -6,6 +6,7 @@ import { action, type CliContext } from '../cli-context.js';
 import { UsageError } from '../cli-errors.js';
 import { collect, collectTag, parsePositiveInt } from '../option-parsers.js';
 import { formatTime } from '../output.js';
+import { addModelServingCommands } from './models-serving.js';
 
 /**
  * Like `action`, but also hands the command the client, opened with `--registry-uri` (default
@@ -402,5 +403,6 @@ export function modelsCommand(): Command {
 
   versionCommands(models);
   aliasCommands(models);
+  addModelServingCommands(models);
   return models;
 }
