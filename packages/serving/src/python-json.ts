@@ -14,6 +14,12 @@ export function pythonFloat(value: number): string {
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  // Between 1e-4 and 1e16 both languages write the same shortest digits in fixed notation.
+  const magnitude = value < 0 ? -value : value;
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    const fixed = String(value);
+    return fixed.includes('.') ? fixed : `${fixed}.0`;
+  }
   // toExponential() without digits gives the shortest digits that round-trip, as repr does.
   const exp = value.toExponential();
   const at = exp.indexOf('e');
