@@ -25,7 +25,15 @@ export interface Tensor {
 export interface DataFrame {
   columns: string[];
   rows: unknown[][];
+  /**
+   * Each column's numpy dtype when the producer knows it (JSON text `1.0` is a float even though
+   * JavaScript reads it as 1); a missing entry is inferred from the values as pandas does.
+   */
+  dtypes?: Array<FrameDType | undefined>;
 }
+
+/** The numpy dtypes a DataFrame column can have here (`object` for strings, lists and mixtures). */
+export type FrameDType = 'float64' | 'float32' | 'int64' | 'int32' | 'bool' | 'object';
 
 /** What a model predicts on, as MLflow's pyfunc accepts it. */
 export type ModelInput =

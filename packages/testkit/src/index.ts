@@ -86,3 +86,4 @@ export {
   type OnnxNode,
   type OnnxValueInfo,
 } from './onnx-model-builders.js';
+export { runFlavorConformance, type ConformanceModelDirectory, type FlavorConformanceOptions, type FlavorUnderTest } from './flavor-conformance.js';
