@@ -2,7 +2,7 @@
  * CSV (RFC 4180, first row the header) → a DataFrame with the column types pandas' `read_csv`
  * infers: a column of integers is ints, of numbers floats (an empty cell is NaN), else strings.
  */
-import type { DataFrame } from '@orrery/models';
+import type { DataFrame, FrameDType } from '@orrery/models';
 
 function splitRecords(text: string): string[][] {
   const records: string[][] = [];
@@ -51,12 +51,14 @@ const INT = /^\s*[+-]?\d+\s*$/;
 const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(inf|infinity|nan)\s*$/i;
 const NA = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '<NA>', '#N/A', 'n/a', '-NaN', '-nan']);
 
-function columnValues(cells: string[]): unknown[] {
+function columnValues(cells: string[]): { values: unknown[]; dtype: FrameDType } {
   const present = cells.filter((c) => !NA.has(c));
-  if (present.every((c) => INT.test(c)) && present.length === cells.length) return cells.map((c) => Number(c));
-  if (present.every((c) => INT.test(c) || FLOAT.test(c))) return cells.map((c) => (NA.has(c) ? NaN : Number(c.trim().replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'))));
-  if (present.every((c) => c === 'True' || c === 'False') && present.length === cells.length) return cells.map((c) => c === 'True');
-  return cells.map((c) => (NA.has(c) ? NaN : c));
+  if (present.every((c) => INT.test(c)) && present.length === cells.length) return { values: cells.map((c) => Number(c)), dtype: 'int64' };
+  if (present.every((c) => INT.test(c) || FLOAT.test(c))) {
+    return { values: cells.map((c) => (NA.has(c) ? NaN : Number(c.trim().replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')))), dtype: 'float64' };
+  }
+  if (present.every((c) => c === 'True' || c === 'False') && present.length === cells.length) return { values: cells.map((c) => c === 'True'), dtype: 'bool' };
+  return { values: cells.map((c) => (NA.has(c) ? NaN : c)), dtype: 'object' };
 }
 
 export function parseCsvTable(text: string): DataFrame {
@@ -70,7 +72,8 @@ export function parseCsvTable(text: string): DataFrame {
     }
   }
   const columns = header.map((h, i) => (h === '' ? `Unnamed: ${i}` : h));
-  const values = columns.map((_, c) => columnValues(body.map((r) => r[c] ?? '')));
-  const rows = body.map((_, r) => values.map((col) => col[r]));
-  return { columns, rows };
+  const parsed = columns.map((_, c) => columnValues(body.map((r) => r[c] ?? '')));
+  const rows = body.map((_, r) => parsed.map((col) => col.values[r]));
+  // The dtypes say what the cells cannot: "2.0" made a float column even if every value is whole.
+  return { columns, rows, dtypes: parsed.map((col) => col.dtype) };
 }

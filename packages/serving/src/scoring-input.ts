@@ -6,8 +6,9 @@
  * server does; without (the predict CLI) they keep the types JSON gave them.
  */
 import { OrreryError } from '@orrery/core';
-import type { ColSpec, DataFrame, ModelInput, Schema, TensorDType, TensorSpec } from '@orrery/models';
+import type { ColSpec, DataFrame, FrameDType, ModelInput, Schema, TensorDType, TensorSpec } from '@orrery/models';
 import { parseCsvTable } from './csv-table.js';
+import { FloatLiteral, parseJsonKeepingFloats } from './json-literals.js';
 import { InvalidInput, inferDType, pythonTypeName, tensorFromNested, toFloat, toInt } from './tensor-values.js';
 
 export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -60,10 +61,11 @@ function jsonDecodeError(text: string, error: unknown): string {
 }
 
 /** Parses a JSON body into its top-level dictionary, with MLflow's messages for anything else. */
-export function decodeJsonBody(text: string): Record<string, unknown> {
+export function decodeJsonBody(text: string, keepFloats = false): Record<string, unknown> {
   let decoded: unknown;
   try {
     decoded = JSON.parse(text);
+    if (keepFloats) decoded = parseJsonKeepingFloats(text);
   } catch (error) {
     throw new InvalidInput(`Ensure that input is a valid JSON formatted string. Error: '${jsonDecodeError(text, error)}'\nInput: \n${text}\n`);
   }
@@ -74,7 +76,8 @@ export function decodeJsonBody(text: string): Record<string, unknown> {
 
 /** The JSON scoring body → ModelInput and params. */
 export function parseJsonScoringRequest(text: string, options: ParseOptions): ScoringRequest {
-  return parseScoringObject(decodeJsonBody(text), options);
+  // Without casting, how a number was spelt decides its dtype (see json-literals.ts).
+  return parseScoringObject(decodeJsonBody(text, !options.cast), options);
 }
 
 export function parseScoringObject(body: Record<string, unknown>, options: ParseOptions): ScoringRequest {
@@ -87,7 +90,7 @@ export function parseScoringObject(body: Record<string, unknown>, options: Parse
   }
   const format = formats[0] as FormatKey;
   const rawParams = body.params;
-  const params = rawParams !== null && typeof rawParams === 'object' && !Array.isArray(rawParams) ? (rawParams as Record<string, unknown>) : undefined;
+  const params = rawParams !== null && typeof rawParams === 'object' && !Array.isArray(rawParams) ? (unwrapLiterals(rawParams) as Record<string, unknown>) : undefined;
   const value = body[format];
   const input =
     format === 'dataframe_split' ? frameInput(splitFrame(value), options)
@@ -197,6 +200,18 @@ const COLUMN_NUMPY: Record<ColSpec['type'], string> = {
   datetime: 'datetime64[ns]',
 };
 
+/** What a cast column holds afterwards, as pandas' dtype. */
+const FRAME_DTYPE: Record<ColSpec['type'], FrameDType | undefined> = {
+  double: 'float64',
+  float: 'float32',
+  long: 'int64',
+  integer: 'int32',
+  boolean: 'bool',
+  string: 'object',
+  binary: 'object',
+  datetime: undefined,
+};
+
 function castCell(value: unknown, type: ColSpec['type']): unknown {
   switch (type) {
     case 'double':
@@ -226,10 +241,12 @@ function castFrame(frame: DataFrame, schema: Schema): DataFrame {
   }
   if (specs.size === 0) return frame;
   const rows = frame.rows.map((row) => row.slice());
+  const dtypes: Array<FrameDType | undefined> = frame.columns.map((_, i) => frame.dtypes?.[i]);
   for (const [at, type] of specs) {
     if (rows.some((row) => Array.isArray(row[at]))) continue;
     try {
       for (const row of rows) row[at] = castCell(row[at], type);
+      dtypes[at] = FRAME_DTYPE[type];
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const name = error instanceof TypeError && /could not convert|invalid literal/.test(reason) ? 'ValueError' : 'TypeError';
@@ -238,11 +255,29 @@ function castFrame(frame: DataFrame, schema: Schema): DataFrame {
       );
     }
   }
-  return { columns: frame.columns, rows };
+  return { columns: frame.columns, rows, dtypes };
+}
+
+function unwrapLiterals(value: unknown): unknown {
+  if (value instanceof FloatLiteral) return value.value;
+  if (Array.isArray(value)) return value.some((v) => v instanceof FloatLiteral || typeof v === 'object') ? value.map(unwrapLiterals) : value;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapLiterals(v)]));
+  return value;
+}
+
+/** A frame's float-spelt columns marked float64 (pandas' dtype for them), the literals unwrapped. */
+function literalFrame(frame: DataFrame): DataFrame {
+  const floats = frame.columns.map((_, c) => frame.rows.some((row) => row[c] instanceof FloatLiteral));
+  if (!floats.some(Boolean) && !frame.rows.some((row) => row.some((v) => typeof v === 'object' && v !== null))) return frame;
+  return {
+    columns: frame.columns,
+    rows: frame.rows.map((row) => row.map(unwrapLiterals)),
+    dtypes: floats.map((f, c) => (f && frame.rows.every((row) => row[c] === null || typeof row[c] === 'number' || row[c] instanceof FloatLiteral) ? 'float64' : undefined)),
+  };
 }
 
 function frameInput(frame: DataFrame, options: ParseOptions): ModelInput {
-  return { kind: 'dataframe', frame: options.cast && options.schema ? castFrame(frame, options.schema) : frame };
+  return { kind: 'dataframe', frame: options.cast ? (options.schema ? castFrame(frame, options.schema) : frame) : literalFrame(frame) };
 }
 
 function columnDType(spec: ColSpec | TensorSpec | undefined): TensorDType | undefined {
@@ -290,7 +325,7 @@ function dictInput(dict: Record<string, unknown>, options: ParseOptions): ModelI
     const n = values[0]?.length ?? 0;
     if (values.some((v) => v.length !== n)) throw new InvalidInput('The length of values for each input/column name are not the same');
     const rows = Array.from({ length: n }, (_, i) => values.map((v) => v[i]));
-    return { kind: 'dataframe', frame: { columns, rows } };
+    return { kind: 'dataframe', frame: options.cast ? { columns, rows } : literalFrame({ columns, rows }) };
   }
   const tensors: Record<string, ReturnType<typeof tensorFromNested>> = {};
   for (const [name, v] of Object.entries(dict)) {

@@ -3,9 +3,12 @@
  * (`[{"output": 30.5}]`), an ndarray as its nested list, a dict of ndarrays as a dict of nested
  * lists, anything else as is; floats as Python writes them (`1.0`, bare `NaN`).
  */
-import type { DataFrame, ModelOutput, Schema, Tensor } from '@orrery/models';
+import type { DataFrame, ModelOutput, Schema, Tensor, TensorDType } from '@orrery/models';
 import { type NumberStyle, pythonFloat, pythonJson, pythonString } from './python-json.js';
-import { isFloatDType } from './tensor-values.js';
+
+function isFloatDType(dtype: TensorDType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
 
 /** A tensor's nested list written straight from its typed array (the hot path: no boxing). */
 export function tensorJson(tensor: Tensor): string {
@@ -32,10 +35,9 @@ export function tensorJson(tensor: Tensor): string {
 
 /** Which columns of an output frame hold floats: the frame's own dtypes when given, else the output schema. */
 function columnStyles(frame: DataFrame, outputSchema: Schema | undefined): (NumberStyle | undefined)[] {
-  const dtypes = (frame as DataFrame & { dtypes?: (string | undefined)[] }).dtypes;
   return frame.columns.map((name, i) => {
-    const dtype = dtypes?.[i];
-    if (dtype) return dtype.startsWith('float') || dtype === 'double' ? 'float' : undefined;
+    const dtype = frame.dtypes?.[i];
+    if (dtype) return dtype.startsWith('float') ? 'float' : undefined;
     if (!outputSchema) return undefined;
     if (outputSchema.kind === 'tensors') {
       const spec = outputSchema.tensors.find((t) => t.name === name) ?? (outputSchema.tensors.length === 1 ? outputSchema.tensors[0] : undefined);

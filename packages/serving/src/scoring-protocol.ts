@@ -3,10 +3,8 @@
  * parsed, the model's failures turned into MLflow's `{error_code, message}` bodies and statuses.
  */
 import { isOrreryError, OrreryError } from '@orrery/core';
-import type { ModelInput, Schema } from '@orrery/models';
-import { pythonFloat } from './python-json.js';
+import { describeInput, type ModelInput, type Schema } from '@orrery/models';
 import { parseCsvScoringRequest, parseJsonScoringRequest, SCORING_PROTOCOL_CHANGE_INFO, type ScoringRequest } from './scoring-input.js';
-import { isFloatDType, tensorToNested } from './tensor-values.js';
 
 /** An HTTP answer computed off the event loop: status, content type and the body text. */
 export interface ScoringResponse {
@@ -62,42 +60,17 @@ export function parseInvocation(format: 'json' | 'csv', body: string, schema: Sc
   return format === 'json' ? parseJsonScoringRequest(body, { schema, cast }) : parseCsvScoringRequest(body, { schema, cast });
 }
 
-/** A short numpy / pandas-like rendering of the input, for "Failed to predict data '…'". */
-export function describeInput(input: ModelInput): string {
-  const cell = (v: unknown, float: boolean): string => {
-    if (typeof v === 'number') return float ? numpyFloat(v) : String(v);
-    if (Array.isArray(v)) return `[${v.map((x) => cell(x, float)).join(' ')}]`;
-    if (typeof v === 'string') return `'${v}'`;
-    return String(v);
-  };
-  switch (input.kind) {
-    case 'dataframe': {
-      const { columns, rows } = input.frame;
-      if (rows.length === 0) return `Empty DataFrame\nColumns: [${columns.join(', ')}]\nIndex: []`;
-      const lines = [`   ${columns.join('  ')}`];
-      rows.slice(0, 10).forEach((row, i) => lines.push(`${i}  ${row.map((v) => cell(v, false)).join('  ')}`));
-      if (rows.length > 10) lines.push('...', `\n[${rows.length} rows x ${columns.length} columns]`);
-      return lines.join('\n');
-    }
-    case 'tensor':
-      return cell(tensorToNested(input.tensor), isFloatDType(input.tensor.dtype));
-    case 'tensors':
-      return `{${Object.entries(input.tensors)
-        .map(([k, t]) => `'${k}': array(${cell(tensorToNested(t), isFloatDType(t.dtype))}${t.dtype === 'float64' || t.dtype === 'int64' ? '' : `, dtype=${t.dtype}`})`)
-        .join(', ')}}`;
-  }
-}
-
-function numpyFloat(v: number): string {
-  const text = pythonFloat(v);
-  return text.endsWith('.0') ? text.slice(0, -1) : text;
+/** The input as MLflow prints it in "Failed to predict data '…'" (pandas' text for an empty frame). */
+function describeData(input: ModelInput): string {
+  if (input.kind === 'dataframe' && input.frame.rows.length === 0) return `Empty DataFrame\nColumns: [${input.frame.columns.join(', ')}]\nIndex: []`;
+  return describeInput(input);
 }
 
 /** The error MLflow answers when predict fails: the model's own error with the data prepended, else a 400. */
 export function predictFailure(error: unknown, input: ModelInput): OrreryError {
   if (isOrreryError(error)) {
     if (error.code === 'INTERNAL_ERROR' || error.code === 'NOT_IMPLEMENTED') return error;
-    return new OrreryError(error.code, `Failed to predict data '${describeInput(input)}'. \nError: ${error.message}`);
+    return new OrreryError(error.code, `Failed to predict data '${describeData(input)}'. \nError: ${error.message}`);
   }
   return new OrreryError(
     'BAD_REQUEST',

@@ -4,6 +4,7 @@
  */
 import { OrreryError } from '@orrery/core';
 import type { Tensor, TensorDType } from '@orrery/models';
+import { FloatLiteral } from './json-literals.js';
 
 export class InvalidInput extends OrreryError {
   constructor(message: string) {
@@ -51,6 +52,10 @@ export function inferDType(values: readonly unknown[]): TensorDType {
   for (const v of values) {
     seen = true;
     if (typeof v === 'string') return 'string';
+    if (v instanceof FloatLiteral) {
+      kind = 'float64';
+      continue;
+    }
     if (typeof v === 'boolean') {
       if (kind === 'int64' && values.every((x) => typeof x === 'boolean')) return 'bool';
       continue;
@@ -72,6 +77,7 @@ export function pythonTypeName(value: unknown): string {
 /** Python's `float(x)` for a JSON value (numpy's cast of an object array to float). */
 export function toFloat(value: unknown): number {
   if (typeof value === 'number') return value;
+  if (value instanceof FloatLiteral) return value.value;
   if (value === null || value === undefined) return NaN;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') {
@@ -86,6 +92,7 @@ export function toFloat(value: unknown): number {
 
 /** Python's `int(x)` for a JSON value (numpy's cast to an integer dtype truncates floats). */
 export function toInt(value: unknown): number {
+  if (value instanceof FloatLiteral) return toInt(value.value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError('cannot convert float NaN to integer');
     return Math.trunc(value);
@@ -117,7 +124,7 @@ export function tensorFromValues(values: readonly unknown[], shape: number[], dt
     case 'bool':
       return { dtype, shape, data: values.map((v) => Boolean(v)) };
     case 'string':
-      return { dtype, shape, data: values.map((v) => (typeof v === 'string' ? v : v === null ? 'None' : String(v))) };
+      return { dtype, shape, data: values.map((v) => (typeof v === 'string' ? v : v === null ? 'None' : String(v instanceof FloatLiteral ? v.value : v))) };
     default: {
       const Ctor = { int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array }[dtype];
       const data = new Ctor(n);
@@ -138,38 +145,4 @@ export function tensorFromNested(value: unknown, dtype?: TensorDType): Tensor {
     if (error instanceof TypeError) throw new InvalidInput(error.message);
     throw error;
   }
-}
-
-/** Whether a dtype's values are written as Python floats. */
-export function isFloatDType(dtype: TensorDType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
-}
-
-/** Number of rows (the first dimension) of a tensor; a 0-d tensor has one. */
-export function tensorRows(tensor: Tensor): number {
-  return tensor.shape.length === 0 ? 1 : tensor.shape[0]!;
-}
-
-/** The element at a flat index as a JSON-ready value (bigints stay bigints for exact ints). */
-export function tensorElement(tensor: Tensor, index: number): unknown {
-  return (tensor.data as ArrayLike<unknown>)[index];
-}
-
-/** `ndarray.tolist()`: the nested list a tensor is. */
-export function tensorToNested(tensor: Tensor): unknown {
-  const data = tensor.data as ArrayLike<unknown>;
-  if (tensor.shape.length === 0) return data[0];
-  const build = (depth: number, offset: number): unknown[] => {
-    const size = tensor.shape[depth]!;
-    const out = new Array<unknown>(size);
-    if (depth === tensor.shape.length - 1) {
-      for (let i = 0; i < size; i++) out[i] = data[offset + i];
-      return out;
-    }
-    let stride = 1;
-    for (let d = depth + 1; d < tensor.shape.length; d++) stride *= tensor.shape[d]!;
-    for (let i = 0; i < size; i++) out[i] = build(depth + 1, offset + i * stride);
-    return out;
-  };
-  return build(0, 0);
 }

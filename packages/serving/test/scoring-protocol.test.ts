@@ -1,13 +1,16 @@
 /**
  * MLflow 2.12.2's scoring protocol as observed (shared/mlflow-compat/observed-2.12.2-wave2.md §1),
- * row by row, against real server processes: OC (column signature x0..x3 double → float32
- * `output`) and OT (tensor signature `input` float32 (-1, 4) → `output`), y = x0+2x1+3x2+4x3+0.5.
+ * row by row, against `orrery models serve` processes serving real ONNX models built in code: OC
+ * (column signature x0..x3 double → float32 `output`) and OT (tensor signature `input` float32
+ * (-1, 4) → `output`), y = x0+2x1+3x2+4x3+0.5.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_SERVER, post, startServingProcess, type ServingProcess } from './serving-process.js';
+import { onnx, type ModelSignature } from '@orrery/models';
+import { linearOnnxModel } from '@orrery/testkit';
+import { ORRERY_CLI, post, startServingProcess, type ServingProcess } from './serving-process.js';
 
 let dir: string;
 let oc: ServingProcess;
@@ -15,14 +18,13 @@ let ot: ServingProcess;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'orrery-scoring-'));
-  for (const kind of ['columns', 'tensors']) {
-    await mkdir(join(dir, kind));
-    await writeFile(join(dir, kind, 'linear.json'), JSON.stringify({ signature: kind }));
-  }
-  [oc, ot] = await Promise.all([
-    startServingProcess([FIXTURE_SERVER, join(dir, 'columns')]),
-    startServingProcess([FIXTURE_SERVER, join(dir, 'tensors')]),
-  ]);
+  const output: ModelSignature['outputs'] = { kind: 'tensors', tensors: [{ name: 'output', dtype: 'float32', shape: [-1, 1] }] };
+  const columns = ['x0', 'x1', 'x2', 'x3'].map((name) => ({ type: 'double' as const, name, required: true }));
+  await onnx.saveModel(linearOnnxModel(), join(dir, 'oc'), { signature: { inputs: { kind: 'columns', columns }, outputs: output } });
+  await onnx.saveModel(linearOnnxModel(), join(dir, 'ot'), {
+    signature: { inputs: { kind: 'tensors', tensors: [{ name: 'input', dtype: 'float32', shape: [-1, 4] }] }, outputs: output },
+  });
+  [oc, ot] = await Promise.all(['oc', 'ot'].map((m) => startServingProcess([ORRERY_CLI, 'models', 'serve', '-m', join(dir, m), '-p', '0'])));
 });
 
 afterAll(async () => {
@@ -140,7 +142,8 @@ describe('POST /invocations, tensor-signature model (OT)', () => {
     expect(three.text).toBe('{"predictions": {"output": [[30.5], [0.5], [10.5]]}}');
   });
 
-  it('instances list of dicts and inputs dict of named tensors', async () => {
+  it('instances list of dicts, inputs dict of named tensors and a tensor-valued dataframe_split column', async () => {
+    expect((await post(invocations(ot), split([[[1, 2, 3, 4]]], ['input']))).json()).toEqual({ predictions: { output: [[30.5]] } });
     expect((await post(invocations(ot), JSON.stringify({ instances: [{ input: [1, 2, 3, 4] }] }))).json()).toEqual({ predictions: { output: [[30.5]] } });
     expect((await post(invocations(ot), JSON.stringify({ inputs: { input: [[1, 2, 3, 4]] } }))).json()).toEqual({ predictions: { output: [[30.5]] } });
   });
