@@ -1,10 +1,10 @@
 /**
  * `orrery models serve`, `orrery models predict` and `orrery models generate-dockerfile`, with
- * MLflow's flags (`-h` is the host, as in `mlflow models serve`; help is `--help`).
+ * MLflow's flags (`-h` is the host, as in `mlflow models serve`; help is `--help`). @orrery/serving
+ * (and onnxruntime behind it) is imported when one of them runs, not for every `orrery` command.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { LoadModelOptions } from '@orrery/models';
-import { batchPredict, generateDockerfile, runServeProcess } from '@orrery/serving';
 import type { GlobalOptions } from '../cli-context.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
@@ -69,6 +69,7 @@ export function addModelServingCommands(models: Command): void {
       if (options.envManager !== undefined) {
         process.stderr.write(`orrery models serve: --env-manager ${options.envManager} ignored: the model runs in this Node.js process, no environment is created\n`);
       }
+      const { runServeProcess } = await import('@orrery/serving');
       await runServeProcess({
         modelUri: options.modelUri,
         host: options.host,
@@ -95,6 +96,7 @@ export function addModelServingCommands(models: Command): void {
       if (options.contentType !== 'json' && options.contentType !== 'csv') {
         throw new InvalidArgumentError(`Unknown content type '${options.contentType}': use json or csv`);
       }
+      const { batchPredict } = await import('@orrery/serving');
       await batchPredict({
         modelUri: options.modelUri,
         contentType: options.contentType,
@@ -111,6 +113,7 @@ export function addModelServingCommands(models: Command): void {
     .option('-d, --output-directory <dir>', 'where to write them', 'orrery-dockerfile')
     .option('--env-manager <manager>', "accepted for MLflow's command line; ignored")
     .action(async (options: { modelUri: string; outputDirectory: string }, command: Command) => {
+      const { generateDockerfile } = await import('@orrery/serving');
       const dockerfile = await generateDockerfile({ modelUri: options.modelUri, outputDir: options.outputDirectory, loadOptions: loadOptionsOf(command) });
       process.stdout.write(`Wrote ${dockerfile}; build it with: docker build -t my-model ${options.outputDirectory}\n`);
     });
