@@ -11,7 +11,7 @@ export function batchKey(input: ModelInput, params: Record<string, unknown> | un
   if (params !== undefined && Object.keys(params).length > 0) return undefined;
   switch (input.kind) {
     case 'dataframe':
-      return `f|${JSON.stringify(input.frame.columns)}`;
+      return `f|${JSON.stringify(input.frame.columns)}|${JSON.stringify(input.frame.dtypes ?? null)}`;
     case 'tensor':
       return input.tensor.shape.length === 0 ? undefined : `t|${tensorLayout(input.tensor)}`;
     case 'tensors': {
@@ -63,7 +63,8 @@ export function mergeInputs(inputs: ModelInput[]): ModelInput {
     case 'dataframe':
       return {
         kind: 'dataframe',
-        frame: { columns: first.frame.columns, rows: inputs.flatMap((i) => (i as typeof first).frame.rows) },
+        // Same batch key, so the same dtypes.
+        frame: { ...first.frame, rows: inputs.flatMap((i) => (i as typeof first).frame.rows) },
       };
     case 'tensor':
       return { kind: 'tensor', tensor: concatTensors(inputs.map((i) => (i as typeof first).tensor)) };

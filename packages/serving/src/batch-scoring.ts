@@ -52,55 +52,48 @@ async function predictOne(model: LoadedModel, p: Parsed, info: OipModelInfo): Pr
   }
 }
 
-/** Scores requests; responses come back in the order of `items`. */
+/**
+ * Scores requests; responses come back in the order of `items`. Requests are parsed in order and
+ * consecutive ones with the same layout gather into one model call of at most `maxBatchRows`
+ * rows; a group is predicted as soon as the next request cannot join it, so only one group's
+ * parsed data is alive at a time (parsing everything first keeps large inputs alive long enough
+ * to be promoted to the old generation, which costs more than the call saves).
+ */
 export async function scoreBatch(model: LoadedModel, items: BatchItem[], info: OipModelInfo, maxBatchRows = Infinity): Promise<BatchResult> {
   const responses = new Array<ScoringResponse>(items.length);
-  const groups = new Map<string, Parsed[]>();
-  const alone: Parsed[] = [];
   const schema = model.signature?.inputs;
-  items.forEach((item, index) => {
+  const calls: number[] = [];
+  let group: Parsed[] = [];
+  let groupKey: string | undefined;
+  let groupRows = 0;
+  const flush = async (): Promise<void> => {
+    if (group.length > 0) await runMerged(model, group, info, responses, calls);
+    group = [];
+    groupKey = undefined;
+    groupRows = 0;
+  };
+  for (const [index, item] of items.entries()) {
+    let parsed: Parsed;
     try {
-      const parsed: Parsed =
-        item.protocol === 'oip'
-          ? (() => {
-              const r = parseOipRequest(item.body, schema);
-              return { index, item, input: r.input, params: r.params, rows: r.rows, oipId: r.id };
-            })()
-          : { index, item, ...parseInvocation(item.format, item.body, schema) };
-      const key = items.length > 1 ? batchKey(parsed.input, parsed.params) : undefined;
-      if (key === undefined) alone.push(parsed);
-      else {
-        const group = groups.get(key);
-        if (group) group.push(parsed);
-        else groups.set(key, [parsed]);
+      if (item.protocol === 'oip') {
+        const r = parseOipRequest(item.body, schema);
+        parsed = { index, item, input: r.input, params: r.params, rows: r.rows, oipId: r.id };
+      } else {
+        parsed = { index, item, ...parseInvocation(item.format, item.body, schema) };
       }
     } catch (error) {
       responses[index] = failure(item, error);
+      continue;
     }
-  });
-  const calls: number[] = [];
-  const runs: Promise<void>[] = alone.map(async (p) => {
-    calls.push(1);
-    responses[p.index] = await predictOne(model, p, info);
-  });
-  for (const group of groups.values()) {
-    // Chunks of at most maxBatchRows rows (a request larger than that runs on its own).
-    let chunk: Parsed[] = [];
-    let rows = 0;
-    const chunks: Parsed[][] = [];
-    for (const p of group) {
-      if (chunk.length > 0 && rows + p.rows > maxBatchRows) {
-        chunks.push(chunk);
-        chunk = [];
-        rows = 0;
-      }
-      chunk.push(p);
-      rows += p.rows;
-    }
-    if (chunk.length > 0) chunks.push(chunk);
-    for (const members of chunks) runs.push(runMerged(model, members, info, responses, calls));
+    const key = items.length > 1 ? batchKey(parsed.input, parsed.params) : undefined;
+    if (key === undefined || key !== groupKey || groupRows + parsed.rows > maxBatchRows) await flush();
+    group.push(parsed);
+    groupRows += parsed.rows;
+    groupKey = key;
+    // A request that cannot be merged goes alone.
+    if (key === undefined) await flush();
   }
-  await Promise.all(runs);
+  await flush();
   return { responses, calls };
 }
 
@@ -123,8 +116,8 @@ async function runMerged(model: LoadedModel, members: Parsed[], info: OipModelIn
     members.forEach((m, i) => (responses[m.index] = success(m, parts[i]!, model, info)));
     return;
   }
-  await Promise.all(members.map(async (m) => {
+  for (const m of members) {
     calls.push(1);
     responses[m.index] = await predictOne(model, m, info);
-  }));
+  }
 }

@@ -17,11 +17,15 @@ export interface BatchingOptions {
   maxBatchSize: number;
   /** Most milliseconds a batch waits to fill while others are in flight. Default 0. */
   maxBatchWaitMs: number;
-  /** Most rows concatenated into one model call. Default 100,000. */
+  /**
+   * Most rows concatenated into one model call (a request with more runs on its own). Default
+   * 1,024: large requests already amortize a call's fixed cost, and concatenating them only adds
+   * copies and garbage.
+   */
   maxBatchRows: number;
 }
 
-export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 32, maxBatchWaitMs: 0, maxBatchRows: 100_000 };
+export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 32, maxBatchWaitMs: 0, maxBatchRows: 1024 };
 
 export interface InferencePoolOptions {
   modelUri: string;

@@ -4,7 +4,8 @@
  * (column signature x0..x3 double → float32 `output`) and OT (tensor signature `input` float32
  * (-1, 4) → `output`), y = x0+2x1+3x2+4x3+0.5.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,5 +215,30 @@ describe('bad requests, any model', () => {
     const none = await post(invocations(oc), '{}', null);
     expect(none.status).toBe(415);
     expect(none.contentType).toBe('application/json');
+  });
+});
+
+describe('docs/serving.md', () => {
+  it('every curl example answers what the page says (or, without one, a 4xx with an MLflow error body)', async () => {
+    const markdown = await readFile(new URL('../../../docs/serving.md', import.meta.url), 'utf8');
+    const lines = [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).filter((l) => l.startsWith('curl '));
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    for (const line of lines) {
+      const [command, expected] = line.split(/\s+# → /);
+      const run = command!.replaceAll('http://127.0.0.1:5000', oc.url);
+      // The status goes on a line of its own after the body.
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile('bash', ['-c', `${run} -w '\\n%{http_code}'`], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+      );
+      const code = output.slice(-3);
+      const body = output.slice(0, -4);
+      if (expected !== undefined) {
+        expect(code, line).toBe('200');
+        expect(body, line).toBe(expected);
+      } else {
+        expect(code, line).toMatch(/^4\d\d$/);
+        expect(JSON.parse(body), line).toHaveProperty('error_code');
+      }
+    }
   });
 });

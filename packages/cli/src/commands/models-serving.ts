@@ -43,6 +43,7 @@ interface ServeOptions {
   threads: number;
   maxBatchSize: number;
   maxBatchWaitMs: number;
+  maxBatchRows: number;
   batching: boolean;
   name?: string;
 }
@@ -63,6 +64,7 @@ export function addModelServingCommands(models: Command): void {
     .option('--threads <n>', 'inference worker threads per process', parsePositiveInt, 1)
     .option('--max-batch-size <n>', 'most concurrent requests scored in one model call', parsePositiveInt, 32)
     .option('--max-batch-wait-ms <ms>', 'how long a batch may wait to fill while others are in flight', parseMilliseconds, 0)
+    .option('--max-batch-rows <n>', 'most rows concatenated into one model call', parsePositiveInt, 1024)
     .option('--no-batching', 'score every request on its own')
     .option('--name <name>', 'the model name in the Open Inference Protocol (default: the registered name, else "model")')
     .action(async (options: ServeOptions, command: Command) => {
@@ -78,7 +80,7 @@ export function addModelServingCommands(models: Command): void {
         threads: options.threads,
         timeoutSeconds: options.timeout,
         watchIntervalSeconds: options.watchInterval,
-        batching: { maxBatchSize: options.batching ? options.maxBatchSize : 1, maxBatchWaitMs: options.maxBatchWaitMs },
+        batching: { maxBatchSize: options.batching ? options.maxBatchSize : 1, maxBatchWaitMs: options.maxBatchWaitMs, maxBatchRows: options.maxBatchRows },
         loadOptions: loadOptionsOf(command),
         ...(options.name !== undefined ? { modelName: options.name } : {}),
       });
