@@ -13,6 +13,7 @@
 // Options (environment): BENCH_SECONDS (per phase, default 5), BENCH_CONNECTIONS (10).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -78,8 +79,17 @@ function frame(rows) {
   return JSON.stringify({ dataframe_split: { columns: ['x0', 'x1', 'x2', 'x3'], data } });
 }
 
+function getText(port, urlPath) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
 async function batchStats(port) {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await getText(port, '/metrics');
   const sum = Number(/orrery_serving_batch_size_sum (\S+)/.exec(text)?.[1] ?? 0);
   const count = Number(/orrery_serving_batch_size_count (\S+)/.exec(text)?.[1] ?? 0);
   return { sum, count };

@@ -137,7 +137,7 @@ export async function generateDockerfile(options: GenerateDockerfileOptions): Pr
     }
     await cp(local, modelDir, { recursive: true, dereference: true });
   } else {
-    const { loadModel } = (await import('@orrery/models')) as typeof import('@orrery/models');
+    const { loadModel } = await import('@orrery/models');
     const model = await loadModel(options.modelUri, { ...options.loadOptions, dstPath: modelDir });
     await model.close();
     if (!(await exists(join(modelDir, 'MLmodel')))) {

@@ -25,7 +25,8 @@ beforeAll(async () => {
   await onnx.saveModel(linearOnnxModel(), join(dir, 'ot'), {
     signature: { inputs: { kind: 'tensors', tensors: [{ name: 'input', dtype: 'float32', shape: [-1, 4] }] }, outputs: output },
   });
-  [oc, ot] = await Promise.all(['oc', 'ot'].map((m) => startServingProcess([ORRERY_CLI, 'models', 'serve', '-m', join(dir, m), '-p', '0'])));
+  const serve = (model: string) => startServingProcess([ORRERY_CLI, 'models', 'serve', '-m', join(dir, model), '-p', '0']);
+  [oc, ot] = await Promise.all([serve('oc'), serve('ot')]);
 });
 
 afterAll(async () => {
