@@ -5,11 +5,11 @@
  * With `cast` (the server), values are cast to the signature's types while parsing, as MLflow's
  * server does; without (the predict CLI) they keep the types JSON gave them.
  */
-import { OrreryError } from '@orrery/core';
+import { OrreryError, pythonTypeName } from '@orrery/core';
 import type { ColSpec, DataFrame, FrameDType, ModelInput, Schema, TensorDType, TensorSpec } from '@orrery/models';
 import { parseCsvTable } from './csv-table.js';
 import { FloatLiteral, parseJsonKeepingFloats } from './json-literals.js';
-import { InvalidInput, inferDType, pythonTypeName, tensorFromNested, toFloat, toInt } from './tensor-values.js';
+import { InvalidInput, inferDType, tensorFromNested, toFloat, toInt } from './tensor-values.js';
 
 export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 type FormatKey = (typeof FORMAT_KEYS)[number];
@@ -200,17 +200,11 @@ const COLUMN_NUMPY: Record<ColSpec['type'], string> = {
   datetime: 'datetime64[ns]',
 };
 
-/** What a cast column holds afterwards, as pandas' dtype. */
-const FRAME_DTYPE: Record<ColSpec['type'], FrameDType | undefined> = {
-  double: 'float64',
-  float: 'float32',
-  long: 'int64',
-  integer: 'int32',
-  boolean: 'bool',
-  string: 'object',
-  binary: 'object',
-  datetime: undefined,
-};
+/** What a cast column holds afterwards, as pandas' dtype (datetimes are left to the model). */
+function frameDType(type: ColSpec['type']): FrameDType | undefined {
+  const numpy = COLUMN_NUMPY[type];
+  return numpy.startsWith('datetime') ? undefined : (numpy as FrameDType);
+}
 
 function castCell(value: unknown, type: ColSpec['type']): unknown {
   switch (type) {
@@ -246,7 +240,7 @@ function castFrame(frame: DataFrame, schema: Schema): DataFrame {
     if (rows.some((row) => Array.isArray(row[at]))) continue;
     try {
       for (const row of rows) row[at] = castCell(row[at], type);
-      dtypes[at] = FRAME_DTYPE[type];
+      dtypes[at] = frameDType(type);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const name = error instanceof TypeError && /could not convert|invalid literal/.test(reason) ? 'ValueError' : 'TypeError';

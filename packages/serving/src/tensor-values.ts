@@ -2,7 +2,7 @@
  * Nested JSON lists ↔ tensors, as numpy's `np.array(data, dtype)` builds them from the scoring
  * protocol's `instances` / `inputs` and `tolist()` writes them back.
  */
-import { OrreryError } from '@orrery/core';
+import { OrreryError, pythonTypeName } from '@orrery/core';
 import type { Tensor, TensorDType } from '@orrery/models';
 import { FloatLiteral } from './json-literals.js';
 
@@ -65,14 +65,6 @@ export function inferDType(values: readonly unknown[]): TensorDType {
   return seen ? kind : 'float64';
 }
 
-export function pythonTypeName(value: unknown): string {
-  if (value === null || value === undefined) return 'NoneType';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (Array.isArray(value)) return 'list';
-  return 'dict';
-}
 
 /** Python's `float(x)` for a JSON value (numpy's cast of an object array to float). */
 export function toFloat(value: unknown): number {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '@orrery/cli';
-import { onnx, type ModelSignature } from '@orrery/models';
-import { linearOnnxModel, userEnvironment } from '@orrery/testkit';
+import { userEnvironment } from '@orrery/testkit';
+import { saveLinearModels } from './linear-models.js';
 import { post, startServingProcess } from './serving-process.js';
 
 let dir: string;
@@ -37,12 +37,7 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'orrery-models-cli-'));
-  const output: ModelSignature['outputs'] = { kind: 'tensors', tensors: [{ name: 'output', dtype: 'float32', shape: [-1, 1] }] };
-  const columns = ['x0', 'x1', 'x2', 'x3'].map((name) => ({ type: 'double' as const, name, required: true }));
-  await onnx.saveModel(linearOnnxModel(), join(dir, 'oc'), { signature: { inputs: { kind: 'columns', columns }, outputs: output } });
-  await onnx.saveModel(linearOnnxModel(), join(dir, 'ot'), {
-    signature: { inputs: { kind: 'tensors', tensors: [{ name: 'input', dtype: 'float32', shape: [-1, 4] }] }, outputs: output },
-  });
+  await saveLinearModels(dir);
   await writeFile(join(dir, 'in.json'), '{"dataframe_split": {"columns": ["x0", "x1", "x2", "x3"], "data": [[1.0, 2.0, 3.0, 4.0], [0.5, 0, 0, 0]]}}');
   await writeFile(join(dir, 'in.csv'), 'x0,x1,x2,x3\n1.0,2.0,3.0,4.0\n0.5,0,0,0\n');
   await writeFile(join(dir, 'ints.json'), '{"dataframe_split": {"columns": ["x0", "x1", "x2", "x3"], "data": [[1, 2, 3, 4]]}}');

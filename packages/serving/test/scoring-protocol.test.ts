@@ -9,8 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onnx, type ModelSignature } from '@orrery/models';
-import { linearOnnxModel } from '@orrery/testkit';
+import { saveLinearModels } from './linear-models.js';
 import { ORRERY_CLI, post, startServingProcess, type ServingProcess } from './serving-process.js';
 
 let dir: string;
@@ -19,12 +18,7 @@ let ot: ServingProcess;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'orrery-scoring-'));
-  const output: ModelSignature['outputs'] = { kind: 'tensors', tensors: [{ name: 'output', dtype: 'float32', shape: [-1, 1] }] };
-  const columns = ['x0', 'x1', 'x2', 'x3'].map((name) => ({ type: 'double' as const, name, required: true }));
-  await onnx.saveModel(linearOnnxModel(), join(dir, 'oc'), { signature: { inputs: { kind: 'columns', columns }, outputs: output } });
-  await onnx.saveModel(linearOnnxModel(), join(dir, 'ot'), {
-    signature: { inputs: { kind: 'tensors', tensors: [{ name: 'input', dtype: 'float32', shape: [-1, 4] }] }, outputs: output },
-  });
+  await saveLinearModels(dir);
   const serve = (model: string) => startServingProcess([ORRERY_CLI, 'models', 'serve', '-m', join(dir, model), '-p', '0']);
   [oc, ot] = await Promise.all([serve('oc'), serve('ot')]);
 });
