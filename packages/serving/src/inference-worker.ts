@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   port.postMessage({ type: 'ready', flavor: model.flavor, signature: model.signature, metadata: model.metadata });
   port.on('message', (message: WorkerRequest) => {
     if (message.type === 'close') {
-      void model.close().finally(() => port.close());
+      // process.exit in a worker thread ends the thread only; native sessions may keep its loop alive otherwise.
+      void model.close().finally(() => process.exit(0));
       return;
     }
     void scoreBatch(model, message.items, info, data.maxBatchRows).then(

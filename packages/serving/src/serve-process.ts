@@ -28,10 +28,15 @@ export async function runServeProcess(options: ServeProcessOptions): Promise<voi
   if (cluster.isWorker) process.send?.({ orreryServing: 'listening', url: server.url } satisfies ListeningMessage);
   else process.stderr.write(`Listening at ${server.url} (model ${options.modelUri}${server.modelVersion() ? ` version ${server.modelVersion()}` : ''})\n`);
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      void server.close().then(resolve);
+      if (!cluster.isWorker) process.stderr.write(`orrery models serve: ${signal}: stopping after the requests in flight\n`);
+      // A cluster worker's IPC channel would keep it alive after the server stopped.
+      void server.close().then(() => {
+        cluster.worker?.disconnect();
+        resolve();
+      });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -59,7 +64,8 @@ async function runPrimary(options: ServeProcessOptions, workers: number): Promis
   await new Promise<void>((resolve) => {
     let left = children.length;
     for (const child of children) child.once('exit', () => --left === 0 && resolve());
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`orrery models serve: ${signal}: stopping ${children.length} processes after the requests they hold\n`);
       for (const child of children) if (child.isConnected()) child.process.kill('SIGTERM');
     };
     process.on('SIGTERM', stop);

@@ -97,7 +97,7 @@ describe('orrery models predict', () => {
 });
 
 describe('orrery models generate-dockerfile', () => {
-  it('writes a node:20-slim Dockerfile and a directory that plain node serves outside the workspace', async () => {
+  it('writes a node:20-slim Dockerfile and a directory that plain node serves outside the workspace, with 2 processes', async () => {
     const result = ran.image!;
     expect(result.code).toBe(0);
     const dockerfile = await readFile(join(dir, 'image', 'Dockerfile'), 'utf8');
@@ -115,10 +115,12 @@ describe('orrery models generate-dockerfile', () => {
     const outside = await mkdtemp(join(tmpdir(), 'orrery-image-'));
     try {
       await cp(join(dir, 'image'), outside, { recursive: true });
-      const server = await startServingProcess(['serve.mjs'], { cwd: outside, env: { PORT: '0', HOST: '127.0.0.1' } });
+      // Two processes sharing the port (node:cluster), stopped together by one SIGTERM.
+      const server = await startServingProcess(['serve.mjs'], { cwd: outside, env: { PORT: '0', HOST: '127.0.0.1', ORRERY_SERVING_WORKERS: '2' } });
       try {
         const answer = await post(`${server.url}/invocations`, JSON.stringify({ dataframe_split: { columns: ['x0', 'x1', 'x2', 'x3'], data: [[1, 2, 3, 4]] } }));
         expect(answer.text).toBe('{"predictions": [{"output": 30.5}]}');
+        expect(server.output()).toMatch(/2 processes/);
       } finally {
         expect(await server.stop()).toBe(0);
       }
