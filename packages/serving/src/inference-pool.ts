@@ -103,6 +103,7 @@ export class InferencePool {
 
   /** Queues a request; resolves with its answer (never rejects). */
   submit(item: BatchItem): Promise<ScoringResponse> {
+    if (this.slots.length === 0) return Promise.resolve(internalError('no inference worker is running'));
     return new Promise((resolve) => {
       this.queue.push({ item, enqueued: performance.now(), resolve });
       this.dispatch();
