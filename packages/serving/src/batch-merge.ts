@@ -11,7 +11,8 @@ export function batchKey(input: ModelInput, params: Record<string, unknown> | un
   if (params !== undefined && Object.keys(params).length > 0) return undefined;
   switch (input.kind) {
     case 'dataframe':
-      return `f|${JSON.stringify(input.frame.columns)}|${JSON.stringify(input.frame.dtypes ?? null)}`;
+      // \u0000 cannot be in a JSON-sent column name without escaping, so joined names do not collide.
+      return `f|${input.frame.columns.join('\u0000')}|${input.frame.dtypes?.join(',') ?? ''}`;
     case 'tensor':
       return input.tensor.shape.length === 0 ? undefined : `t|${tensorLayout(input.tensor)}`;
     case 'tensors': {

@@ -188,7 +188,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     req.on('end', () => {
       const finish = ([routeName, response]: [string, ScoringResponse]): void => {
         send(res, response, closing);
-        metrics.requestSeconds.observe({ route: routeName, status: String(response.status) }, (performance.now() - started) / 1000);
+        metrics.observeRequest(routeName, response.status, (performance.now() - started) / 1000);
         inflight--;
         if (inflight === 0 && idle) idle();
       };

@@ -42,6 +42,19 @@ export class ServingMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'orrery_serving_' });
   }
 
+  // Labelled children are looked up once per route and status, not hashed on every request.
+  private readonly requestChildren = new Map<string, { observe(value: number): void }>();
+
+  observeRequest(route: string, status: number, seconds: number): void {
+    const key = `${route} ${status}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      child = this.requestSeconds.labels({ route, status: String(status) });
+      this.requestChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
   recordBatch(size: number, queued: number[]): void {
     this.batchSize.observe(size);
     for (const q of queued) this.queueSeconds.observe(q);
