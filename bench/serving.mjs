@@ -7,7 +7,9 @@
 //   1. 10 connections, 1-row `dataframe_split` requests
 //   2. 10 connections, 1,000-row `dataframe_split` requests
 // both with the default settings (adaptive batching) and with `--no-batching`. Prints requests/s,
-// rows/s, p50/p99 latency and the mean batch size (from /metrics). Asserts nothing.
+// rows/s, p50/p99 latency, the mean batch size (from /metrics) and the CPU time the server process
+// spent per request (from /proc; unlike wall-clock figures, barely inflated by a busy machine).
+// Asserts nothing.
 // The model: BENCH_SERVING_MODEL=onnx (default when @orrery/models can save ONNX models) serves a
 // real ONNX model through `orrery models serve`; `fixture` serves the test's JavaScript model.
 // Options (environment): BENCH_SECONDS (per phase, default 5), BENCH_CONNECTIONS (10).
@@ -18,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmt, percentile, rawHttpConnection } from './bench-kit.mjs';
+import { fmt, percentile, processCpu, rawHttpConnection } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliBin = path.join(root, 'packages/cli/dist/bin.js');
@@ -95,13 +97,14 @@ async function batchStats(port) {
   return { sum, count };
 }
 
-async function phase(port, rows, seconds) {
+async function phase(port, pid, rows, seconds) {
   const bytes = request(frame(rows));
   const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => rawHttpConnection(port)));
   // Warm-up: JIT and the worker's first batches.
   const warmEnd = performance.now() + 500;
   await Promise.all(connections.map(async (c) => { while (performance.now() < warmEnd) await c.send(bytes); }));
   const before = await batchStats(port);
+  const cpuBefore = processCpu(pid).ticks;
   const latencies = [];
   const started = performance.now();
   const end = started + seconds * 1000;
@@ -115,6 +118,7 @@ async function phase(port, rows, seconds) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpuTicks = processCpu(pid).ticks - cpuBefore;
   const after = await batchStats(port);
   for (const c of connections) c.close();
   latencies.sort((a, b) => a - b);
@@ -124,6 +128,8 @@ async function phase(port, rows, seconds) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     meanBatch: (after.sum - before.sum) / Math.max(1, after.count - before.count),
+    // CPU the server process (all its threads) spent per request: what the machine's load cannot inflate much.
+    cpuMicros: ((cpuTicks / 100) * 1e6) / Math.max(1, latencies.length),
   };
 }
 
@@ -132,16 +138,16 @@ try {
   const model = await prepareModel(dir);
   console.log(`Scoring server benchmark: ${model.label}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s a phase, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
   console.log('');
-  console.log('settings       request     requests/s        rows/s   p50 ms   p99 ms  mean batch');
+  console.log('settings       request     requests/s        rows/s   p50 ms   p99 ms  mean batch  server CPU µs/req');
   const results = {};
   for (const [label, extra] of [['batching', []], ['no batching', ['--no-batching']]]) {
     const server = await startServer(model.args(extra));
     try {
       for (const rows of [1, 1000]) {
-        const r = await phase(server.port, rows, SECONDS);
+        const r = await phase(server.port, server.child.pid, rows, SECONDS);
         results[`${label}/${rows}`] = r;
         console.log(
-          `${label.padEnd(13)}  ${`${fmt(rows)} row${rows > 1 ? 's' : ''}`.padEnd(10)}  ${fmt(r.rps).padStart(10)}  ${fmt(r.rowsPerSecond).padStart(12)}  ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}  ${r.meanBatch.toFixed(1).padStart(10)}`,
+          `${label.padEnd(13)}  ${`${fmt(rows)} row${rows > 1 ? 's' : ''}`.padEnd(10)}  ${fmt(r.rps).padStart(10)}  ${fmt(r.rowsPerSecond).padStart(12)}  ${r.p50.toFixed(2).padStart(7)}  ${r.p99.toFixed(2).padStart(7)}  ${r.meanBatch.toFixed(1).padStart(10)}  ${fmt(r.cpuMicros).padStart(17)}`,
         );
       }
     } finally {
@@ -154,6 +160,8 @@ try {
   console.log('');
   console.log(`goal: >= 10,000 one-row requests/s with p99 < 5 ms: ${fmt(one.rps)} req/s, p99 ${one.p99.toFixed(2)} ms`);
   console.log(`goal: >= 800,000 rows/s with 1,000-row requests: ${fmt(big.rowsPerSecond)} rows/s`);
+  // With the machine to itself, the server's CPU per request bounds what 2 cores can answer.
+  console.log(`server CPU per request (batching): 1 row ${fmt(one.cpuMicros)} µs, 1,000 rows ${fmt(big.cpuMicros)} µs`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
