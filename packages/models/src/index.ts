@@ -17,5 +17,5 @@ export { onnxFlavor, type OnnxSessionOptions } from './flavors/onnx-flavor.js';
 export { jsFunctionFlavor, type JsFunctionModule } from './flavors/js-function-flavor.js';
 export { unexecutableFlavorError } from './flavors/unexecutable-flavors.js';
 export { tensorFromNested, tensorToNested, typedData } from './tensors.js';
-export { localModelPath } from './model-location.js';
+export { localModelPath, type ModelSourceOptions } from './model-location.js';
 export { ORRERY_VERSION } from './orrery-version.js';

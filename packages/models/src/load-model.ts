@@ -10,8 +10,9 @@ import { modelFlavorKind } from './flavor-plugin.js';
 import { jsFunctionFlavor } from './flavors/js-function-flavor.js';
 import { onnxFlavor } from './flavors/onnx-flavor.js';
 import { unexecutableFlavorError } from './flavors/unexecutable-flavors.js';
-import type { LoadedModel, LoadModelOptions } from './loaded-model.js';
-import { localModelPath } from './model-location.js';
+import type { LoadedModel } from './loaded-model.js';
+import { rm } from 'node:fs/promises';
+import { fetchModelFiles, type ModelSourceOptions } from './model-location.js';
 import { readModelDirectory, type ModelDirectory } from './model-directory.js';
 import type { ModelInput, ModelOutput } from './model-data.js';
 import { enforceInputSchema, enforceParams } from './schema-enforcement.js';
@@ -19,7 +20,7 @@ import { enforceInputSchema, enforceParams } from './schema-enforcement.js';
 export { resolveModelVersion } from './model-location.js';
 
 /** Options of `loadModel` beyond the contract's: flavors given in code win over discovery. */
-export interface LoadModelExtraOptions extends LoadModelOptions {
+export interface LoadModelExtraOptions extends ModelSourceOptions {
   /** Flavors to use before the built-ins and discovered plugins (e.g. one under test). */
   flavors?: Flavor[];
   /** The plugin registry to find flavor plugins in (default: discovered from the working directory). */
@@ -98,6 +99,24 @@ export async function loadModelDirectory(directory: ModelDirectory, options: Loa
 
 /** Loads the model a URI names (runs:/, models:/, mlflow-artifacts:, a local path) for prediction. */
 export async function loadModel(uri: string, options: LoadModelExtraOptions = {}): Promise<LoadedModel> {
-  const path = await localModelPath(uri, options);
-  return loadModelDirectory(await readModelDirectory(path, uri), options);
+  const { path, temporary } = await fetchModelFiles(uri, options);
+  const removeDownload = async () => {
+    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+  };
+  let model: LoadedModel;
+  try {
+    model = await loadModelDirectory(await readModelDirectory(path, uri), options);
+  } catch (error) {
+    await removeDownload();
+    throw error;
+  }
+  if (temporary === undefined) return model;
+  // A download into a folder of our own is removed with the model, so reloading (alias watching) leaves nothing behind.
+  const close = model.close.bind(model);
+  return Object.assign(model, {
+    close: async () => {
+      await close();
+      await removeDownload();
+    },
+  });
 }

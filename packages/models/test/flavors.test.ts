@@ -95,6 +95,19 @@ describe('js_function models', () => {
     await model.close();
   });
 
+  it('runs the code the directory holds now when it is loaded again', async () => {
+    const dir = join(tmp, 'js-reload');
+    const code = join(tmp, 'js-reload-code.mjs');
+    await writeFile(code, 'export const predict = () => [1];\n');
+    await jsFunction.saveModel(code, dir);
+    const first = await loadModel(dir);
+    await writeFile(join(dir, 'code', 'js-reload-code.mjs'), 'export const predict = () => [2];\n');
+    const second = await loadModel(dir);
+    const empty = { kind: 'dataframe' as const, frame: { columns: [], rows: [] } };
+    expect(await first.predict(empty)).toEqual({ kind: 'list', values: [1] });
+    expect(await second.predict(empty)).toEqual({ kind: 'list', values: [2] });
+  });
+
   it('refuses an entry outside the model directory', async () => {
     const dir = join(tmp, 'js-escape');
     await writeModelDirectory(dir, { flavors: { js_function: { code: 'code', entry: '../evil.mjs' } }, files: {}, requirements: [] });

@@ -164,6 +164,21 @@ describe('other ONNX graphs', () => {
     await expect(two.predict(f32([[1, 2]]))).rejects.toMatchObject({ message: expect.stringContaining('This model requires 2 inputs') });
   });
 
+  it('applies and keeps MLflow\'s onnx_session_options and providers', async () => {
+    const dir = join(tmp, 'options');
+    await onnx.saveModel(linearOnnxModel(), dir, {
+      sessionOptions: { intra_op_num_threads: 1, inter_op_num_threads: 1, execution_mode: 'sequential', graph_optimization_level: 99 },
+      executionProviders: ['CPUExecutionProvider'],
+    });
+    const model = await open(dir);
+    expect(model.mlmodel.flavors.onnx).toMatchObject({
+      onnx_session_options: { intra_op_num_threads: 1, inter_op_num_threads: 1, execution_mode: 'sequential', graph_optimization_level: 99 },
+      providers: ['CPUExecutionProvider'],
+    });
+    const output = await model.predict(f32([[1, 2, 3, 4]]));
+    expect(output.kind === 'tensors' && Array.from(output.tensors.output!.data as Float32Array)).toEqual([30.5]);
+  });
+
   it('onnx.loadModel gives the onnxruntime session itself', async () => {
     const session = await onnx.loadModel(MLFLOW_ONNX);
     expect(session.inputNames).toEqual(['input']);

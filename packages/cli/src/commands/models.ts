@@ -3,6 +3,7 @@ import type { OrreryClient} from '@orrery/client';
 import { type ModelVersionLineage } from '@orrery/client';
 import type { ModelVersion, Page, RegisteredModel } from '@orrery/core';
 import { action, type CliContext } from '../cli-context.js';
+import { modelsInspectCommand } from './models-inspect.js';
 import { UsageError } from '../cli-errors.js';
 import { collect, collectTag, parsePositiveInt } from '../option-parsers.js';
 import { formatTime } from '../output.js';
@@ -403,6 +404,7 @@ export function modelsCommand(): Command {
 
   versionCommands(models);
   aliasCommands(models);
+  models.addCommand(modelsInspectCommand());
   addModelServingCommands(models);
   return models;
 }

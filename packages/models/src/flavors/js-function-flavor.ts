@@ -58,6 +58,8 @@ export async function jsFunctionDirectoryContent(code: string, entry?: string): 
   };
 }
 
+let loadCount = 0;
+
 export const jsFunctionFlavor: Flavor = {
   name: JS_FUNCTION_FLAVOR,
   async load(directory, settings): Promise<FlavorModel> {
@@ -69,7 +71,9 @@ export const jsFunctionFlavor: Flavor = {
     }
     let module: JsFunctionModule;
     try {
-      module = (await import(pathToFileURL(full).href)) as JsFunctionModule;
+      // A query of its own per load: a directory reloaded after its files changed (a new version
+      // downloaded to the same place) gets its new code, and two loads do not share module state.
+      module = (await import(`${pathToFileURL(full).href}?load=${(loadCount += 1)}`)) as JsFunctionModule;
     } catch (error) {
       throw new OrreryError('INVALID_PARAMETER_VALUE', `Cannot import the js_function module '${entry}' of ${directory.path}: ${(error as Error).message}`, { cause: error });
     }

@@ -25,13 +25,29 @@ const ORT_TO_DTYPE: Record<string, TensorDType> = {
   uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64', bool: 'bool', string: 'string',
 };
 
-function frameTensor(frame: DataFrame, indexes: number[]): Tensor {
+/**
+ * `DataFrame.values`: the rows × columns matrix, in the columns' common dtype. When every column
+ * is numeric and the graph takes floats, it is written straight into the float array the graph
+ * wants (the common case, and the one worth no intermediate arrays).
+ */
+function frameMatrix(frame: DataFrame, input: OnnxInputInfo): Tensor {
   const dtypes = frameDTypes(frame);
-  const chosen = indexes.map((i) => dtypes[i]!);
-  const dtype: TensorDType = chosen.every((d) => d === chosen[0]) && chosen[0] !== 'object' ? (chosen[0] as TensorDType) : chosen.includes('object') ? 'string' : 'float64';
-  const values = frame.rows.flatMap((row) => indexes.map((i) => row[i]));
-  const shape = indexes.length === 1 && indexes[0] !== undefined && frame.columns.length > 1 ? [frame.rows.length] : [frame.rows.length, indexes.length];
-  return { dtype, shape, data: typedData(dtype, values) };
+  const shape = [frame.rows.length, frame.columns.length];
+  const numeric = dtypes.every((d) => d !== 'object');
+  const wanted = input.type !== undefined ? ORT_TO_DTYPE[input.type] : undefined;
+  if (numeric && (wanted === 'float32' || wanted === 'float64')) {
+    const data = wanted === 'float32' ? new Float32Array(shape[0]! * shape[1]!) : new Float64Array(shape[0]! * shape[1]!);
+    let at = 0;
+    for (const row of frame.rows) {
+      for (let c = 0; c < shape[1]!; c += 1) {
+        const value = row[c];
+        data[at++] = value === null || value === undefined ? Number.NaN : Number(value);
+      }
+    }
+    return { dtype: wanted, shape, data };
+  }
+  const dtype: TensorDType = dtypes.every((d) => d === dtypes[0]) && numeric ? (dtypes[0] as TensorDType) : numeric ? 'float64' : 'string';
+  return { dtype, shape, data: typedData(dtype, frame.rows.flat()) };
 }
 
 function fitToInput(tensor: Tensor, input: OnnxInputInfo): Tensor {
@@ -75,9 +91,7 @@ export function onnxFeed(input: ModelInput, inputs: OnnxInputInfo[]): Record<str
     }
     return feed;
   }
-  const all = frame.columns.map((_, i) => i);
-  const tensor = frameTensor(frame, all);
-  feed[inputs[0]!.name] = fitToInput({ ...tensor, shape: [frame.rows.length, frame.columns.length] }, inputs[0]!);
+  feed[inputs[0]!.name] = fitToInput(frameMatrix(frame, inputs[0]!), inputs[0]!);
   return feed;
 }
 

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrreryError } from '@orrery/core';
+import type * as OnnxRuntime from 'onnxruntime-node';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { PYTHON_ENV_FILE, CONDA_FILE, PYTHON_VERSION } from '../environment-files.js';
 import type { Flavor, FlavorModel } from '../flavor-plugin.js';
@@ -62,7 +63,7 @@ export async function onnxBytes(modelPathOrBytes: string | Uint8Array): Promise<
   }
 }
 
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof OnnxRuntime;
 let ortModule: Promise<Ort> | undefined;
 
 /** onnxruntime-node, imported on first use (its native binding costs time to load). */
