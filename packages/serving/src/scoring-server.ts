@@ -177,6 +177,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const started = performance.now();
     inflight++;
+    metrics.inFlight.inc();
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -189,6 +190,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       const finish = ([routeName, response]: [string, ScoringResponse]): void => {
         send(res, response, closing);
         metrics.observeRequest(routeName, response.status, (performance.now() - started) / 1000);
+        metrics.inFlight.dec();
         inflight--;
         if (inflight === 0 && idle) idle();
       };
@@ -202,6 +204,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       );
     });
     req.on('error', () => {
+      metrics.inFlight.dec();
       inflight--;
       if (inflight === 0 && idle) idle();
     });

@@ -25,6 +25,11 @@ export class ServingMetrics {
     buckets: [0.00005, 0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 1],
     registers: [this.registry],
   });
+  readonly inFlight = new Gauge({
+    name: 'orrery_serving_requests_in_flight',
+    help: 'Requests read and not yet answered (this scrape included).',
+    registers: [this.registry],
+  });
   readonly modelVersion = new Gauge({
     name: 'orrery_serving_model_info',
     help: 'The model served (1 for the current one).',

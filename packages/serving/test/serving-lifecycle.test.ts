@@ -25,7 +25,7 @@ beforeAll(async () => {
     await writeFile(join(dir, `v${version}`, 'linear.json'), JSON.stringify({ signature: 'tensors', bias }));
   }
   await setAlias('1');
-  server = await startServingProcess([FIXTURE_SERVER, 'models:/linear@champion', JSON.stringify({ watchIntervalSeconds: 0.2 })], {
+  server = await startServingProcess([FIXTURE_SERVER, 'models:/linear@champion', JSON.stringify({ watchIntervalSeconds: 0.2, timeoutSeconds: 2 })], {
     env: { FIXTURE_REGISTRY: dir },
   });
 });
@@ -91,6 +91,14 @@ describe('/metrics', () => {
   });
 });
 
+describe('--timeout', () => {
+  it('answers 503 TEMPORARILY_UNAVAILABLE when the model takes longer', async () => {
+    const slow = await post(`${server.url}/invocations`, JSON.stringify({ inputs: [[1, 2, 3, 4]], params: { delayMs: 2500 } }));
+    expect(slow.status).toBe(503);
+    expect(slow.json()).toEqual({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'The model did not answer within 2 seconds (--timeout).' });
+  });
+});
+
 describe('registry alias following', () => {
   it('switches to the version the alias moved to without failing a request', async () => {
     const statuses: number[] = [];
@@ -125,9 +133,14 @@ describe('registry alias following', () => {
 describe('graceful shutdown', () => {
   it('finishes the requests in flight, then exits 0', async () => {
     const slow = Array.from({ length: 5 }, () =>
-      post(`${server.url}/invocations`, JSON.stringify({ inputs: [[1, 2, 3, 4]], params: { delayMs: 600 } })),
+      post(`${server.url}/invocations`, JSON.stringify({ inputs: [[1, 2, 3, 4]], params: { delayMs: 150 } })),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // The five run one after another in the inference thread (params keep them out of a batch);
+    // stop once the server holds all of them (the scrape itself is the sixth).
+    for (;;) {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      if (Number(/orrery_serving_requests_in_flight (\d+)/.exec(text)?.[1]) >= 6) break;
+    }
     const exit = server.stop();
     const answers = await Promise.all(slow);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
