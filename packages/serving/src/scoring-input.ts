@@ -234,9 +234,18 @@ function castFrame(frame: DataFrame, schema: Schema): DataFrame {
     });
   }
   if (specs.size === 0) return frame;
-  const rows = frame.rows.map((row) => row.slice());
   const dtypes: Array<FrameDType | undefined> = frame.columns.map((_, i) => frame.dtypes?.[i]);
-  for (const [at, type] of specs) {
+  // The common case, numbers in float columns, needs no conversion and no copy of the rows.
+  const converting = [...specs].filter(([at, type]) => {
+    const floats = type === 'double' || type === 'float';
+    if (floats && frame.rows.every((row) => typeof row[at] === 'number')) {
+      dtypes[at] = frameDType(type);
+      return false;
+    }
+    return true;
+  });
+  const rows = converting.length === 0 ? frame.rows : frame.rows.map((row) => row.slice());
+  for (const [at, type] of converting) {
     if (rows.some((row) => Array.isArray(row[at]))) continue;
     try {
       for (const row of rows) row[at] = castCell(row[at], type);
