@@ -59,6 +59,8 @@ export interface LoadedModelInfo {
 }
 
 const WORKER_URL = new URL('./inference-worker.js', import.meta.url);
+/** Most body characters in one batch after its first request (1,000 rows of four small numbers are ~14 KB). */
+const BATCH_BYTES = 16 * 1024;
 
 export class InferencePool {
   private readonly queue: Pending[] = [];
@@ -133,8 +135,25 @@ export class InferencePool {
           return;
         }
       }
-      this.send(slot, this.queue.splice(0, Math.max(1, maxBatchSize)));
+      this.send(slot, this.takeBatch());
     }
+  }
+
+  /**
+   * The next batch from the queue: up to maxBatchSize requests and, past the first, at most
+   * BATCH_BYTES of bodies. Large requests gain nothing from company (they run alone inside the
+   * batch anyway) and would only wait for their neighbours' answers.
+   */
+  private takeBatch(): Pending[] {
+    const limit = Math.max(1, this.batching.maxBatchSize);
+    let count = 1;
+    let bytes = this.queue[0]!.item.body.length;
+    while (count < limit && count < this.queue.length) {
+      bytes += this.queue[count]!.item.body.length;
+      if (bytes > BATCH_BYTES) break;
+      count++;
+    }
+    return this.queue.splice(0, count);
   }
 
   /** Sends whatever is queued to the idle workers (the wait is over). */
@@ -142,7 +161,7 @@ export class InferencePool {
     while (this.queue.length > 0) {
       const slot = this.slots.find((s) => s.busy === undefined);
       if (!slot) return;
-      this.send(slot, this.queue.splice(0, Math.max(1, this.batching.maxBatchSize)));
+      this.send(slot, this.takeBatch());
     }
   }
 
