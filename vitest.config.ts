@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@orrery\/protocol$/, replacement: here('./packages/protocol/src/index.ts') },
       { find: /^@orrery\/sql$/, replacement: here('./packages/sql/src/index.ts') },
       { find: /^@orrery\/models$/, replacement: here('./packages/models/src/index.ts') },
+      { find: /^@orrery\/serving$/, replacement: here('./packages/serving/src/index.ts') },
       { find: /^@orrery\/testkit$/, replacement: here('./packages/testkit/src/index.ts') },
       { find: /^@orrery\/client$/, replacement: here('./packages/client/src/index.ts') },
       { find: /^@orrery\/server$/, replacement: here('./packages/server/src/index.ts') },

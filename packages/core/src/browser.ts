@@ -39,3 +39,4 @@ export * from './search/format-filter.js';
 
 export * from './formats/yaml-text.js';
 export * from './formats/mlmodel-file.js';
+export * from './formats/python-type-names.js';

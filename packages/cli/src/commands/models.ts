@@ -7,6 +7,7 @@ import { modelsInspectCommand } from './models-inspect.js';
 import { UsageError } from '../cli-errors.js';
 import { collect, collectTag, parsePositiveInt } from '../option-parsers.js';
 import { formatTime } from '../output.js';
+import { addModelServingCommands } from './models-serving.js';
 
 /**
  * Like `action`, but also hands the command the client, opened with `--registry-uri` (default
@@ -404,5 +405,6 @@ export function modelsCommand(): Command {
   versionCommands(models);
   aliasCommands(models);
   models.addCommand(modelsInspectCommand());
+  addModelServingCommands(models);
   return models;
 }

@@ -5,22 +5,12 @@
  * a required string that is absent or empty is missing. Every failure is INVALID_PARAMETER_VALUE
  * with MLflow's wording, naming the parameter and the value.
  */
-import { OrreryError } from '@orrery/core';
+import { OrreryError, pythonTypeName } from '@orrery/core';
 
 const API_DOCS_HINT = ' See the API docs for more information about request parameters.';
 const INT64 = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const MAX_SHOWN_VALUE = 200;
-
-/** Python's name for a JSON value's type, as MLflow's messages print it. */
-function pythonTypeName(value: unknown): string {
-  if (value === null || value === undefined) return 'NoneType';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (Array.isArray(value)) return 'list';
-  return 'dict';
-}
 
 function showValue(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);

@@ -1,0 +1,13 @@
+export { pythonFloat, pythonJson, pythonString } from './python-json.js';
+export { parseCsvTable } from './csv-table.js';
+export { parseJsonScoringRequest, parseCsvScoringRequest, decodeJsonBody, type ScoringRequest, type ParseOptions } from './scoring-input.js';
+export { scoringResponseJson, predictionsJson, tensorJson } from './scoring-output.js';
+export { checkContentType, parseInvocation, errorResponse, type ScoringResponse } from './scoring-protocol.js';
+export { batchKey, mergeInputs, splitOutput } from './batch-merge.js';
+export { scoreBatch, type BatchItem, type BatchResult } from './batch-scoring.js';
+export { parseOipRequest, oipOutputs, oipModelMetadata } from './open-inference.js';
+export { InferencePool, DEFAULT_BATCHING, type BatchingOptions, type InferencePoolOptions } from './inference-pool.js';
+export { startScoringServer, MLFLOW_PROTOCOL_VERSION, type ScoringServer, type ScoringServerOptions } from './scoring-server.js';
+export { runServeProcess, type ServeProcessOptions } from './serve-process.js';
+export { batchPredict, type BatchPredictOptions } from './batch-predict.js';
+export { generateDockerfile, type GenerateDockerfileOptions } from './model-image.js';
