@@ -50,6 +50,7 @@ const coreBrowserFiles = [
   'packages/core/src/errors/*.ts',
   'packages/core/src/validation/*.ts',
   'packages/core/src/logging/uri-redaction.ts',
+  'packages/core/src/formats/python-type-names.ts',
   'packages/core/src/contracts/tracking-store.ts',
   'packages/core/src/contracts/model-registry-store.ts',
   'packages/core/src/contracts/run-context-provider.ts',

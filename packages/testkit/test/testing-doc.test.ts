@@ -29,6 +29,8 @@ describe('docs/testing.md', () => {
       ...[POSTGRES_SERVICE, REDIS_SERVICE, AZURITE_SERVICE, FTP_SERVICE, SSHD_SERVICE, SSHD_PASSWORD_SERVICE].map((definition) => definition.envVar),
       AZURITE_CONNECTION_STRING_ENV,
       CONTAINERS_ENV,
+      // Read by the web UI's browser harness (packages/ui/test/e2e/ui-harness.ts) and bench/ui.mjs.
+      'ORRERY_TEST_CHROMIUM',
     ];
     expect([...listed].sort()).toEqual([...new Set(read)].sort());
     // The image variables it names are the ones serviceImage reads.
