@@ -1,0 +1,11 @@
+import { defineProjectBackend } from '@orrery/core';
+import { QueueProjectBackend } from './queue-backend.js';
+import { queueLocationFrom } from './queue-config.js';
+
+/** The `queue` project backend: `--backend-config '{"redis_url": "...", "queue": "..."}'`. */
+export default defineProjectBackend({
+  name: 'queue',
+  create({ config }) {
+    return Promise.resolve(new QueueProjectBackend(queueLocationFrom(config)));
+  },
+});
