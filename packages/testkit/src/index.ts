@@ -71,3 +71,7 @@ export type { ProcessRaceOptions } from './auth-conformance/process-race.js';
 
 // ---- Domain-layer checks (log-model history, events) ----
 export { runLogModelChecks, runRegistryEventChecks, runTrackingEventChecks } from './domain-service-checks.js';
+
+// ---- ProjectBackend conformance suite ----
+export { runProjectBackendConformance } from './project-backend-conformance.js';
+export type { ProjectBackendConformanceOptions } from './project-backend-conformance.js';

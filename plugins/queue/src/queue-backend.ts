@@ -50,10 +50,10 @@ export class QueueProjectBackend implements ProjectBackend {
     return job;
   }
 
-  private async statusOf(job: Job<ProjectJobData, JobOutcome>): Promise<ProjectExecutionStatus> {
-    const state = await job.getState();
+  private async statusOf(job: Job<ProjectJobData, JobOutcome>, known?: string): Promise<ProjectExecutionStatus> {
+    const state = known ?? (await job.getState());
     const base = { id: job.id!, runId: job.data.runId, updatedAt: job.finishedOn ?? job.processedOn ?? job.timestamp };
-    if (state === 'completed') {
+    if (state === 'completed' && job.returnvalue !== null && job.returnvalue !== undefined) {
       const outcome = job.returnvalue;
       return { ...base, state: outcome.state, ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}), ...(outcome.message !== undefined ? { message: outcome.message } : {}) };
     }
@@ -61,14 +61,17 @@ export class QueueProjectBackend implements ProjectBackend {
       const lost = isStallFailure(job.failedReason) ? attemptProgress(job.progress)?.worker : undefined;
       return { ...base, state: 'FAILED', message: lost !== undefined ? `${job.failedReason} (worker ${lost} was lost)` : job.failedReason };
     }
-    if (state === 'active') return { ...base, state: 'RUNNING' };
+    // Completed since the job was read: its return value comes with the next read.
+    if (state === 'active' || state === 'completed') return { ...base, state: 'RUNNING' };
     // Waiting for a worker; a cancel asked for meanwhile ends it as soon as a worker takes it.
     const cancelled = (await this.redis.exists(this.keys.cancelled(job.id!))) === 1;
     return { ...base, state: cancelled ? 'KILLED' : 'QUEUED', ...(cancelled ? { message: 'cancelled before it started' } : {}) };
   }
 
   async status(executionId: string): Promise<ProjectExecutionStatus> {
-    return this.statusOf(await this.job(executionId));
+    // The state first: a job read after it is known to be finished carries its return value.
+    const state = JOB_ID.test(executionId) ? await this.queue.getJobState(executionId) : 'unknown';
+    return this.statusOf(await this.job(executionId), state === 'unknown' ? undefined : state);
   }
 
   async cancel(executionId: string): Promise<void> {
