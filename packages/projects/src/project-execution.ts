@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errors, type ProjectLogChunk, type ProjectSubmission, type RunStatus } from '@orrery/core';
@@ -97,6 +97,7 @@ async function executeWithClient(client: OrreryClient, submission: ProjectSubmis
     const values = await downloadUriPaths(client, resolved.values, pathNames, join(scratch, 'inputs'));
     const command = entryPointCommand(entryPoint, values);
     const outputDir = join(scratch, 'outputs');
+    await mkdir(outputDir);
     const tags = Object.entries(hooks.tags ?? {}).map(([key, value]) => ({ key, value }));
     if (tags.length > 0) await client.logBatch(submission.runId, { tags });
     await client.updateRun(submission.runId, { status: 'RUNNING' });
