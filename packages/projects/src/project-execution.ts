@@ -17,8 +17,10 @@ export interface ExecutionOutcome {
 }
 
 export interface ExecutionHooks {
-  /** Opens a tracking client on the submission's tracking URI (closed by the executor). */
+  /** Opens a tracking client on the submission's tracking URI. */
   openClient(trackingUri: string): Promise<OrreryClient>;
+  /** Gives the client back once the run has ended; default: closes it. A worker keeps its clients open. */
+  releaseClient?(client: OrreryClient): Promise<void>;
   /** Called once the child process runs. */
   onStart?(info: { pid: number; command: string }): void | Promise<void>;
   /** Each piece of the child's output, as it is written. */
@@ -80,7 +82,7 @@ export async function executeSubmission(submission: ProjectSubmission, hooks: Ex
   try {
     await client.setTerminated(submission.runId, outcome.state);
   } finally {
-    await client.close();
+    await (hooks.releaseClient ? hooks.releaseClient(client) : client.close());
   }
   return outcome;
 }

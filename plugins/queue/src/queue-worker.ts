@@ -41,6 +41,18 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
   const subscriber = connection.duplicate();
   const running = new Map<string, AbortController>();
   const stallIntervalMs = options.stallIntervalMs ?? DEFAULT_STALL_INTERVAL_MS;
+  // One client per tracking URI for the worker's life: opening a store per job would cost more
+  // than a short job itself.
+  const clients = new Map<string, Promise<OrreryClient>>();
+  const clientFor = (trackingUri: string): Promise<OrreryClient> => {
+    let client = clients.get(trackingUri);
+    if (client === undefined) {
+      client = options.openClient(trackingUri);
+      client.catch(() => clients.delete(trackingUri));
+      clients.set(trackingUri, client);
+    }
+    return client;
+  };
 
   const appendOutput = (jobId: string, chunk: ProjectLogChunk) =>
     connection.xadd(keys.logs(jobId), '*', 'stream', chunk.stream, 'text', chunk.text, 'ts', String(chunk.timestamp)).catch(() => undefined);
@@ -60,7 +72,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
         await appendOutput(job.id!, { stream: 'stderr', text: `[orrery] attempt ${attempt} of this execution, on worker ${name}\n`, timestamp: Date.now() });
       }
       const outcome = await executeSubmission(job.data, {
-        openClient: options.openClient,
+        openClient: clientFor,
+        releaseClient: () => Promise.resolve(),
         signal: controller.signal,
         tags: { [ORRERY_PROJECT_TAGS.attempts]: String(attempt), [ORRERY_PROJECT_TAGS.worker]: name },
         onOutput: (chunk) => void appendOutput(job.id!, chunk),
@@ -91,17 +104,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     if (job === undefined || !isStallFailure(error.message)) return;
     const lost = attemptProgress(job.progress);
     void (async () => {
-      const client = await options.openClient(job.data.trackingUri);
-      try {
-        const tags: Array<{ key: string; value: string }> = [{ key: ORRERY_PROJECT_TAGS.lostWorker, value: lost?.worker ?? 'unknown' }];
-        if (lost !== undefined) tags.push({ key: ORRERY_PROJECT_TAGS.attempts, value: String(lost.attempt) });
-        await client.logBatch(job.data.runId, { tags });
-        await client.setTerminated(job.data.runId, 'FAILED');
-        await appendOutput(job.id!, { stream: 'stderr', text: `[orrery] worker ${lost?.worker ?? 'unknown'} was lost and the retry limit is reached: the run failed\n`, timestamp: Date.now() });
-        await endOutput(job.id!);
-      } finally {
-        await client.close();
-      }
+      const client = await clientFor(job.data.trackingUri);
+      const tags: Array<{ key: string; value: string }> = [{ key: ORRERY_PROJECT_TAGS.lostWorker, value: lost?.worker ?? 'unknown' }];
+      if (lost !== undefined) tags.push({ key: ORRERY_PROJECT_TAGS.attempts, value: String(lost.attempt) });
+      await client.logBatch(job.data.runId, { tags });
+      await client.setTerminated(job.data.runId, 'FAILED');
+      await appendOutput(job.id!, { stream: 'stderr', text: `[orrery] worker ${lost?.worker ?? 'unknown'} was lost and the retry limit is reached: the run failed\n`, timestamp: Date.now() });
+      await endOutput(job.id!);
     })().catch((err: unknown) => options.logger?.error({ err, jobId: job.id }, 'ending the run of a lost job failed'));
   });
   worker.on('error', (err) => options.logger?.error({ err }, 'queue worker error'));
@@ -114,6 +123,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     name,
     async close() {
       await worker.close();
+      await Promise.allSettled([...clients.values()].map(async (client) => (await client).close()));
       subscriber.disconnect();
       connection.disconnect();
     },
