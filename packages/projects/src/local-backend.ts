@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   errors,
+  isProcessAlive,
   isTerminalProjectRunState,
   type ProjectBackend,
   type ProjectExecution,
@@ -37,14 +38,6 @@ interface StoredStatus extends ProjectExecutionStatus {
 
 const EXECUTION_ID = /^local-[0-9a-f-]{36}$/;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Runs entry points as child processes of this process, each the leader of its own process group
@@ -120,7 +113,7 @@ export class LocalProjectBackend implements ProjectBackend {
   async status(executionId: string): Promise<ProjectExecutionStatus> {
     const stored = this.read(executionId);
     // A supervisor that died (killed with its terminal) can no longer record the end.
-    if (!isTerminalProjectRunState(stored.state) && !this.running.has(executionId) && !isAlive(stored.supervisor)) {
+    if (!isTerminalProjectRunState(stored.state) && !this.running.has(executionId) && !isProcessAlive(stored.supervisor)) {
       this.update(executionId, { state: 'FAILED', message: `the process supervising it (pid ${stored.supervisor}) is gone` });
       return this.publicStatus(this.read(executionId));
     }
@@ -142,7 +135,7 @@ export class LocalProjectBackend implements ProjectBackend {
     }
     // Another process supervises it: ask that process, which ends the run KILLED as its own cancel
     // would. With the supervisor gone, kill the group here and record the end.
-    if (isAlive(stored.supervisor)) {
+    if (isProcessAlive(stored.supervisor)) {
       this.update(executionId, { cancelRequested: true });
       return;
     }

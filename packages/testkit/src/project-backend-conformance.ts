@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectBackend, ProjectLogChunk, ProjectSubmission, TrackingStore } from '@orrery/core';
+import { isProcessAlive, type ProjectBackend, type ProjectLogChunk, type ProjectSubmission, type TrackingStore } from '@orrery/core';
 
 export interface ProjectBackendConformanceOptions {
   name: string;
@@ -42,14 +42,6 @@ while [ ! -e release ]; do sleep 0.05; done
 echo "tick 2"
 `;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -145,11 +137,11 @@ export function runProjectBackendConformance(options: ProjectBackendConformanceO
       const execution = await backend.submit(sub);
       await until(() => existsSync(pidfile), 'the entry point to start');
       const grandchild = Number(readFileSync(pidfile, 'utf8'));
-      expect(isAlive(grandchild)).toBe(true);
+      expect(isProcessAlive(grandchild)).toBe(true);
       await expect(backend.wait(execution.id, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'INVALID_STATE' });
       await backend.cancel(execution.id);
       expect(await backend.wait(execution.id)).toMatchObject({ state: 'KILLED' });
-      await until(() => !isAlive(grandchild), 'the process group to die');
+      await until(() => !isProcessAlive(grandchild), 'the process group to die');
       await until(async () => (await store.getRun(sub.runId)).info.status === 'KILLED', 'the run to end KILLED');
       await backend.cancel(execution.id);
       expect((await backend.status(execution.id)).state).toBe('KILLED');
