@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { errors } from '@orrery/core';
-import { ENV_MANAGERS, runProject, type EnvManager } from '@orrery/projects';
+import type { EnvManager } from '@orrery/projects';
 import { action } from '../cli-context.js';
 import { ExitStatus } from '../cli-errors.js';
 
@@ -52,10 +52,11 @@ export function runCommand(): Command {
     .option('--run-name <name>', 'name of the run')
     .option('-b, --backend <name>', 'project backend: local, queue or an installed plugin', 'local')
     .option('-c, --backend-config <json|file>', 'backend configuration, inline JSON or a JSON file')
-    .addOption(new Option('--env-manager <manager>', 'environment to run in').choices([...ENV_MANAGERS]).default('local'))
+    .addOption(new Option('--env-manager <manager>', 'environment to run in').choices(['local', 'virtualenv', 'conda']).default('local'))
     .option('--no-wait', 'return once submitted instead of waiting for the end')
     .action(
       action(async (context, uri: string, options: RunOptions) => {
+        const { runProject } = await import('@orrery/projects');
         const registry = await context.registry();
         const backendConfig = readBackendConfig(options.backendConfig);
         const backend = await registry.openProjectBackend(options.backend, backendConfig);

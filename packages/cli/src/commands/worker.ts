@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { OrreryClient } from '@orrery/client';
-import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL, DEFAULT_STALL_INTERVAL_MS, queueLocationFrom, startQueueWorker } from '@orrery/plugin-queue';
 import { action } from '../cli-context.js';
 import { parsePositiveInt } from '../option-parsers.js';
 
@@ -12,6 +11,11 @@ interface WorkerOptions {
   stallInterval: number;
   name?: string;
 }
+
+// The queue plugin's defaults, repeated so `orrery --help` does not load BullMQ.
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_QUEUE_NAME = 'orrery-projects';
+const DEFAULT_STALL_INTERVAL_MS = 30_000;
 
 function parseMilliseconds(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 100) throw new InvalidArgumentError('expected a number of milliseconds, at least 100.');
@@ -29,6 +33,8 @@ export function workerCommand(): Command {
     .option('--name <name>', 'worker name in tags and logs (default: <host>:<pid>)')
     .action(
       action(async (context, options: WorkerOptions) => {
+        // Loaded here: BullMQ and ioredis cost every other command's start otherwise.
+        const { queueLocationFrom, startQueueWorker } = await import('@orrery/plugin-queue');
         const location = queueLocationFrom({ redis_url: options.redisUrl, queue: options.queue, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) });
         const parent = await context.container();
         const worker = await startQueueWorker({
