@@ -2,12 +2,13 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '@orrery/cli';
 import type { Run, TrackingStore } from '@orrery/core';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
 import { getTestService, uniqueNamespace } from '@orrery/testkit';
 import { startWorkerProcess, type WorkerProcess } from '../../plugins/queue/test/queue-workers.js';
-import { orrery } from './cli-runner.js';
+import { cleanEnv, orrery } from './cli-runner.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/projects/pipeline', import.meta.url));
 
@@ -85,4 +86,37 @@ describe('the example pipeline (examples/projects/pipeline)', () => {
     expect(tagsOf(steps.train!)['orrery.project.worker']).toBe('example-worker');
     expect(steps.train!.data.metrics.map((m) => m.key)).toEqual(['loss']);
   });
+
+  it('returns at once with --no-wait; orrery executions then follows the execution from another command', async () => {
+    await worker;
+    const config = JSON.stringify({ redis_url: redisUrl, queue });
+    const submitted = await inProcess(['run', EXAMPLE, '-e', 'prepare', '-P', 'rows=5', '-b', 'queue', '-c', config, '--no-wait']);
+    expect(submitted.code).toBe(0);
+    const executionId = submitted.stdout.trim();
+    expect(executionId).toMatch(/^[0-9a-f-]{36}$/);
+    const status = await inProcess(['--json', 'executions', 'status', executionId, '--wait', '-b', 'queue', '-c', config]);
+    expect(JSON.parse(status.stdout)).toMatchObject([{ id: executionId, state: 'FINISHED', exitCode: 0 }]);
+    expect((await inProcess(['executions', 'logs', executionId, '-b', 'queue', '-c', config])).stdout).toBe('prepared 5 rows\n');
+    const missing = await inProcess(['executions', 'cancel', '00000000-0000-0000-0000-000000000000', '-b', 'queue', '-c', config]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^orrery: No execution '00000000-0000-0000-0000-000000000000' in queue/);
+  });
 });
+
+/** The CLI in this process, its stdout captured (a process start costs seconds on a loaded machine). */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const capture = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  const captureErr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await runCli(['--tracking-uri', trackingUri, ...args], { stderr: (text) => (stderr += text), env: cleanEnv() });
+    return { code, stdout, stderr };
+  } finally {
+    capture.mockRestore();
+    captureErr.mockRestore();
+  }
+}

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServerCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
+import { executionsCommand } from './commands/executions.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { modelsCommand } from './commands/models.js';
 import { pluginsCommand } from './commands/plugins.js';
@@ -43,6 +44,7 @@ export function createProgram(): Command {
     .addCommand(dbCommand())
     .addCommand(usersCommand())
     .addCommand(runCommand())
+    .addCommand(executionsCommand())
     .addCommand(workerCommand());
   registerServerCommand(program);
   configureTree(program);
