@@ -5,7 +5,9 @@ import { queueLocationFrom } from './queue-config.js';
 /** The `queue` project backend: `--backend-config '{"redis_url": "...", "queue": "..."}'`. */
 export default defineProjectBackend({
   name: 'queue',
-  create({ config }) {
-    return Promise.resolve(new QueueProjectBackend(queueLocationFrom(config)));
+  async create({ config }) {
+    const location = queueLocationFrom(config);
+    await QueueProjectBackend.checkReachable(location);
+    return new QueueProjectBackend(location);
   },
 });

@@ -3,6 +3,7 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   errors,
+  redactUri,
   type ProjectBackend,
   type ProjectExecution,
   type ProjectExecutionFilter,
@@ -32,6 +33,24 @@ export class QueueProjectBackend implements ProjectBackend {
     this.redis = new Redis(location.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.queue = new Queue(location.queue, { connection: this.redis, prefix: location.prefix });
     this.keys = queueKeys(location);
+  }
+
+  /**
+   * Checks that Redis answers, so a wrong URL fails at once with a reason instead of a submit that
+   * waits forever (the queue's own connection retries without end, as a worker's should).
+   */
+  static async checkReachable(location: QueueLocation, timeoutMs = 5_000): Promise<void> {
+    const probe = new Redis(location.redisUrl, { maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, lazyConnect: true });
+    let cause: Error | undefined;
+    probe.on('error', (error: Error) => (cause ??= error));
+    try {
+      await probe.connect();
+      await probe.ping();
+    } catch (error) {
+      throw errors.unavailable(`Cannot reach Redis at ${redactUri(location.redisUrl)} for queue '${location.queue}': ${(cause ?? (error as Error)).message}`, cause ?? error);
+    } finally {
+      probe.disconnect();
+    }
   }
 
   async submit(submission: ProjectSubmission): Promise<ProjectExecution> {
