@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackingStore } from '@orrery/core';
 import { openSqliteTrackingStore } from '@orrery/plugin-sqlite';
-import { QueueProjectBackend } from '@orrery/plugin-queue';
+import { QueueProjectBackend, queueLocationFrom } from '@orrery/plugin-queue';
 import { ORRERY_PROJECT_TAGS } from '@orrery/projects';
-import { getTestService, runProjectBackendConformance, uniqueNamespace } from '@orrery/testkit';
+import { freeTcpPort, getTestService, runProjectBackendConformance, uniqueNamespace } from '@orrery/testkit';
 import { startWorkerProcess, type WorkerProcess } from './queue-workers.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orrery-queue-backend-')));
@@ -173,5 +173,17 @@ describe('queue backend: lost workers', () => {
     expect(tags[ORRERY_PROJECT_TAGS.lostWorker]).toBe(second.name);
     expect(tags[ORRERY_PROJECT_TAGS.attempts]).toBe('2');
     await job.backend.close();
+  });
+});
+
+describe('queue backend configuration', () => {
+  it('refuses unknown keys and bad values, and an unreachable Redis at once with its URL redacted', async () => {
+    expect(() => queueLocationFrom({ redis_url: 'redis://127.0.0.1:6379', queues: 'x' })).toThrow('Unknown queue backend config "queues"; known: redis_url, queue, prefix.');
+    expect(() => queueLocationFrom({ redis_url: 'http://127.0.0.1' })).toThrow('"redis_url" must be a redis:// or rediss:// URL');
+    expect(queueLocationFrom({})).toEqual({ redisUrl: 'redis://127.0.0.1:6379', queue: 'orrery-projects', prefix: 'bull' });
+    const port = await freeTcpPort();
+    const unreachable = QueueProjectBackend.checkReachable(queueLocationFrom({ redis_url: `redis://user:secret@127.0.0.1:${port}` }));
+    await expect(unreachable).rejects.toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE', message: expect.stringContaining(`redis://user:***@127.0.0.1:${port}`) });
+    await expect(unreachable).rejects.toMatchObject({ message: expect.not.stringContaining('secret') });
   });
 });
