@@ -27,6 +27,8 @@ export default defineConfig({
       { find: /^@orrery\/plugin-azure-blob$/, replacement: here('./plugins/azure-blob/src/index.ts') },
       { find: /^@orrery\/plugin-ftp$/, replacement: here('./plugins/ftp/src/index.ts') },
       { find: /^@orrery\/plugin-sftp$/, replacement: here('./plugins/sftp/src/index.ts') },
+      { find: /^@orrery\/projects$/, replacement: here('./packages/projects/src/index.ts') },
+      { find: /^@orrery\/plugin-queue$/, replacement: here('./plugins/queue/src/index.ts') },
     ],
   },
   test: {

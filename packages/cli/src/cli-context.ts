@@ -56,7 +56,8 @@ export function createCliContext(options: GlobalOptions): CliContext {
         builtinPackages: [
           { from: clientLocation(), names: BUILTIN_PLUGIN_PACKAGES },
           // The CLI itself depends on SQLite, so `orrery` works with `./orrery.db` out of the box.
-          { from: import.meta.url, names: [DEFAULT_STORE_PLUGIN_PACKAGE] },
+          // Project backends: local (with @orrery/projects) and queue.
+          { from: import.meta.url, names: [DEFAULT_STORE_PLUGIN_PACKAGE, '@orrery/projects', '@orrery/plugin-queue'] },
         ],
       },
       ...(options.trackingUri !== undefined ? { trackingUri: options.trackingUri } : {}),

@@ -8,6 +8,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Ends the command with `status` and no message of its own: `orrery run` exits with its child's
+ * code, after the child (and MLflow's `=== ... ===` line) has said what went wrong.
+ */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+    this.name = 'ExitStatus';
+  }
+}
+
 /** Exit status for a failure: 2 for usage errors, 1 for everything else. */
 export function exitCodeFor(error: unknown): number {
   return error instanceof UsageError ? 2 : 1;

@@ -3,14 +3,17 @@ import { Command, CommanderError } from 'commander';
 import { registerServerCommand, registerUiCommand } from '@orrery/server';
 import { artifactsCommand } from './commands/artifacts.js';
 import { dbCommand } from './commands/db.js';
+import { executionsCommand } from './commands/executions.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { gcCommand } from './commands/gc.js';
 import { importCommand } from './commands/import.js';
 import { modelsCommand } from './commands/models.js';
 import { pluginsCommand } from './commands/plugins.js';
+import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { usersCommand } from './commands/users.js';
-import { errorLine, exitCodeFor } from './cli-errors.js';
+import { workerCommand } from './commands/worker.js';
+import { errorLine, ExitStatus, exitCodeFor } from './cli-errors.js';
 
 function cliVersion(): string {
   const manifest = createRequire(import.meta.url)('../package.json') as { version?: string };
@@ -43,7 +46,10 @@ export function createProgram(): Command {
     .addCommand(dbCommand())
     .addCommand(usersCommand())
     .addCommand(importCommand())
-    .addCommand(gcCommand());
+    .addCommand(gcCommand())
+    .addCommand(runCommand())
+    .addCommand(executionsCommand())
+    .addCommand(workerCommand());
   registerServerCommand(program);
   registerUiCommand(program);
   configureTree(program);
@@ -53,6 +59,26 @@ export function createProgram(): Command {
 export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+}
+
+/** Program-wide options that take a value (their value is not the subcommand's name). */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--tracking-uri', '--registry-uri']);
+
+/**
+ * `orrery run --version <ref>` is MLflow's flag, but commander would take `--version` anywhere on
+ * the line as the program's own version flag; after `run` it is rewritten to the short `-v`.
+ */
+function routeRunVersionFlag(argv: readonly string[]): string[] {
+  const args = [...argv];
+  let index = 0;
+  while (index < args.length && args[index]!.startsWith('-')) index += GLOBAL_OPTIONS_WITH_VALUE.has(args[index]!) ? 2 : 1;
+  if (args[index] !== 'run') return args;
+  for (let i = index + 1; i < args.length; i += 1) {
+    if (args[i] === '--') break;
+    if (args[i] === '--version') args[i] = '-v';
+    else if (args[i]!.startsWith('--version=')) args.splice(i, 1, '-v', args[i]!.slice('--version='.length));
+  }
+  return args;
 }
 
 /**
@@ -66,9 +92,10 @@ export async function runCli(
 ): Promise<number> {
   const program = createProgram();
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(routeRunVersionFlag(argv), { from: 'user' });
     return 0;
   } catch (error) {
+    if (error instanceof ExitStatus) return error.status;
     if (error instanceof CommanderError) {
       // --help and --version end through here with status 0.
       if (error.exitCode === 0) return 0;

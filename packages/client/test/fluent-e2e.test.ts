@@ -270,6 +270,26 @@ describe('fluent tracking', () => {
     expect((await reader.getMetricHistory(first.info.runId, 'm')).map((m) => m.value)).toEqual([1, 2]);
   });
 
+  it('resumes the run named by MLFLOW_RUN_ID on the first startRun only, as a child of orrery run does', async () => {
+    const created = await reader.createRun('0', { runName: 'from-orrery-run' });
+    process.env.MLFLOW_RUN_ID = created.info.runId;
+    try {
+      const resumed = await startRun();
+      expect(resumed.info.runId).toBe(created.info.runId);
+      expect(process.env.MLFLOW_RUN_ID).toBeUndefined();
+      logMetric('loss', 0.5, { step: 0 });
+      await endRun();
+      const next = await startRun();
+      expect(next.info.runId).not.toBe(created.info.runId);
+      await endRun();
+    } finally {
+      delete process.env.MLFLOW_RUN_ID;
+    }
+    const stored = await reader.getRun(created.info.runId);
+    expect(stored.info.status).toBe('FINISHED');
+    expect(stored.data.metrics.map((m) => [m.key, m.value])).toEqual([['loss', 0.5]]);
+  });
+
   it('logMetric needs an active run and never returns a promise', async () => {
     expect(() => logMetric('m', 1)).toThrow(/no run is active/);
     const run = await startRun();

@@ -30,5 +30,6 @@ export * from './di/orrery-tokens.js';
 export * from './di/container.js';
 export * from './concurrency/for-each-bounded.js';
 export * from './concurrency/event-loop-slices.js';
+export * from './concurrency/process-liveness.js';
 export * from './uri/model-version-reference.js';
 export * from './domain/index.js';

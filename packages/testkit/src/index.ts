@@ -93,3 +93,7 @@ export * from './mlflow-stores/mlflow-sql-schema.js';
 export * from './mlflow-stores/mlflow-sample.js';
 export { runRestoreConformance } from './restore-store-conformance.js';
 export type { OpenedRestoreStores, RestoreConformanceOptions } from './restore-store-conformance.js';
+
+// ---- ProjectBackend conformance suite ----
+export { runProjectBackendConformance } from './project-backend-conformance.js';
+export type { ProjectBackendConformanceOptions } from './project-backend-conformance.js';

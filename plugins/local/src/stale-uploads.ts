@@ -18,6 +18,7 @@ import { readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '@orrery/core';
 
 /** Uploads in progress are written next to their destination under this prefix. */
 export const UPLOAD_TEMP_PREFIX = '.orrery-upload-';
@@ -45,21 +46,12 @@ export function isUploadTempName(name: string): boolean {
   return name.startsWith(UPLOAD_TEMP_PREFIX);
 }
 
-function isLiveProcess(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whether the temporary file `name`, last modified at `mtimeMs`, is stale at `now` (see the module comment). */
 export function isStaleUpload(name: string, mtimeMs: number, staleAfterMs: number, now: number = Date.now()): boolean {
   if (!isUploadTempName(name)) return false;
   const match = TEMP_NAME.exec(name);
-  if (match !== null && match[1] === HOST_TAG) return !isLiveProcess(Number(match[2]));
+  if (match !== null && match[1] === HOST_TAG) return !isProcessAlive(Number(match[2]));
   return now - mtimeMs >= staleAfterMs;
 }
 

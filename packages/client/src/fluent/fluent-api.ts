@@ -200,6 +200,9 @@ function installExitHook(): void {
  * `mlflow.note.content`. A provider that throws (when created, in `inContext()` or in `tags()`) is
  * logged at warn level with its package name and skipped; it never stops the run.
  *
+ * Without `runId`, the first run of a process started with `MLFLOW_RUN_ID` set (by `orrery run`
+ * or `mlflow run`) resumes that run, and the variable is removed (as MLflow does).
+ *
  * Throws INVALID_STATE when a run is already active and `nested` is not set (as MLflow does).
  * At process exit (`beforeExit`), a run still active is ended FINISHED.
  */
@@ -214,9 +217,16 @@ export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun
   if (options.description !== undefined) userTags[NOTE_TAG] = options.description;
   if (parent !== undefined) userTags[PARENT_RUN_ID_TAG] = parent.run.runId;
 
+  // As MLflow does: a process started for a run (`orrery run`, `mlflow run`) resumes it on its
+  // first startRun, and the variable is consumed so later runs of the process are new ones.
+  let runId = options.runId;
+  if (runId === undefined && parent === undefined && nonEmptyEnv('MLFLOW_RUN_ID') !== undefined) {
+    runId = nonEmptyEnv('MLFLOW_RUN_ID');
+    delete process.env.MLFLOW_RUN_ID;
+  }
   const run =
-    options.runId !== undefined
-      ? await resumeRun(session.client, options.runId, options, userTags)
+    runId !== undefined
+      ? await resumeRun(session.client, runId, options, userTags)
       : await createRun(session, options, userTags);
 
   const active = new ActiveRun(run, endActiveRun);

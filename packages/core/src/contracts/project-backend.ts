@@ -1,5 +1,6 @@
 import type {
   ProjectExecution,
+  ProjectExecutionFilter,
   ProjectExecutionStatus,
   ProjectLogChunk,
   ProjectSubmission,
@@ -22,6 +23,17 @@ export interface ProjectBackend {
   cancel(executionId: string): Promise<void>;
   /** Streams the execution's output; with `follow`, keeps streaming until the execution ends. */
   logs(executionId: string, options?: { follow?: boolean; since?: number }): AsyncIterable<ProjectLogChunk>;
+  /**
+   * Executions the backend knows of (queued, running and ended ones it still keeps), newest first,
+   * narrowed by `filter`. Reads only; an empty list when there are none.
+   */
+  list(filter?: ProjectExecutionFilter): Promise<ProjectExecutionStatus[]>;
+  /**
+   * Resolves with the execution's status once it is terminal (FINISHED, FAILED or KILLED).
+   * RESOURCE_DOES_NOT_EXIST for an unknown id; with `timeoutMs`, rejects with INVALID_STATE when
+   * the execution has not ended in time (the execution itself is left alone).
+   */
+  wait(executionId: string, options?: { timeoutMs?: number }): Promise<ProjectExecutionStatus>;
   /** Releases connections. */
   close(): Promise<void>;
 }

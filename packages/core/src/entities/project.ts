@@ -22,6 +22,26 @@ export interface ProjectSubmission {
   /** Backend-specific options (queue name, resources, ...), validated by the backend. */
   backendConfig: Record<string, unknown>;
   env?: Record<string, string>;
+  /**
+   * Names of outputs the entry point writes into the directory given in `ORRERY_OUTPUT_DIR`; the
+   * executor logs each one as the artifact `outputs/<name>` of the run when the process succeeds.
+   */
+  outputs?: string[];
+}
+
+/** Terminal states: an execution in one of them never changes again. */
+export const TERMINAL_PROJECT_RUN_STATES: readonly ProjectRunState[] = ['FINISHED', 'FAILED', 'KILLED'];
+
+export function isTerminalProjectRunState(state: ProjectRunState): boolean {
+  return TERMINAL_PROJECT_RUN_STATES.includes(state);
+}
+
+/** What `ProjectBackend.list` filters on. */
+export interface ProjectExecutionFilter {
+  /** Only executions in these states. */
+  states?: readonly ProjectRunState[];
+  /** Only the execution(s) of this tracking run. */
+  runId?: string;
 }
 
 /** A handle on a submitted execution. `id` is stable and meaningful across processes and machines. */
@@ -33,6 +53,8 @@ export interface ProjectExecution {
 
 export interface ProjectExecutionStatus {
   id: string;
+  /** The tracking run the execution logs into. */
+  runId: string;
   state: ProjectRunState;
   /** Milliseconds since the epoch. */
   updatedAt: number;

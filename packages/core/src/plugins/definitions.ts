@@ -7,6 +7,7 @@ import type { TrackingStore } from '../contracts/tracking-store.js';
 import type { ModelRegistryPersistence } from '../domain/registry-persistence.js';
 import type { TrackingPersistence } from '../domain/tracking-persistence.js';
 import type { Logger } from '../logging/logger.js';
+import type { PluginRegistry } from './plugin-registry.js';
 import { declarePluginKind, type PluginPackageHint } from './plugin-kind.js';
 import type { PluginOptionsSchema } from './plugin-options.js';
 
@@ -123,7 +124,11 @@ export interface RunContextProviderDefinition extends DefinitionBase<'runContext
 
 export interface ProjectBackendDefinition extends DefinitionBase<'projectBackend'> {
   readonly name: string;
-  create(context: PluginContext & { config: Record<string, unknown> }): Promise<ProjectBackend>;
+  /**
+   * `config` is the backend configuration (`--backend-config`); `registry` is the registry the
+   * backend was opened through, for opening tracking clients with the same plugins.
+   */
+  create(context: PluginContext & { config: Record<string, unknown>; registry?: PluginRegistry }): Promise<ProjectBackend>;
 }
 
 export type PluginDefinition =

@@ -387,7 +387,7 @@ export class DiscoveredPluginRegistry implements PluginRegistry {
 
   async openProjectBackend(name: string, config: Record<string, unknown>): Promise<ProjectBackend> {
     const candidate = this.candidateForName('projectBackend', name.toLowerCase(), `project backend "${name}"`);
-    return this.instantiate<ProjectBackend>(candidate, `backend "${name}"`, { config });
+    return this.instantiate<ProjectBackend>(candidate, `backend "${name}"`, { config, registry: this });
   }
 
   runContextProviders(): Promise<LoadedRunContextProvider[]> {

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chown, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { isProcessAlive } from '@orrery/core';
 
 const execFileAsync = promisify(execFile);
 
@@ -34,15 +35,6 @@ function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface PasswdEntry {
   name: string;
@@ -85,7 +77,7 @@ async function removeAbandonedAccounts(): Promise<void> {
   for (const entry of await passwdEntries()) {
     if (!ACCOUNT_NAME.test(entry.name)) continue;
     const owner = OWNER_COMMENT.exec(entry.comment)?.[1];
-    if (owner !== undefined && isAlive(Number(owner))) continue;
+    if (owner !== undefined && isProcessAlive(Number(owner))) continue;
     await deleteAccount(entry.name).catch(() => undefined);
   }
 }

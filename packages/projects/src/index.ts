@@ -1,0 +1,11 @@
+export { shellQuote } from './shell-quote.js';
+export * from './mlproject.js';
+export * from './entry-point-command.js';
+export * from './project-source.js';
+export * from './project-execution.js';
+export * from './execution-polling.js';
+export * from './local-backend.js';
+export * from './project-run-tags.js';
+export * from './project-runner.js';
+export { runPipeline } from './pipeline-runner.js';
+export * from './step-cache-key.js';
