@@ -10,7 +10,8 @@
 //   PostgreSQL: database orrery_bench_search_<runs> on ORRERY_BENCH_POSTGRES_URL (default
 //   postgres://postgres@127.0.0.1:5432/postgres)
 // BENCH_RESEED=1 seeds again; BENCH_DIALECTS=sqlite,postgres picks dialects; BENCH_SEARCHES
-// (default 40) searches per query after 5 warm-ups. Searches go through core's tracking service
+// (default 40) searches per query after 5 warm-ups; BENCH_ONLY=<text> times only the queries whose
+// label contains it. Searches go through core's tracking service
 // in front of the SQL store (what the server calls), page of 100 unless the query says otherwise.
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -38,8 +39,17 @@ const ARTIFACTS = 'file:///tmp/orrery-bench-search/artifacts';
 const SEED_TRANSACTION_RUNS = 2000;
 
 const runId = (i) => createHash('md5').update(`run${i}`).digest('hex');
-/** A deterministic value in [0, 1) per run and key, spread evenly. */
-const metricValue = (i, k) => ((i * 7919 + k * 104729) % 10007) / 10007;
+/**
+ * A deterministic value in [0, 1) per run and key, from an integer hash, so that one metric's
+ * values say nothing of another's (a filter on one metric matches runs spread evenly over the
+ * order of another, as with independent measurements).
+ */
+function metricValue(i, k) {
+  let x = i * 8 + k + 1;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  return ((x ^ (x >>> 16)) >>> 0) / 2 ** 32;
+}
 const STATUSES = ['FINISHED', 'FAILED', 'RUNNING', 'FINISHED'];
 
 async function seed(db, experimentId) {
@@ -132,7 +142,8 @@ const QUERIES = [
 
 async function timeQueries(dialect, service, experimentId) {
   const rows = [];
-  for (const query of QUERIES) {
+  const only = process.env.BENCH_ONLY;
+  for (const query of QUERIES.filter((q) => !only || q.label.includes(only))) {
     const input = { experimentIds: [experimentId], maxResults: 100, ...query.input };
     // The token of the page before the timed one, read once (tokens are stable for a query).
     let pageToken;

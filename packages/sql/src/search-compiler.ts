@@ -150,19 +150,35 @@ const RUN_NUMERIC_ATTRIBUTES: Record<string, string> = {
 const DATASET_COLUMNS: Record<string, string> = { name: 'd.name', digest: 'd.digest', context: 'ctx.value' };
 
 /**
- * One run filter clause as a condition on the run row `r`. Key/value clauses are uncorrelated
- * `r.run_uuid IN (SELECT ...)` semi-joins: the database evaluates each once from the covering
- * `(key, value, run_uuid)` index and can drive the query from the smallest set, instead of probing
- * every run of the experiment.
+ * How a key/value filter clause reaches its table:
+ * - `semi-join` (the default): uncorrelated `r.run_uuid IN (SELECT ...)` semi-joins. The database
+ *   evaluates each once from the covering `(key, value, run_uuid)` index and can drive the query
+ *   from the smallest set, instead of probing every run of the experiment.
+ * - `per-run`: correlated `EXISTS (SELECT 1 ... WHERE run_uuid = r.run_uuid AND key = ...)`
+ *   probes, one primary-key lookup per run considered. For queries that already walk runs in
+ *   their final order and stop after a page (`SqlTrackingStore`'s metric-rank search on a
+ *   dialect with `metricIndexFirst`): reading every match of a broad filter first would cost more
+ *   than the page.
  */
-function runClause(clause: Comparison): SqlFragment {
+export type RunFilterForm = 'semi-join' | 'per-run';
+
+function keyValueClause(table: 'latest_metrics' | 'params' | 'tags', key: string, condition: SqlFragment, form: RunFilterForm, alias: string): SqlFragment {
+  const t = trustedSql(table);
+  const a = trustedSql(alias);
+  return form === 'per-run'
+    ? sql`EXISTS (SELECT 1 FROM ${t} ${a} WHERE ${a}.run_uuid = r.run_uuid AND ${a}.key = ${key} AND ${condition})`
+    : sql`r.run_uuid IN (SELECT ${a}.run_uuid FROM ${t} ${a} WHERE ${a}.key = ${key} AND ${condition})`;
+}
+
+/** One run filter clause as a condition on the run row `r` (see `RunFilterForm`). */
+function runClause(clause: Comparison, form: RunFilterForm): SqlFragment {
   switch (clause.type) {
     case 'metric':
-      return sql`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${clause.key} AND ${metricCondition('m', clause)})`;
+      return keyValueClause('latest_metrics', clause.key, metricCondition('m', clause), form, 'm');
     case 'param':
-      return sql`r.run_uuid IN (SELECT p.run_uuid FROM params p WHERE p.key = ${clause.key} AND ${valueComparison(trustedSql('p.value'), clause)})`;
+      return keyValueClause('params', clause.key, valueComparison(trustedSql('p.value'), clause), form, 'p');
     case 'tag':
-      return sql`r.run_uuid IN (SELECT t.run_uuid FROM tags t WHERE t.key = ${clause.key} AND ${valueComparison(trustedSql('t.value'), clause)})`;
+      return keyValueClause('tags', clause.key, valueComparison(trustedSql('t.value'), clause), form, 't');
     case 'attribute': {
       const column = clause.kind === 'numeric' ? RUN_NUMERIC_ATTRIBUTES[clause.key] : RUN_STRING_ATTRIBUTES[clause.key];
       if (!column) unsupportedKey(clause, 'run');
@@ -181,9 +197,9 @@ function runClause(clause: Comparison): SqlFragment {
 }
 
 /** `AND`-joined run conditions for a filter (TRUE for an empty filter). */
-export function compileRunFilter(ast: FilterAst): SqlFragment {
+export function compileRunFilter(ast: FilterAst, form: RunFilterForm = 'semi-join'): SqlFragment {
   if (ast.clauses.length === 0) return sql`1 = 1`;
-  return joinSql(ast.clauses.map(runClause), ' AND ');
+  return joinSql(ast.clauses.map((clause) => runClause(clause, form)), ' AND ');
 }
 
 const RUN_ORDER_ATTRIBUTES: Record<string, string> = {

@@ -74,7 +74,20 @@ export interface DialectFastPaths {
    */
   readonly metricChunks?: MetricChunkStorage;
   /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
-  readonly metricRankSearch?: boolean;
+  readonly metricRankSearch?: MetricRankSearch;
+}
+
+/** How the metric-rank search (`SqlTrackingStore.searchRuns`) writes its queries for a dialect. */
+export interface MetricRankSearch {
+  /**
+   * True: the runs that have a numeric value are read with the metric's `(key, value)` index as
+   * the outer loop (`latest_metrics CROSS JOIN runs`, which fixes the join order on SQLite) and
+   * filters as per-run probes (`RunFilterForm` 'per-run'), so the query stops after a page. For
+   * planners without value statistics (SQLite), which otherwise read every run a broad filter
+   * matches, then sort them all. False: the planner picks the order from its statistics
+   * (PostgreSQL).
+   */
+  readonly metricIndexFirst: boolean;
 }
 
 /**

@@ -452,12 +452,14 @@ export class SqlTrackingStore implements TrackingPersistence {
     // start_time) index can also deliver the default start_time order and stop after one page.
     const inExperiments =
       experimentIds.length === 1 ? sql`r.experiment_id = ${experimentIds[0]}` : sql`r.experiment_id IN ${sqlList(experimentIds, 'bigint')}`;
-    const where = sql`${inExperiments}
-            AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}
-            AND ${compileRunFilter(filter)}`;
+    const scope = sql`${inExperiments}
+            AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}`;
+    const where = sql`${scope} AND ${compileRunFilter(filter)}`;
+    const rankSearch = this.db.dialect.fastPaths.metricRankSearch;
     const rows =
-      this.db.dialect.fastPaths.metricRankSearch && order.leadingMetric
-        ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
+      rankSearch && order.leadingMetric
+        ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1,
+            rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined)
         : await readSearchRows<RunRow & Record<string, unknown>>(
             this.db,
             sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
@@ -473,36 +475,52 @@ export class SqlTrackingStore implements TrackingPersistence {
   }
 
   /**
-   * PostgreSQL fast path for searches ordered first by a metric. The generic query sorts every
-   * matching run by `(rank, value, ...)`, where the rank (value, NaN, missing) is a CASE over a
-   * LEFT JOIN: no index can deliver that order, so a page of 100 out of 100k runs sorts them all.
-   * Here the three ranks are read one after another, each in an order an index can deliver: runs
-   * with a numeric value by `latest_metrics (key, value)` (walked in order, stopping after the
-   * page), then runs whose value is NaN, then runs without the metric, until the page is full. The
-   * rows, their sort keys and page tokens are exactly those of the generic query.
+   * Fast path for searches ordered first by a metric (`fastPaths.metricRankSearch`). The generic
+   * query sorts every matching run by `(rank, value, ...)`, where the rank (value, NaN, missing)
+   * is a CASE over a LEFT JOIN: no index can deliver that order, so a page of 100 out of 100k runs
+   * sorts them all. Here the three ranks are read one after another, each in an order an index can
+   * deliver: runs with a numeric value by `latest_metrics (key, value)` (walked in order, stopping
+   * after the page), then runs whose value is NaN (stored as value 0, so the same index finds
+   * them), then runs without the metric, until the page is full. The rows, their sort keys and
+   * page tokens are exactly those of the generic query.
+   *
+   * `perRunWhere` (dialects with `metricIndexFirst`) is the same condition with per-run filter
+   * probes: the two ranks read from the metric's index are written with that index as the outer
+   * loop (`latest_metrics o0 CROSS JOIN runs r`), so a planner without value statistics neither
+   * starts from every run of the experiment nor from every run a broad filter matches.
    */
   private async searchRunsByMetricRank(
     order: CompiledOrder,
     where: SqlFragment,
     cursor: Array<string | number | null> | undefined,
     limit: number,
+    perRunWhere: SqlFragment | undefined,
   ): Promise<Array<RunRow & Record<string, unknown>>> {
     const metric = order.leadingMetric!;
     const rest = order.keys.slice(2);
     const rows: Array<RunRow & Record<string, unknown>> = [];
     const firstRank = cursor ? Number(cursor[0]) : 0;
     for (let rank = firstRank; rank <= 2 && rows.length < limit; rank++) {
-      const join =
-        rank === 2
-          ? sql` LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key}`
-          : sql` JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key} AND o0.is_nan = ${rank}`;
-      const segment = rank === 2 ? sql`o0.run_uuid IS NULL` : sql`1 = 1`;
       const keys: SortKey[] = rank === 0 ? [{ expr: sql`o0.value`, ascending: metric.ascending }, ...rest] : rest;
       const after =
         cursor && rank === firstRank ? keysetAfter(keys, rank === 0 ? [cursor[1] ?? null, ...cursor.slice(2)] : cursor.slice(2)) : sql`1 = 1`;
-      const found = await this.db.all<RunRow & Record<string, unknown>>(
-        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${join}${metric.otherJoins}
-            WHERE ${where} AND ${segment} AND ${after}
+      const valued = rank === 0 ? sql`o0.is_nan = 0` : sql`o0.is_nan = 1 AND o0.value = 0`;
+      let from: SqlFragment;
+      let condition: SqlFragment;
+      if (rank === 2) {
+        from = sql`runs r LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key}`;
+        condition = sql`${where} AND o0.run_uuid IS NULL`;
+      } else if (perRunWhere) {
+        from = sql`latest_metrics o0 CROSS JOIN runs r`;
+        condition = sql`o0.key = ${metric.key} AND ${valued} AND r.run_uuid = o0.run_uuid AND ${perRunWhere}`;
+      } else {
+        from = sql`runs r JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key} AND ${valued}`;
+        condition = where;
+      }
+      const found = await readSearchRows<RunRow & Record<string, unknown>>(
+        this.db,
+        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${from}${metric.otherJoins}
+            WHERE ${condition} AND ${after}
             ORDER BY ${orderByKeys(keys)} LIMIT ${limit - rows.length}`,
       );
       rows.push(...found);

@@ -3,8 +3,9 @@ import type { SqlDialect } from '@orrery/sql';
 /**
  * SQLite's SQL, as the shared layer's strategy: `?` placeholders, lists bound as one JSON text
  * read with `json_each`, and serial write transactions (better-sqlite3 runs one at a time under
- * SQLite's write lock), so no re-checks, key locks or row locks are needed. No fast paths: SQLite's
- * row-at-a-time reads and prepared multi-row inserts are already cheap.
+ * SQLite's write lock), so no re-checks, key locks or row locks are needed. Its row-at-a-time
+ * reads and prepared multi-row inserts are already cheap; the one fast path is the metric-rank
+ * search, walked from the metric's index (SQLite has no value statistics to choose it itself).
  */
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -29,5 +30,5 @@ export const sqliteDialect: SqlDialect = {
     // Migration 8: the history view, here over the only table that holds history.
     version === 8 ? ['CREATE VIEW metric_history AS SELECT id, run_uuid, key, value, timestamp, step, is_nan FROM metrics'] : [],
   concurrentWriteTransactions: false,
-  fastPaths: {},
+  fastPaths: { metricRankSearch: { metricIndexFirst: true } },
 };

@@ -43,6 +43,6 @@ export const postgresDialect: SqlDialect = {
       chunkPoints,
       pageBound: historyPageBound,
     },
-    metricRankSearch: true,
+    metricRankSearch: { metricIndexFirst: false },
   },
 };
