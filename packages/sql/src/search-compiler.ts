@@ -170,6 +170,30 @@ function keyValueClause(table: 'latest_metrics' | 'params' | 'tags', key: string
     : sql`r.run_uuid IN (SELECT ${a}.run_uuid FROM ${t} ${a} WHERE ${a}.key = ${key} AND ${condition})`;
 }
 
+/**
+ * For a metric, param or tag clause: how many rows of its table match it, counted up to `cap`
+ * (`SELECT COUNT(*) AS n ...`), read from the covering `(key, value, run_uuid)` index alone. Over
+ * every experiment, so an upper bound of the runs it can match in any one. Undefined for other
+ * clauses (attributes, datasets), which have no such index.
+ */
+export function runClauseMatchCount(clause: Comparison, cap: number): SqlFragment | undefined {
+  let rows: SqlFragment;
+  switch (clause.type) {
+    case 'metric':
+      rows = sql`SELECT 1 FROM latest_metrics m WHERE m.key = ${clause.key} AND ${metricCondition('m', clause)}`;
+      break;
+    case 'param':
+      rows = sql`SELECT 1 FROM params p WHERE p.key = ${clause.key} AND ${valueComparison(trustedSql('p.value'), clause)}`;
+      break;
+    case 'tag':
+      rows = sql`SELECT 1 FROM tags t WHERE t.key = ${clause.key} AND ${valueComparison(trustedSql('t.value'), clause)}`;
+      break;
+    default:
+      return undefined;
+  }
+  return sql`SELECT COUNT(*) AS n FROM (${rows} LIMIT ${cap}) c`;
+}
+
 /** One run filter clause as a condition on the run row `r` (see `RunFilterForm`). */
 function runClause(clause: Comparison, form: RunFilterForm): SqlFragment {
   switch (clause.type) {
@@ -196,10 +220,13 @@ function runClause(clause: Comparison, form: RunFilterForm): SqlFragment {
   }
 }
 
-/** `AND`-joined run conditions for a filter (TRUE for an empty filter). */
-export function compileRunFilter(ast: FilterAst, form: RunFilterForm = 'semi-join'): SqlFragment {
+/**
+ * `AND`-joined run conditions for a filter (TRUE for an empty filter). `form` is one form for
+ * every clause, or one per clause (by position in `ast.clauses`).
+ */
+export function compileRunFilter(ast: FilterAst, form: RunFilterForm | readonly RunFilterForm[] = 'semi-join'): SqlFragment {
   if (ast.clauses.length === 0) return sql`1 = 1`;
-  return joinSql(ast.clauses.map((clause) => runClause(clause, form)), ' AND ');
+  return joinSql(ast.clauses.map((clause, i) => runClause(clause, typeof form === 'string' ? form : (form[i] ?? 'semi-join'))), ' AND ');
 }
 
 const RUN_ORDER_ATTRIBUTES: Record<string, string> = {

@@ -75,6 +75,14 @@ export interface DialectFastPaths {
   readonly metricChunks?: MetricChunkStorage;
   /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
   readonly metricRankSearch?: MetricRankSearch;
+  /**
+   * Run searches choose their plan in code, from counts the indexes give cheaply (see
+   * `SqlTrackingStore.searchRuns`), for planners without value statistics (SQLite): a filter
+   * whose most selective metric/param/tag clause matches few rows is read from that clause and
+   * sorted; otherwise runs are walked in the order asked, each probed per clause, until a page
+   * is full.
+   */
+  readonly plannedRunSearch?: boolean;
 }
 
 /** How the metric-rank search (`SqlTrackingStore.searchRuns`) writes its queries for a dialect. */

@@ -5,6 +5,7 @@ import type {
   Experiment,
   ExperimentQuery,
   ExperimentTag,
+  FilterAst,
   Metric,
   MetricHistoryIntervalInput,
   NewRun,
@@ -36,11 +37,13 @@ import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { migrate } from './migrations.js';
 import type { CompiledOrder } from './search-compiler.js';
+import type { RunFilterForm } from './search-compiler.js';
 import {
   compileExperimentFilter,
   compileExperimentOrder,
   compileRunFilter,
   compileRunOrder,
+  runClauseMatchCount,
 } from './search-compiler.js';
 import type { MetricChunkStorage } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
@@ -454,10 +457,16 @@ export class SqlTrackingStore implements TrackingPersistence {
       experimentIds.length === 1 ? sql`r.experiment_id = ${experimentIds[0]}` : sql`r.experiment_id IN ${sqlList(experimentIds, 'bigint')}`;
     const scope = sql`${inExperiments}
             AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}`;
-    const where = sql`${scope} AND ${compileRunFilter(filter)}`;
-    const rankSearch = this.db.dialect.fastPaths.metricRankSearch;
+    const { fastPaths } = this.db.dialect;
+    // Planned in code (`fastPaths.plannedRunSearch`): read from the most selective clause when it
+    // matches few rows, else walk runs in order with per-run probes.
+    const driving = fastPaths.plannedRunSearch ? await this.selectiveClause(filter, maxResults) : undefined;
+    const forms: RunFilterForm[] | undefined =
+      fastPaths.plannedRunSearch ? filter.clauses.map((_, i) => (i === driving ? 'semi-join' : 'per-run')) : undefined;
+    const where = sql`${scope} AND ${compileRunFilter(filter, forms)}`;
+    const rankSearch = fastPaths.metricRankSearch;
     const rows =
-      rankSearch && order.leadingMetric
+      rankSearch && order.leadingMetric && driving === undefined
         ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1,
             rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined)
         : await readSearchRows<RunRow & Record<string, unknown>>(
@@ -472,6 +481,26 @@ export class SqlTrackingStore implements TrackingPersistence {
     return rows.length > maxResults && last
       ? { items, nextPageToken: makeKeysetToken(fingerprint, cursorOf(last, order.keys.length)) }
       : { items };
+  }
+
+  /**
+   * The position of the filter's most selective metric/param/tag clause when it matches fewer
+   * rows than reading them all and sorting costs (a few thousand, counted from its index up to
+   * that cap), else undefined: then a walk in the order asked finds a page after a few thousand
+   * runs at most, however many the filter matches. Only clauses with a `(key, value)` index are
+   * counted; the counts run where searches run (`readSearchRows`), as a LIKE can make them slow.
+   */
+  private async selectiveClause(filter: FilterAst, maxResults: number): Promise<number | undefined> {
+    const cap = 2000 + maxResults;
+    let best: { index: number; count: number } | undefined;
+    for (const [index, clause] of filter.clauses.entries()) {
+      const query = runClauseMatchCount(clause, cap);
+      if (query === undefined) continue;
+      const [row] = await readSearchRows<{ n: number | string }>(this.db, query);
+      const count = Number(row?.n ?? 0);
+      if (count < cap && (best === undefined || count < best.count)) best = { index, count };
+    }
+    return best?.index;
   }
 
   /**

@@ -164,7 +164,9 @@ export async function appendMetricsInOneStatement(db: SqlExecutor, runId: string
  * prepared text whose plan is three index probes.
  */
 async function appendOneMetric(db: SqlExecutor, runId: string, metric: Metric): Promise<void> {
-  const [value, isNan] = encodeMetricValue(metric.value);
+  const [encoded, isNan] = encodeMetricValue(metric.value);
+  // Parameters travel as text; a negative zero would print as "0" and lose its sign.
+  const value = Object.is(encoded, -0) ? '-0' : encoded;
   const row = await db.get<{ lifecycle_stage: string }>(
     preparedSql(sql`WITH run AS (SELECT lifecycle_stage FROM runs WHERE run_uuid = CAST(${runId} AS varchar)),
         appended AS (
