@@ -171,27 +171,33 @@ function keyValueClause(table: 'latest_metrics' | 'params' | 'tags', key: string
 }
 
 /**
- * For a metric, param or tag clause: how many rows of its table match it, counted up to `cap`
- * (`SELECT COUNT(*) AS n ...`), read from the covering `(key, value, run_uuid)` index alone. Over
- * every experiment, so an upper bound of the runs it can match in any one. Undefined for other
- * clauses (attributes, datasets), which have no such index.
+ * For a metric, param or tag clause: the rows of its table that match it, as `FROM` and `WHERE`
+ * parts over `alias` (its `run_uuid` is the run's), read from the covering `(key, value,
+ * run_uuid)` index. A run has at most one row per key there, so joining these rows to `runs`
+ * finds each matching run once. Undefined for other clauses (attributes, datasets).
  */
-export function runClauseMatchCount(clause: Comparison, cap: number): SqlFragment | undefined {
-  let rows: SqlFragment;
+export function runClauseRows(clause: Comparison, alias: string): { from: SqlFragment; where: SqlFragment } | undefined {
+  const a = trustedSql(alias);
   switch (clause.type) {
     case 'metric':
-      rows = sql`SELECT 1 FROM latest_metrics m WHERE m.key = ${clause.key} AND ${metricCondition('m', clause)}`;
-      break;
+      return { from: sql`latest_metrics ${a}`, where: sql`${a}.key = ${clause.key} AND ${metricCondition(alias, clause)}` };
     case 'param':
-      rows = sql`SELECT 1 FROM params p WHERE p.key = ${clause.key} AND ${valueComparison(trustedSql('p.value'), clause)}`;
-      break;
+      return { from: sql`params ${a}`, where: sql`${a}.key = ${clause.key} AND ${valueComparison(sql`${a}.value`, clause)}` };
     case 'tag':
-      rows = sql`SELECT 1 FROM tags t WHERE t.key = ${clause.key} AND ${valueComparison(trustedSql('t.value'), clause)}`;
-      break;
+      return { from: sql`tags ${a}`, where: sql`${a}.key = ${clause.key} AND ${valueComparison(sql`${a}.value`, clause)}` };
     default:
       return undefined;
   }
-  return sql`SELECT COUNT(*) AS n FROM (${rows} LIMIT ${cap}) c`;
+}
+
+/**
+ * How many rows of its table match a metric, param or tag clause, counted up to `cap` (`SELECT
+ * COUNT(*) AS n ...`) from its index alone. Over every experiment, so an upper bound of the runs
+ * it can match in any one. Undefined for other clauses.
+ */
+export function runClauseMatchCount(clause: Comparison, cap: number): SqlFragment | undefined {
+  const rows = runClauseRows(clause, 'c');
+  return rows && sql`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${rows.from} WHERE ${rows.where} LIMIT ${cap}) counted`;
 }
 
 /** One run filter clause as a condition on the run row `r` (see `RunFilterForm`). */

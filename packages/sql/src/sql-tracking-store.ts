@@ -37,13 +37,13 @@ import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { migrate } from './migrations.js';
 import type { CompiledOrder } from './search-compiler.js';
-import type { RunFilterForm } from './search-compiler.js';
 import {
   compileExperimentFilter,
   compileExperimentOrder,
   compileRunFilter,
   compileRunOrder,
   runClauseMatchCount,
+  runClauseRows,
 } from './search-compiler.js';
 import type { MetricChunkStorage } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
@@ -458,23 +458,33 @@ export class SqlTrackingStore implements TrackingPersistence {
     const scope = sql`${inExperiments}
             AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}`;
     const { fastPaths } = this.db.dialect;
-    // Planned in code (`fastPaths.plannedRunSearch`): read from the most selective clause when it
-    // matches few rows, else walk runs in order with per-run probes.
-    const driving = fastPaths.plannedRunSearch ? await this.selectiveClause(filter, maxResults) : undefined;
-    const forms: RunFilterForm[] | undefined =
-      fastPaths.plannedRunSearch ? filter.clauses.map((_, i) => (i === driving ? 'semi-join' : 'per-run')) : undefined;
-    const where = sql`${scope} AND ${compileRunFilter(filter, forms)}`;
     const rankSearch = fastPaths.metricRankSearch;
-    const rows =
-      rankSearch && order.leadingMetric && driving === undefined
-        ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1,
-            rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined)
-        : await readSearchRows<RunRow & Record<string, unknown>>(
-            this.db,
-            sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
-                WHERE ${where} AND ${after}
-                ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
-          );
+    let rows: Array<RunRow & Record<string, unknown>>;
+    if (fastPaths.plannedRunSearch) {
+      // Planned in code: read from the most selective clause when it matches few rows, else walk
+      // runs in the order asked (by the metric's index when ordered by a metric) with per-run probes.
+      const driving = await this.selectiveClause(filter, maxResults);
+      const others = compileRunFilter({ ...filter, clauses: filter.clauses.filter((_, i) => i !== driving?.index) }, 'per-run');
+      if (driving) {
+        rows = await readSearchRows<RunRow & Record<string, unknown>>(
+          this.db,
+          sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${driving.rows.from} CROSS JOIN runs r${order.joins}
+              WHERE ${driving.rows.where} AND r.run_uuid = d.run_uuid AND ${scope} AND ${others} AND ${after}
+              ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
+        );
+      } else if (rankSearch && order.leadingMetric) {
+        const where = sql`${scope} AND ${others}`;
+        rows = await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, rankSearch.metricIndexFirst ? where : undefined);
+      } else {
+        rows = await this.searchRunsInOrder(order, sql`${scope} AND ${others}`, after, maxResults + 1, true);
+      }
+    } else {
+      const where = sql`${scope} AND ${compileRunFilter(filter)}`;
+      rows =
+        rankSearch && order.leadingMetric
+          ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined)
+          : await this.searchRunsInOrder(order, where, after, maxResults + 1);
+    }
     const pageRows = rows.slice(0, maxResults);
     const items = await this.loadRuns(this.db, pageRows);
     const last = pageRows[pageRows.length - 1];
@@ -484,13 +494,42 @@ export class SqlTrackingStore implements TrackingPersistence {
   }
 
   /**
+   * The generic search: every run matching `where`, sorted by the order's keys, one page of
+   * `limit` after the cursor. `narrow` (planned searches) picks the page by run id and sort keys
+   * first, then reads the page's rows: a walk that checks the run's name, start time or stage then
+   * reads them from the `runs` indexes alone, not a whole row per run it passes (SQLite reads the
+   * row of a WITHOUT ROWID table as soon as it visits an index entry, unless the query needs
+   * nothing else).
+   */
+  private searchRunsInOrder(
+    order: CompiledOrder,
+    where: SqlFragment,
+    after: SqlFragment,
+    limit: number,
+    narrow = false,
+  ): Promise<Array<RunRow & Record<string, unknown>>> {
+    const walk = sql`FROM runs r${order.joins} WHERE ${where} AND ${after} ORDER BY ${orderByKeys(order.keys)} LIMIT ${limit}`;
+    if (!narrow) return readSearchRows<RunRow & Record<string, unknown>>(this.db, sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} ${walk}`);
+    const pageKeys = order.keys.map((key, i) => ({ expr: trustedSql(`k.s${i}`), ascending: key.ascending }));
+    return readSearchRows<RunRow & Record<string, unknown>>(
+      this.db,
+      sql`SELECT ${RUN_COLUMNS}, ${selectKeys(pageKeys)}
+          FROM (SELECT r.run_uuid AS page_run, ${selectKeys(order.keys)} ${walk}) k CROSS JOIN runs r
+          WHERE r.run_uuid = k.page_run ORDER BY ${orderByKeys(pageKeys)}`,
+    );
+  }
+
+  /**
    * The position of the filter's most selective metric/param/tag clause when it matches fewer
    * rows than reading them all and sorting costs (a few thousand, counted from its index up to
    * that cap), else undefined: then a walk in the order asked finds a page after a few thousand
    * runs at most, however many the filter matches. Only clauses with a `(key, value)` index are
    * counted; the counts run where searches run (`readSearchRows`), as a LIKE can make them slow.
    */
-  private async selectiveClause(filter: FilterAst, maxResults: number): Promise<number | undefined> {
+  private async selectiveClause(
+    filter: FilterAst,
+    maxResults: number,
+  ): Promise<{ index: number; rows: { from: SqlFragment; where: SqlFragment } } | undefined> {
     const cap = 2000 + maxResults;
     let best: { index: number; count: number } | undefined;
     for (const [index, clause] of filter.clauses.entries()) {
@@ -500,7 +539,8 @@ export class SqlTrackingStore implements TrackingPersistence {
       const count = Number(row?.n ?? 0);
       if (count < cap && (best === undefined || count < best.count)) best = { index, count };
     }
-    return best?.index;
+    // Read as `d`, joined to the run by `d.run_uuid` (see `runClauseRows`).
+    return best && { index: best.index, rows: runClauseRows(filter.clauses[best.index]!, 'd')! };
   }
 
   /**

@@ -9,6 +9,19 @@ import type { SqlDialect } from '@orrery/sql';
  * metric-rank search walked from the metric's index, and filters read from their most selective
  * clause or probed per run.
  */
+const SQLITE_SCHEMA_CHANGES: Readonly<Record<number, readonly string[]>> = {
+  // Migration 8: the history view, here over the only table that holds history.
+  8: ['CREATE VIEW metric_history AS SELECT id, run_uuid, key, value, timestamp, step, is_nan FROM metrics'],
+  // Migration 9: the experiment's runs in start-time order carry their name in the index, so a
+  // run-name LIKE without a fixed prefix ('%999') checks names while walking the index and reads
+  // only the matching rows (SQLite defers a row's read until a column outside the index is
+  // needed): 100k runs walked in a fraction of the time a row read each takes.
+  9: [
+    'CREATE INDEX runs_experiment_stage_start_name ON runs (experiment_id, lifecycle_stage, start_time, name)',
+    'DROP INDEX runs_experiment_stage_start',
+  ],
+};
+
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   placeholder: () => '?',
@@ -28,9 +41,7 @@ export const sqliteDialect: SqlDialect = {
     // SQLite's default BINARY collation already compares bytes (code-point order for UTF-8).
     byteOrder: '',
   },
-  trackingSchemaChanges: (version) =>
-    // Migration 8: the history view, here over the only table that holds history.
-    version === 8 ? ['CREATE VIEW metric_history AS SELECT id, run_uuid, key, value, timestamp, step, is_nan FROM metrics'] : [],
+  trackingSchemaChanges: (version) => SQLITE_SCHEMA_CHANGES[version] ?? [],
   concurrentWriteTransactions: false,
   fastPaths: { metricRankSearch: { metricIndexFirst: true }, plannedRunSearch: true },
 };
