@@ -37,6 +37,7 @@ import type { SortKey } from './keyset.js';
 import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeysetToken } from './keyset.js';
 import { migrate } from './migrations.js';
 import type { CompiledOrder } from './search-compiler.js';
+import type { RunFilterForm } from './search-compiler.js';
 import {
   compileExperimentFilter,
   compileExperimentOrder,
@@ -459,31 +460,28 @@ export class SqlTrackingStore implements TrackingPersistence {
             AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}`;
     const { fastPaths } = this.db.dialect;
     const rankSearch = fastPaths.metricRankSearch;
+    const planned = fastPaths.plannedRunSearch;
+    // Planned in code (`fastPaths.plannedRunSearch`): read from the most selective clause when it
+    // matches few rows, else (and on other dialects) the order's plan.
+    const driving = planned ? await this.selectiveClause(filter, maxResults, planned.drive) : undefined;
+    const otherForm: RunFilterForm = planned?.perRunProbes ? 'per-run' : 'semi-join';
+    const others = compileRunFilter({ ...filter, clauses: filter.clauses.filter((_, i) => i !== driving?.index) }, otherForm);
     let rows: Array<RunRow & Record<string, unknown>>;
-    if (fastPaths.plannedRunSearch) {
-      // Planned in code: read from the most selective clause when it matches few rows, else walk
-      // runs in the order asked (by the metric's index when ordered by a metric) with per-run probes.
-      const driving = await this.selectiveClause(filter, maxResults);
-      const others = compileRunFilter({ ...filter, clauses: filter.clauses.filter((_, i) => i !== driving?.index) }, 'per-run');
-      if (driving) {
-        rows = await readSearchRows<RunRow & Record<string, unknown>>(
-          this.db,
-          sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${driving.rows.from} CROSS JOIN runs r${order.joins}
-              WHERE ${driving.rows.where} AND r.run_uuid = d.run_uuid AND ${scope} AND ${others} AND ${after}
-              ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
-        );
-      } else if (rankSearch && order.leadingMetric) {
-        const where = sql`${scope} AND ${others}`;
-        rows = await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, rankSearch.metricIndexFirst ? where : undefined);
-      } else {
-        rows = await this.searchRunsInOrder(order, sql`${scope} AND ${others}`, after, maxResults + 1, true);
-      }
+    if (driving?.ids) {
+      rows = driving.ids.length === 0 ? [] : await this.searchRunsInOrder(order, sql`r.run_uuid IN ${sqlList(driving.ids)} AND ${scope} AND ${others}`, after, maxResults + 1);
+    } else if (driving) {
+      rows = await readSearchRows<RunRow & Record<string, unknown>>(
+        this.db,
+        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${driving.rows.from} CROSS JOIN runs r${order.joins}
+            WHERE ${driving.rows.where} AND r.run_uuid = d.run_uuid AND ${scope} AND ${others} AND ${after}
+            ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
+      );
+    } else if (rankSearch && order.leadingMetric) {
+      const where = sql`${scope} AND ${others}`;
+      const perRunWhere = rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined;
+      rows = await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, perRunWhere);
     } else {
-      const where = sql`${scope} AND ${compileRunFilter(filter)}`;
-      rows =
-        rankSearch && order.leadingMetric
-          ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined)
-          : await this.searchRunsInOrder(order, where, after, maxResults + 1);
+      rows = await this.searchRunsInOrder(order, sql`${scope} AND ${others}`, after, maxResults + 1, planned?.perRunProbes === true);
     }
     const pageRows = rows.slice(0, maxResults);
     const items = await this.loadRuns(this.db, pageRows);
@@ -529,18 +527,28 @@ export class SqlTrackingStore implements TrackingPersistence {
   private async selectiveClause(
     filter: FilterAst,
     maxResults: number,
-  ): Promise<{ index: number; rows: { from: SqlFragment; where: SqlFragment } } | undefined> {
+    drive: 'join' | 'ids',
+  ): Promise<{ index: number; rows: { from: SqlFragment; where: SqlFragment }; ids?: string[] } | undefined> {
     const cap = 2000 + maxResults;
-    let best: { index: number; count: number } | undefined;
+    let best: { index: number; count: number; ids?: string[] } | undefined;
     for (const [index, clause] of filter.clauses.entries()) {
-      const query = runClauseMatchCount(clause, cap);
-      if (query === undefined) continue;
-      const [row] = await readSearchRows<{ n: number | string }>(this.db, query);
-      const count = Number(row?.n ?? 0);
-      if (count < cap && (best === undefined || count < best.count)) best = { index, count };
+      let count: number;
+      let ids: string[] | undefined;
+      if (drive === 'ids') {
+        const rows = runClauseRows(clause, 'c');
+        if (rows === undefined) continue;
+        ids = (await readSearchRows<{ run_uuid: string }>(this.db, sql`SELECT c.run_uuid FROM ${rows.from} WHERE ${rows.where} LIMIT ${cap}`)).map((r) => r.run_uuid);
+        count = ids.length;
+      } else {
+        const query = runClauseMatchCount(clause, cap);
+        if (query === undefined) continue;
+        const [row] = await readSearchRows<{ n: number | string }>(this.db, query);
+        count = Number(row?.n ?? 0);
+      }
+      if (count < cap && (best === undefined || count < best.count)) best = { index, count, ...(ids ? { ids } : {}) };
     }
-    // Read as `d`, joined to the run by `d.run_uuid` (see `runClauseRows`).
-    return best && { index: best.index, rows: runClauseRows(filter.clauses[best.index]!, 'd')! };
+    // Read as `d`, joined to the run by `d.run_uuid` (see `runClauseRows`), or by the ids read.
+    return best && { index: best.index, rows: runClauseRows(filter.clauses[best.index]!, 'd')!, ...(best.ids ? { ids: best.ids } : {}) };
   }
 
   /**
@@ -959,6 +967,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     for (const row of rows) {
       runs.set(row.run_uuid, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
     }
+    if (db.dialect.fastPaths.runDataAsRows) return this.loadRunsAsRows(db, rows, runs);
     // Params and tags come back as one JSON array of [key, value] pairs per run: a page of 1000
     // runs with 20 params each is 1000 rows instead of 20000, about three times faster to read.
     const loaded = await db.all<{
@@ -989,6 +998,34 @@ export class SqlTrackingStore implements TrackingPersistence {
       if (Number(row.has_inputs) === 1) withInputs.push(row.run_uuid);
     }
     if (withInputs.length > 0) await this.loadInputs(db, runs, sqlList(withInputs));
+    return rows.map((row) => runs.get(row.run_uuid)!);
+  }
+
+  /**
+   * `loadRuns` for dialects with `fastPaths.runDataAsRows`: each table's rows of the page's runs
+   * by one read of its primary key with the list of ids (the reads run at once where the
+   * executor has several connections), grouped here.
+   */
+  private async loadRunsAsRows(db: SqlExecutor, rows: readonly RunRow[], runs: Map<string, Run>): Promise<Run[]> {
+    const ids = rows.map((r) => r.run_uuid);
+    const [params, tags, metrics, withInputs] = await Promise.all([
+      db.all<{ run_uuid: string; key: string; value: string }>(
+        sql`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+      ),
+      db.all<{ run_uuid: string; key: string; value: string }>(
+        sql`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+      ),
+      db.all<MetricRow & { run_uuid: string }>(
+        sql`SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+      ),
+      db.all<{ destination_id: string }>(
+        sql`SELECT DISTINCT destination_id FROM inputs WHERE destination_type = 'RUN' AND destination_id IN ${sqlList(ids)}`,
+      ),
+    ]);
+    for (const p of params) runs.get(p.run_uuid)?.data.params.push({ key: p.key, value: p.value });
+    for (const t of tags) runs.get(t.run_uuid)?.data.tags.push({ key: t.key, value: t.value });
+    for (const m of metrics) runs.get(m.run_uuid)?.data.metrics.push(toMetric(m));
+    if (withInputs.length > 0) await this.loadInputs(db, runs, sqlList(withInputs.map((i) => i.destination_id)));
     return rows.map((row) => runs.get(row.run_uuid)!);
   }
 

@@ -43,7 +43,7 @@ export const sqliteDialect: SqlDialect = {
   },
   trackingSchemaChanges: (version) => SQLITE_SCHEMA_CHANGES[version] ?? [],
   concurrentWriteTransactions: false,
-  fastPaths: { metricRankSearch: { metricIndexFirst: true }, plannedRunSearch: true },
+  fastPaths: { metricRankSearch: { metricIndexFirst: true }, plannedRunSearch: { drive: 'join', perRunProbes: true } },
 };
 
 /**

@@ -44,5 +44,7 @@ export const postgresDialect: SqlDialect = {
       pageBound: historyPageBound,
     },
     metricRankSearch: { metricIndexFirst: false },
+    runDataAsRows: true,
+    plannedRunSearch: { drive: 'ids', perRunProbes: false },
   },
 };
