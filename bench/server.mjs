@@ -55,6 +55,27 @@ async function postgresAdmin(statement) {
   }
 }
 
+/**
+ * The ceiling for one sequential client on PostgreSQL here: a durable one-row INSERT (a commit,
+ * flushed to the WAL) repeated for `seconds` from one connection, in calls/s. The server's
+ * log-metric figure can only approach it; on a loaded machine both fall together.
+ */
+async function postgresCommitRate(uri, seconds = 2) {
+  const client = new pg.Client({ connectionString: uri });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE bench_commit_probe (n integer)');
+    const stopAt = performance.now() + seconds * 1000;
+    let n = 0;
+    while (performance.now() < stopAt) await client.query({ name: 'probe', text: 'INSERT INTO bench_commit_probe VALUES ($1)', values: [n++] });
+    const rate = n / seconds;
+    await client.query('DROP TABLE bench_commit_probe');
+    return rate;
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh database for one server run: its store URI and how to drop it. */
 async function freshStore(dialect, dir) {
   if (dialect === 'sqlite') return { uri: `sqlite:///${path.join(dir, 'bench.db')}`, drop: async () => {} };
@@ -152,6 +173,7 @@ async function startServer(auth, dialect) {
   return {
     port,
     pid: child.pid,
+    storeUri: store.uri,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -291,6 +313,9 @@ try {
   const peaks = [];
 
   if (PHASES.has('log-metric')) {
+    if (dialect === 'postgres') {
+      console.log(`[postgres] ceiling: PostgreSQL's own durable one-row INSERT, 1 client: ${fmt(await postgresCommitRate(server.storeUri))} commits/s`);
+    }
     const lm = await withRssPeak(server.pid, () => benchLogMetric(client, experimentId));
     peaks.push(lm.peakKb);
     console.log(
