@@ -1003,25 +1003,23 @@ export class SqlTrackingStore implements TrackingPersistence {
 
   /**
    * `loadRuns` for dialects with `fastPaths.runDataAsRows`: each table's rows of the page's runs
-   * by one read of its primary key with the list of ids (the reads run at once where the
-   * executor has several connections), grouped here.
+   * by one read of its primary key with the list of ids, grouped here.
    */
   private async loadRunsAsRows(db: SqlExecutor, rows: readonly RunRow[], runs: Map<string, Run>): Promise<Run[]> {
     const ids = rows.map((r) => r.run_uuid);
-    const [params, tags, metrics, withInputs] = await Promise.all([
-      db.all<{ run_uuid: string; key: string; value: string }>(
-        sql`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
-      ),
-      db.all<{ run_uuid: string; key: string; value: string }>(
-        sql`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
-      ),
-      db.all<MetricRow & { run_uuid: string }>(
-        sql`SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
-      ),
-      db.all<{ destination_id: string }>(
-        sql`SELECT DISTINCT destination_id FROM inputs WHERE destination_type = 'RUN' AND destination_id IN ${sqlList(ids)}`,
-      ),
-    ]);
+    // One after another: `db` may be one connection (a transaction), which runs one statement at a time.
+    const params = await db.all<{ run_uuid: string; key: string; value: string }>(
+      sql`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const tags = await db.all<{ run_uuid: string; key: string; value: string }>(
+      sql`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const metrics = await db.all<MetricRow & { run_uuid: string }>(
+      sql`SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const withInputs = await db.all<{ destination_id: string }>(
+      sql`SELECT DISTINCT destination_id FROM inputs WHERE destination_type = 'RUN' AND destination_id IN ${sqlList(ids)}`,
+    );
     for (const p of params) runs.get(p.run_uuid)?.data.params.push({ key: p.key, value: p.value });
     for (const t of tags) runs.get(t.run_uuid)?.data.tags.push({ key: t.key, value: t.value });
     for (const m of metrics) runs.get(m.run_uuid)?.data.metrics.push(toMetric(m));
