@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Tracking-server benchmark over loopback: `node bench/server.mjs` (after `pnpm tsc -b`).
-// Starts the built CLI (`orrery server`) as a child process on a free port with a fresh SQLite file
-// in a temp directory, drives it over HTTP/1.1 keep-alive (node:http), prints figures next to the
-// targets and asserts nothing. Every loop is bounded; the server is killed at the end.
+// Starts the built CLI (`orrery server`) as a child process on a free port, once per dialect: with a
+// fresh SQLite file in a temp directory, then with a fresh PostgreSQL database (created on
+// ORRERY_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, dropped at the
+// end); drives it over HTTP/1.1 keep-alive (node:http), prints figures next to the targets and
+// asserts nothing. Every loop is bounded; the server is killed at the end.
 //   1. log-metric calls/s, one sequential client
 //   2. metrics/s through log-batch (1000 metrics per request), 1 and 8 concurrent clients
 //   3. search-runs p50/p95 over 10k runs (metric filter + order_by a metric, page of 100)
@@ -13,7 +15,8 @@
 // BENCH_NODE_ARGS (extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
 // BENCH_AUTH: `off` (default), `on` (`--app-name basic-auth`, requests as a non-admin user with
 // Basic credentials, who owns the experiments it writes to) or `both` (the whole run without, then
-// with auth, for the overhead of the auth layer).
+// with auth, for the overhead of the auth layer), BENCH_DIALECTS (comma-separated: sqlite,
+// postgres; default both), BENCH_PHASES (comma-separated: log-metric, log-batch, search; default all).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,6 +40,51 @@ const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 800);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
 const SEED_CLIENTS = 4;
+const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'log-metric,log-batch,search').split(',').map((p) => p.trim()));
+const POSTGRES_URL = process.env.ORRERY_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const { default: pg } = await import(path.join(root, 'plugins/postgres/node_modules/pg/lib/index.js'));
+
+async function postgresAdmin(statement) {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The ceiling for one sequential client on PostgreSQL here: a durable one-row INSERT (a commit,
+ * flushed to the WAL) repeated for `seconds` from one connection, in calls/s. The server's
+ * log-metric figure can only approach it; on a loaded machine both fall together.
+ */
+async function postgresCommitRate(uri, seconds = 2) {
+  const client = new pg.Client({ connectionString: uri });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE bench_commit_probe (n integer)');
+    const stopAt = performance.now() + seconds * 1000;
+    let n = 0;
+    while (performance.now() < stopAt) await client.query({ name: 'probe', text: 'INSERT INTO bench_commit_probe VALUES ($1)', values: [n++] });
+    const rate = n / seconds;
+    await client.query('DROP TABLE bench_commit_probe');
+    return rate;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database for one server run: its store URI and how to drop it. */
+async function freshStore(dialect, dir) {
+  if (dialect === 'sqlite') return { uri: `sqlite:///${path.join(dir, 'bench.db')}`, drop: async () => {} };
+  const name = `orrery_bench_server_${process.pid}_${Date.now()}`;
+  await postgresAdmin(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return { uri: url.toString(), drop: () => postgresAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 
@@ -67,8 +115,9 @@ const AUTH_MODES = BENCH_AUTH === 'both' ? [false, true] : [BENCH_AUTH === 'on']
 const ADMIN_PASSWORD = 'bench-admin-pw';
 const basicAuth = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function startServer(auth) {
+async function startServer(auth, dialect) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-server-'));
+  const store = await freshStore(dialect, dir);
   const port = await freePort();
   const env = { ...process.env };
   const authArgs = [];
@@ -91,7 +140,7 @@ async function startServer(auth) {
       '--port',
       String(port),
       '--backend-store-uri',
-      `sqlite:///${path.join(dir, 'bench.db')}`,
+      store.uri,
       '--artifacts-destination',
       `file://${path.join(dir, 'artifacts')}`,
       ...authArgs,
@@ -124,6 +173,7 @@ async function startServer(auth) {
   return {
     port,
     pid: child.pid,
+    storeUri: store.uri,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -132,6 +182,7 @@ async function startServer(auth) {
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      await store.drop();
     },
   };
 }
@@ -238,8 +289,9 @@ async function benchSearch(client, experimentId) {
 /** Headers of every bench request: Basic credentials of the bench user when auth is on. */
 let clientHeaders = {};
 
+for (const dialect of DIALECTS) {
 for (const auth of AUTH_MODES) {
-const server = await startServer(auth);
+const server = await startServer(auth, dialect);
 try {
   clientHeaders = {};
   if (auth) {
@@ -249,7 +301,7 @@ try {
     admin.close();
     clientHeaders = { authorization: basicAuth('bench', 'bench-pw') };
   }
-  console.log(`\n== auth ${auth ? 'on (--app-name basic-auth, non-admin user, Basic credentials)' : 'off'} ==`);
+  console.log(`\n== ${dialect}, auth ${auth ? 'on (--app-name basic-auth, non-admin user, Basic credentials)' : 'off'} ==`);
   console.log(`orrery server benchmark on ${os.cpus().length} cores, Node ${process.version}, server pid ${server.pid}, loopback port ${server.port}`);
   console.log('anchor: MLflow 2.12.2 server (4 gunicorn workers, SQLite) ≈ 120 log-metric calls/s, ≈ 8,000 metrics/s via log-batch');
   await new Promise((r) => setTimeout(r, 1000));
@@ -258,41 +310,55 @@ try {
 
   const client = httpClient(server.port, 1, clientHeaders);
   const { experiment_id: experimentId } = await client.post('/experiments/create', { name: 'bench-server' });
+  const peaks = [];
 
-  const lm = await withRssPeak(server.pid, () => benchLogMetric(client, experimentId));
-  console.log(
-    `log-metric, 1 sequential client: ${fmt(lm.result.calls / (lm.result.ms / 1000))} calls/s ` +
-      `(${fmt(lm.result.calls)} calls in ${lm.result.ms.toFixed(0)} ms; target ≥ 3,000; MLflow ≈ 120) · peak RSS ${mb(lm.peakKb)}`,
-  );
+  if (PHASES.has('log-metric')) {
+    if (dialect === 'postgres') {
+      console.log(`[postgres] ceiling: PostgreSQL's own durable one-row INSERT, 1 client: ${fmt(await postgresCommitRate(server.storeUri))} commits/s`);
+    }
+    const lm = await withRssPeak(server.pid, () => benchLogMetric(client, experimentId));
+    peaks.push(lm.peakKb);
+    console.log(
+      `[${dialect}] log-metric, 1 sequential client: ${fmt(lm.result.calls / (lm.result.ms / 1000))} calls/s ` +
+        `(${fmt(lm.result.calls)} calls in ${lm.result.ms.toFixed(0)} ms; target ≥ 3,000; MLflow ≈ 120) · peak RSS ${mb(lm.peakKb)}`,
+    );
+  }
 
-  const b1 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 1));
-  console.log(
-    `log-batch (1000 metrics/request), 1 client: ${fmt(b1.result.metrics / (b1.result.ms / 1000))} metrics/s ` +
-      `(${fmt(b1.result.metrics)} metrics in ${b1.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b1.peakKb)}`,
-  );
-  const b8 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 8));
-  console.log(
-    `log-batch (1000 metrics/request), 8 concurrent clients: ${fmt(b8.result.metrics / (b8.result.ms / 1000))} metrics/s ` +
-      `(${fmt(b8.result.metrics)} metrics in ${b8.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b8.peakKb)}`,
-  );
+  if (PHASES.has('log-batch')) {
+    const b1 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 1));
+    console.log(
+      `[${dialect}] log-batch (1000 metrics/request), 1 client: ${fmt(b1.result.metrics / (b1.result.ms / 1000))} metrics/s ` +
+        `(${fmt(b1.result.metrics)} metrics in ${b1.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b1.peakKb)}`,
+    );
+    const b8 = await withRssPeak(server.pid, () => benchLogBatch(server.port, experimentId, 8));
+    console.log(
+      `[${dialect}] log-batch (1000 metrics/request), 8 concurrent clients: ${fmt(b8.result.metrics / (b8.result.ms / 1000))} metrics/s ` +
+        `(${fmt(b8.result.metrics)} metrics in ${b8.result.ms.toFixed(0)} ms; target ≥ 300,000; MLflow ≈ 8,000) · peak RSS ${mb(b8.peakKb)}`,
+    );
+    peaks.push(b1.peakKb, b8.peakKb);
+  }
 
-  const { experiment_id: searchExperimentId } = await client.post('/experiments/create', { name: 'bench-search' });
-  const seed = await withRssPeak(server.pid, () => seedRuns(server.port, searchExperimentId));
-  console.log(
-    `seeded ${fmt(RUNS)} runs (20 params, 10 metrics, 5 tags each; runs/create + log-batch, ${SEED_CLIENTS} clients) ` +
-      `in ${(seed.result / 1000).toFixed(1)} s · peak RSS ${mb(seed.peakKb)}`,
-  );
-  const search = await withRssPeak(server.pid, () => benchSearch(client, searchExperimentId));
-  console.log(
-    `search-runs over ${fmt(RUNS)} runs (metrics.m0 > 0.5, order by metrics.m1 DESC, page of 100): ` +
-      `p50 ${search.result.p50.toFixed(2)} ms, p95 ${search.result.p95.toFixed(2)} ms (${SEARCHES} searches) · peak RSS ${mb(search.peakKb)}`,
-  );
+  if (PHASES.has('search')) {
+    const { experiment_id: searchExperimentId } = await client.post('/experiments/create', { name: 'bench-search' });
+    const seed = await withRssPeak(server.pid, () => seedRuns(server.port, searchExperimentId));
+    console.log(
+      `[${dialect}] seeded ${fmt(RUNS)} runs (20 params, 10 metrics, 5 tags each; runs/create + log-batch, ${SEED_CLIENTS} clients) ` +
+        `in ${(seed.result / 1000).toFixed(1)} s · peak RSS ${mb(seed.peakKb)}`,
+    );
+    const search = await withRssPeak(server.pid, () => benchSearch(client, searchExperimentId));
+    console.log(
+      `[${dialect}] search-runs over ${fmt(RUNS)} runs (metrics.m0 > 0.5, order by metrics.m1 DESC, page of 100): ` +
+        `p50 ${search.result.p50.toFixed(2)} ms, p95 ${search.result.p95.toFixed(2)} ms (${SEARCHES} searches) · peak RSS ${mb(search.peakKb)}`,
+    );
+    peaks.push(seed.peakKb, search.peakKb);
+  }
   client.close();
 
-  const peakKb = Math.max(lm.peakKb, b1.peakKb, b8.peakKb, seed.peakKb, search.peakKb);
+  const peakKb = Math.max(idleKb, ...peaks);
   await new Promise((r) => setTimeout(r, 1000));
-  console.log(`RSS: idle ${mb(idleKb)} (target ≤ 120 MB), peak under load ${mb(peakKb)}, after load ${mb(rssKb(server.pid))}`);
+  console.log(`[${dialect}] RSS: idle ${mb(idleKb)} (target ≤ 120 MB), peak under load ${mb(peakKb)}, after load ${mb(rssKb(server.pid))}`);
 } finally {
   await server.stop();
+}
 }
 }

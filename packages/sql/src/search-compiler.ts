@@ -150,19 +150,65 @@ const RUN_NUMERIC_ATTRIBUTES: Record<string, string> = {
 const DATASET_COLUMNS: Record<string, string> = { name: 'd.name', digest: 'd.digest', context: 'ctx.value' };
 
 /**
- * One run filter clause as a condition on the run row `r`. Key/value clauses are uncorrelated
- * `r.run_uuid IN (SELECT ...)` semi-joins: the database evaluates each once from the covering
- * `(key, value, run_uuid)` index and can drive the query from the smallest set, instead of probing
- * every run of the experiment.
+ * How a key/value filter clause reaches its table:
+ * - `semi-join` (the default): uncorrelated `r.run_uuid IN (SELECT ...)` semi-joins. The database
+ *   evaluates each once from the covering `(key, value, run_uuid)` index and can drive the query
+ *   from the smallest set, instead of probing every run of the experiment.
+ * - `per-run`: correlated `EXISTS (SELECT 1 ... WHERE run_uuid = r.run_uuid AND key = ...)`
+ *   probes, one primary-key lookup per run considered. For queries that already walk runs in
+ *   their final order and stop after a page (`SqlTrackingStore`'s metric-rank search on a
+ *   dialect with `metricIndexFirst`): reading every match of a broad filter first would cost more
+ *   than the page.
  */
-function runClause(clause: Comparison): SqlFragment {
+export type RunFilterForm = 'semi-join' | 'per-run';
+
+function keyValueClause(table: 'latest_metrics' | 'params' | 'tags', key: string, condition: SqlFragment, form: RunFilterForm, alias: string): SqlFragment {
+  const t = trustedSql(table);
+  const a = trustedSql(alias);
+  return form === 'per-run'
+    ? sql`EXISTS (SELECT 1 FROM ${t} ${a} WHERE ${a}.run_uuid = r.run_uuid AND ${a}.key = ${key} AND ${condition})`
+    : sql`r.run_uuid IN (SELECT ${a}.run_uuid FROM ${t} ${a} WHERE ${a}.key = ${key} AND ${condition})`;
+}
+
+/**
+ * For a metric, param or tag clause: the rows of its table that match it, as `FROM` and `WHERE`
+ * parts over `alias` (its `run_uuid` is the run's), read from the covering `(key, value,
+ * run_uuid)` index. A run has at most one row per key there, so joining these rows to `runs`
+ * finds each matching run once. Undefined for other clauses (attributes, datasets).
+ */
+export function runClauseRows(clause: Comparison, alias: string): { from: SqlFragment; where: SqlFragment } | undefined {
+  const a = trustedSql(alias);
   switch (clause.type) {
     case 'metric':
-      return sql`r.run_uuid IN (SELECT m.run_uuid FROM latest_metrics m WHERE m.key = ${clause.key} AND ${metricCondition('m', clause)})`;
+      return { from: sql`latest_metrics ${a}`, where: sql`${a}.key = ${clause.key} AND ${metricCondition(alias, clause)}` };
     case 'param':
-      return sql`r.run_uuid IN (SELECT p.run_uuid FROM params p WHERE p.key = ${clause.key} AND ${valueComparison(trustedSql('p.value'), clause)})`;
+      return { from: sql`params ${a}`, where: sql`${a}.key = ${clause.key} AND ${valueComparison(sql`${a}.value`, clause)}` };
     case 'tag':
-      return sql`r.run_uuid IN (SELECT t.run_uuid FROM tags t WHERE t.key = ${clause.key} AND ${valueComparison(trustedSql('t.value'), clause)})`;
+      return { from: sql`tags ${a}`, where: sql`${a}.key = ${clause.key} AND ${valueComparison(sql`${a}.value`, clause)}` };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * How many rows of its table match a metric, param or tag clause, counted up to `cap` (`SELECT
+ * COUNT(*) AS n ...`) from its index alone. Over every experiment, so an upper bound of the runs
+ * it can match in any one. Undefined for other clauses.
+ */
+export function runClauseMatchCount(clause: Comparison, cap: number): SqlFragment | undefined {
+  const rows = runClauseRows(clause, 'c');
+  return rows && sql`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${rows.from} WHERE ${rows.where} LIMIT ${cap}) counted`;
+}
+
+/** One run filter clause as a condition on the run row `r` (see `RunFilterForm`). */
+function runClause(clause: Comparison, form: RunFilterForm): SqlFragment {
+  switch (clause.type) {
+    case 'metric':
+      return keyValueClause('latest_metrics', clause.key, metricCondition('m', clause), form, 'm');
+    case 'param':
+      return keyValueClause('params', clause.key, valueComparison(trustedSql('p.value'), clause), form, 'p');
+    case 'tag':
+      return keyValueClause('tags', clause.key, valueComparison(trustedSql('t.value'), clause), form, 't');
     case 'attribute': {
       const column = clause.kind === 'numeric' ? RUN_NUMERIC_ATTRIBUTES[clause.key] : RUN_STRING_ATTRIBUTES[clause.key];
       if (!column) unsupportedKey(clause, 'run');
@@ -180,10 +226,13 @@ function runClause(clause: Comparison): SqlFragment {
   }
 }
 
-/** `AND`-joined run conditions for a filter (TRUE for an empty filter). */
-export function compileRunFilter(ast: FilterAst): SqlFragment {
+/**
+ * `AND`-joined run conditions for a filter (TRUE for an empty filter). `form` is one form for
+ * every clause, or one per clause (by position in `ast.clauses`).
+ */
+export function compileRunFilter(ast: FilterAst, form: RunFilterForm | readonly RunFilterForm[] = 'semi-join'): SqlFragment {
   if (ast.clauses.length === 0) return sql`1 = 1`;
-  return joinSql(ast.clauses.map(runClause), ' AND ');
+  return joinSql(ast.clauses.map((clause, i) => runClause(clause, typeof form === 'string' ? form : (form[i] ?? 'semi-join'))), ' AND ');
 }
 
 const RUN_ORDER_ATTRIBUTES: Record<string, string> = {

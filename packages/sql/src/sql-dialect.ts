@@ -74,7 +74,53 @@ export interface DialectFastPaths {
    */
   readonly metricChunks?: MetricChunkStorage;
   /** Searches ordered by a metric first walk that metric's rank index instead of sorting. */
-  readonly metricRankSearch?: boolean;
+  readonly metricRankSearch?: MetricRankSearch;
+  /**
+   * Run searches choose their plan in code, from counts the indexes give cheaply (see
+   * `SqlTrackingStore.searchRuns`): a filter whose most selective metric/param/tag clause matches
+   * fewer than a few thousand rows is read from that clause and sorted, whatever the order asked.
+   * A planner that assumes matches are spread evenly walks the order and probes the clause per run
+   * instead, which costs ten times as much at a 1% clause, and more when the matches come late.
+   */
+  readonly plannedRunSearch?: PlannedRunSearch;
+  /**
+   * A page of runs reads its params, tags and latest metrics as plain rows, one read of each
+   * table for every run of the page, instead of one JSON aggregate per run and table. PostgreSQL:
+   * a correlated aggregate is a subplan started per run (three per run), which cost ten times the
+   * row reads at 1000 runs a page.
+   */
+  readonly runDataAsRows?: boolean;
+}
+
+/** How a dialect's run searches are planned in code (`DialectFastPaths.plannedRunSearch`). */
+export interface PlannedRunSearch {
+  /**
+   * How the selective clause drives the query: `join`, its rows joined to `runs` with its table
+   * as the outer loop (`CROSS JOIN`, which fixes the order on SQLite); `ids`, the run ids it
+   * matches read first and bound as a list, whose length the planner then sees (PostgreSQL,
+   * which reorders joins by its estimates).
+   */
+  readonly drive: 'join' | 'ids';
+  /**
+   * The other clauses (and every clause when none is selective) are per-run probes
+   * (`RunFilterForm` 'per-run') and an unfiltered order is walked with `narrow` pages: for
+   * planners without value statistics (SQLite), which would otherwise read every match of a
+   * broad clause first. False: semi-joins, left to the planner.
+   */
+  readonly perRunProbes: boolean;
+}
+
+/** How the metric-rank search (`SqlTrackingStore.searchRuns`) writes its queries for a dialect. */
+export interface MetricRankSearch {
+  /**
+   * True: the runs that have a numeric value are read with the metric's `(key, value)` index as
+   * the outer loop (`latest_metrics CROSS JOIN runs`, which fixes the join order on SQLite) and
+   * filters as per-run probes (`RunFilterForm` 'per-run'), so the query stops after a page. For
+   * planners without value statistics (SQLite), which otherwise read every run a broad filter
+   * matches, then sort them all. False: the planner picks the order from its statistics
+   * (PostgreSQL).
+   */
+  readonly metricIndexFirst: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   Experiment,
   ExperimentQuery,
   ExperimentTag,
+  FilterAst,
   Metric,
   MetricHistoryIntervalInput,
   NewRun,
@@ -39,11 +40,14 @@ import { keysetAfter, makeKeysetToken, orderByKeys, queryFingerprint, readKeyset
 import { migrate } from './migrations.js';
 import { SqlTrackingRestore } from './sql-tracking-restore.js';
 import type { CompiledOrder } from './search-compiler.js';
+import type { RunFilterForm } from './search-compiler.js';
 import {
   compileExperimentFilter,
   compileExperimentOrder,
   compileRunFilter,
   compileRunOrder,
+  runClauseMatchCount,
+  runClauseRows,
 } from './search-compiler.js';
 import type { MetricChunkStorage } from './sql-dialect.js';
 import { readSearchRows, type SqlExecutor, type StreamColumnType } from './sql-executor.js';
@@ -517,18 +521,33 @@ export class SqlTrackingStore implements TrackingPersistence {
     // start_time) index can also deliver the default start_time order and stop after one page.
     const inExperiments =
       experimentIds.length === 1 ? sql`r.experiment_id = ${experimentIds[0]}` : sql`r.experiment_id IN ${sqlList(experimentIds, 'bigint')}`;
-    const where = sql`${inExperiments}
-            AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}
-            AND ${compileRunFilter(filter)}`;
-    const rows =
-      this.db.dialect.fastPaths.metricRankSearch && order.leadingMetric
-        ? await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1)
-        : await readSearchRows<RunRow & Record<string, unknown>>(
-            this.db,
-            sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${order.joins}
-                WHERE ${where} AND ${after}
-                ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
-          );
+    const scope = sql`${inExperiments}
+            AND ${viewCondition(trustedSql('r.lifecycle_stage'), viewType)}`;
+    const { fastPaths } = this.db.dialect;
+    const rankSearch = fastPaths.metricRankSearch;
+    const planned = fastPaths.plannedRunSearch;
+    // Planned in code (`fastPaths.plannedRunSearch`): read from the most selective clause when it
+    // matches few rows, else (and on other dialects) the order's plan.
+    const driving = planned ? await this.selectiveClause(filter, maxResults, planned.drive) : undefined;
+    const otherForm: RunFilterForm = planned?.perRunProbes ? 'per-run' : 'semi-join';
+    const others = compileRunFilter({ ...filter, clauses: filter.clauses.filter((_, i) => i !== driving?.index) }, otherForm);
+    let rows: Array<RunRow & Record<string, unknown>>;
+    if (driving?.ids) {
+      rows = driving.ids.length === 0 ? [] : await this.searchRunsInOrder(order, sql`r.run_uuid IN ${sqlList(driving.ids)} AND ${scope} AND ${others}`, after, maxResults + 1);
+    } else if (driving) {
+      rows = await readSearchRows<RunRow & Record<string, unknown>>(
+        this.db,
+        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${driving.rows.from} CROSS JOIN runs r${order.joins}
+            WHERE ${driving.rows.where} AND r.run_uuid = d.run_uuid AND ${scope} AND ${others} AND ${after}
+            ORDER BY ${orderByKeys(order.keys)} LIMIT ${maxResults + 1}`,
+      );
+    } else if (rankSearch && order.leadingMetric) {
+      const where = sql`${scope} AND ${others}`;
+      const perRunWhere = rankSearch.metricIndexFirst ? sql`${scope} AND ${compileRunFilter(filter, 'per-run')}` : undefined;
+      rows = await this.searchRunsByMetricRank(order, where, cursor, maxResults + 1, perRunWhere);
+    } else {
+      rows = await this.searchRunsInOrder(order, sql`${scope} AND ${others}`, after, maxResults + 1, planned?.perRunProbes === true);
+    }
     const pageRows = rows.slice(0, maxResults);
     const items = await this.loadRuns(this.db, pageRows);
     const last = pageRows[pageRows.length - 1];
@@ -538,36 +557,112 @@ export class SqlTrackingStore implements TrackingPersistence {
   }
 
   /**
-   * PostgreSQL fast path for searches ordered first by a metric. The generic query sorts every
-   * matching run by `(rank, value, ...)`, where the rank (value, NaN, missing) is a CASE over a
-   * LEFT JOIN: no index can deliver that order, so a page of 100 out of 100k runs sorts them all.
-   * Here the three ranks are read one after another, each in an order an index can deliver: runs
-   * with a numeric value by `latest_metrics (key, value)` (walked in order, stopping after the
-   * page), then runs whose value is NaN, then runs without the metric, until the page is full. The
-   * rows, their sort keys and page tokens are exactly those of the generic query.
+   * The generic search: every run matching `where`, sorted by the order's keys, one page of
+   * `limit` after the cursor. `narrow` (planned searches) picks the page by run id and sort keys
+   * first, then reads the page's rows: a walk that checks the run's name, start time or stage then
+   * reads them from the `runs` indexes alone, not a whole row per run it passes (SQLite reads the
+   * row of a WITHOUT ROWID table as soon as it visits an index entry, unless the query needs
+   * nothing else).
+   */
+  private searchRunsInOrder(
+    order: CompiledOrder,
+    where: SqlFragment,
+    after: SqlFragment,
+    limit: number,
+    narrow = false,
+  ): Promise<Array<RunRow & Record<string, unknown>>> {
+    const walk = sql`FROM runs r${order.joins} WHERE ${where} AND ${after} ORDER BY ${orderByKeys(order.keys)} LIMIT ${limit}`;
+    if (!narrow) return readSearchRows<RunRow & Record<string, unknown>>(this.db, sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} ${walk}`);
+    const pageKeys = order.keys.map((key, i) => ({ expr: trustedSql(`k.s${i}`), ascending: key.ascending }));
+    return readSearchRows<RunRow & Record<string, unknown>>(
+      this.db,
+      sql`SELECT ${RUN_COLUMNS}, ${selectKeys(pageKeys)}
+          FROM (SELECT r.run_uuid AS page_run, ${selectKeys(order.keys)} ${walk}) k CROSS JOIN runs r
+          WHERE r.run_uuid = k.page_run ORDER BY ${orderByKeys(pageKeys)}`,
+    );
+  }
+
+  /**
+   * The position of the filter's most selective metric/param/tag clause when it matches fewer
+   * rows than reading them all and sorting costs (a few thousand, counted from its index up to
+   * that cap), else undefined: then a walk in the order asked finds a page after a few thousand
+   * runs at most, however many the filter matches. Only clauses with a `(key, value)` index are
+   * counted; the counts run where searches run (`readSearchRows`), as a LIKE can make them slow.
+   */
+  private async selectiveClause(
+    filter: FilterAst,
+    maxResults: number,
+    drive: 'join' | 'ids',
+  ): Promise<{ index: number; rows: { from: SqlFragment; where: SqlFragment }; ids?: string[] } | undefined> {
+    const cap = 2000 + maxResults;
+    let best: { index: number; count: number; ids?: string[] } | undefined;
+    for (const [index, clause] of filter.clauses.entries()) {
+      let count: number;
+      let ids: string[] | undefined;
+      if (drive === 'ids') {
+        const rows = runClauseRows(clause, 'c');
+        if (rows === undefined) continue;
+        ids = (await readSearchRows<{ run_uuid: string }>(this.db, sql`SELECT c.run_uuid FROM ${rows.from} WHERE ${rows.where} LIMIT ${cap}`)).map((r) => r.run_uuid);
+        count = ids.length;
+      } else {
+        const query = runClauseMatchCount(clause, cap);
+        if (query === undefined) continue;
+        const [row] = await readSearchRows<{ n: number | string }>(this.db, query);
+        count = Number(row?.n ?? 0);
+      }
+      if (count < cap && (best === undefined || count < best.count)) best = { index, count, ...(ids ? { ids } : {}) };
+    }
+    // Read as `d`, joined to the run by `d.run_uuid` (see `runClauseRows`), or by the ids read.
+    return best && { index: best.index, rows: runClauseRows(filter.clauses[best.index]!, 'd')!, ...(best.ids ? { ids: best.ids } : {}) };
+  }
+
+  /**
+   * Fast path for searches ordered first by a metric (`fastPaths.metricRankSearch`). The generic
+   * query sorts every matching run by `(rank, value, ...)`, where the rank (value, NaN, missing)
+   * is a CASE over a LEFT JOIN: no index can deliver that order, so a page of 100 out of 100k runs
+   * sorts them all. Here the three ranks are read one after another, each in an order an index can
+   * deliver: runs with a numeric value by `latest_metrics (key, value)` (walked in order, stopping
+   * after the page), then runs whose value is NaN (stored as value 0, so the same index finds
+   * them), then runs without the metric, until the page is full. The rows, their sort keys and
+   * page tokens are exactly those of the generic query.
+   *
+   * `perRunWhere` (dialects with `metricIndexFirst`) is the same condition with per-run filter
+   * probes: the two ranks read from the metric's index are written with that index as the outer
+   * loop (`latest_metrics o0 CROSS JOIN runs r`), so a planner without value statistics neither
+   * starts from every run of the experiment nor from every run a broad filter matches.
    */
   private async searchRunsByMetricRank(
     order: CompiledOrder,
     where: SqlFragment,
     cursor: Array<string | number | null> | undefined,
     limit: number,
+    perRunWhere: SqlFragment | undefined,
   ): Promise<Array<RunRow & Record<string, unknown>>> {
     const metric = order.leadingMetric!;
     const rest = order.keys.slice(2);
     const rows: Array<RunRow & Record<string, unknown>> = [];
     const firstRank = cursor ? Number(cursor[0]) : 0;
     for (let rank = firstRank; rank <= 2 && rows.length < limit; rank++) {
-      const join =
-        rank === 2
-          ? sql` LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key}`
-          : sql` JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key} AND o0.is_nan = ${rank}`;
-      const segment = rank === 2 ? sql`o0.run_uuid IS NULL` : sql`1 = 1`;
       const keys: SortKey[] = rank === 0 ? [{ expr: sql`o0.value`, ascending: metric.ascending }, ...rest] : rest;
       const after =
         cursor && rank === firstRank ? keysetAfter(keys, rank === 0 ? [cursor[1] ?? null, ...cursor.slice(2)] : cursor.slice(2)) : sql`1 = 1`;
-      const found = await this.db.all<RunRow & Record<string, unknown>>(
-        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM runs r${join}${metric.otherJoins}
-            WHERE ${where} AND ${segment} AND ${after}
+      const valued = rank === 0 ? sql`o0.is_nan = 0` : sql`o0.is_nan = 1 AND o0.value = 0`;
+      let from: SqlFragment;
+      let condition: SqlFragment;
+      if (rank === 2) {
+        from = sql`runs r LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key}`;
+        condition = sql`${where} AND o0.run_uuid IS NULL`;
+      } else if (perRunWhere) {
+        from = sql`latest_metrics o0 CROSS JOIN runs r`;
+        condition = sql`o0.key = ${metric.key} AND ${valued} AND r.run_uuid = o0.run_uuid AND ${perRunWhere}`;
+      } else {
+        from = sql`runs r JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ${metric.key} AND ${valued}`;
+        condition = where;
+      }
+      const found = await readSearchRows<RunRow & Record<string, unknown>>(
+        this.db,
+        sql`SELECT ${RUN_COLUMNS}, ${selectKeys(order.keys)} FROM ${from}${metric.otherJoins}
+            WHERE ${condition} AND ${after}
             ORDER BY ${orderByKeys(keys)} LIMIT ${limit - rows.length}`,
       );
       rows.push(...found);
@@ -903,6 +998,7 @@ export class SqlTrackingStore implements TrackingPersistence {
     for (const row of rows) {
       runs.set(row.run_uuid, { info: toRunInfo(row), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } });
     }
+    if (db.dialect.fastPaths.runDataAsRows) return this.loadRunsAsRows(db, rows, runs);
     // Params and tags come back as one JSON array of [key, value] pairs per run: a page of 1000
     // runs with 20 params each is 1000 rows instead of 20000, about three times faster to read.
     const loaded = await db.all<{
@@ -933,6 +1029,32 @@ export class SqlTrackingStore implements TrackingPersistence {
       if (Number(row.has_inputs) === 1) withInputs.push(row.run_uuid);
     }
     if (withInputs.length > 0) await this.loadInputs(db, runs, sqlList(withInputs));
+    return rows.map((row) => runs.get(row.run_uuid)!);
+  }
+
+  /**
+   * `loadRuns` for dialects with `fastPaths.runDataAsRows`: each table's rows of the page's runs
+   * by one read of its primary key with the list of ids, grouped here.
+   */
+  private async loadRunsAsRows(db: SqlExecutor, rows: readonly RunRow[], runs: Map<string, Run>): Promise<Run[]> {
+    const ids = rows.map((r) => r.run_uuid);
+    // One after another: `db` may be one connection (a transaction), which runs one statement at a time.
+    const params = await db.all<{ run_uuid: string; key: string; value: string }>(
+      sql`SELECT run_uuid, key, value FROM params WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const tags = await db.all<{ run_uuid: string; key: string; value: string }>(
+      sql`SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const metrics = await db.all<MetricRow & { run_uuid: string }>(
+      sql`SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ${sqlList(ids)} ORDER BY run_uuid, key`,
+    );
+    const withInputs = await db.all<{ destination_id: string }>(
+      sql`SELECT DISTINCT destination_id FROM inputs WHERE destination_type = 'RUN' AND destination_id IN ${sqlList(ids)}`,
+    );
+    for (const p of params) runs.get(p.run_uuid)?.data.params.push({ key: p.key, value: p.value });
+    for (const t of tags) runs.get(t.run_uuid)?.data.tags.push({ key: t.key, value: t.value });
+    for (const m of metrics) runs.get(m.run_uuid)?.data.metrics.push(toMetric(m));
+    if (withInputs.length > 0) await this.loadInputs(db, runs, sqlList(withInputs.map((i) => i.destination_id)));
     return rows.map((row) => runs.get(row.run_uuid)!);
   }
 

@@ -5,7 +5,7 @@ import { compareLike, errors } from '@orrery/core';
 import type { RunResult, SqlExecutor, SqlFragment } from '@orrery/sql';
 import { AsyncMutex, renderQuery, SQLITE_ILIKE_FUNCTION_NAME } from '@orrery/sql';
 import { SqliteSearchThread } from './sqlite-search-thread.js';
-import { sqliteDialect } from './sqlite-dialect.js';
+import { SQLITE_MMAP_BYTES, sqliteDialect } from './sqlite-dialect.js';
 
 export interface SqliteExecutorOptions {
   /** How long a statement waits for another process's write lock before failing (default 10 s). */
@@ -77,6 +77,7 @@ export class SqliteExecutor implements SqlExecutor {
       }
       if (options.readOnly !== true) this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
+      this.db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
       // ILIKE with Unicode case folding (SQLite's LIKE folds ASCII only); see the search compiler.
       this.db.function(SQLITE_ILIKE_FUNCTION_NAME, { deterministic: true }, (value: unknown, pattern: unknown) =>
         typeof value === 'string' && typeof pattern === 'string' && compareLike(value, pattern, true) ? 1 : 0,

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { compareLike } from '@orrery/core';
 import { SQLITE_ILIKE_FUNCTION_NAME } from '@orrery/sql';
+import { SQLITE_MMAP_BYTES } from './sqlite-dialect.js';
 
 /** What the owning executor hands over when it starts the thread. */
 export interface SearchWorkerData {
@@ -29,6 +30,7 @@ const STATEMENT_CACHE_SIZE = 100;
 
 function serve(port: NonNullable<typeof parentPort>, data: SearchWorkerData): void {
   const db = new Database(data.filename, { readonly: true, fileMustExist: true, timeout: data.busyTimeoutMs });
+  db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   // The same ILIKE as the main connection's (see SqliteExecutor): Unicode case folding.
   db.function(SQLITE_ILIKE_FUNCTION_NAME, { deterministic: true }, (value: unknown, pattern: unknown) =>
     typeof value === 'string' && typeof pattern === 'string' && compareLike(value, pattern, true) ? 1 : 0,

@@ -53,6 +53,44 @@ describe('migrations', () => {
     await executor.close();
   });
 
+  // Versions 1 and 8 bracket every change SQLite has seen (the tables; the history view); each
+  // upgrade must keep the data and end with migration 9's run-name indexes in use.
+  for (const from of [1, 8]) {
+    it(`upgrades a database at schema version ${from} to ${LATEST_SCHEMA_VERSION}, keeping its runs and searching names by index`, async () => {
+      const dir = tempDir();
+      const uri = `sqlite:///${path.join(dir, 'm.db')}`;
+      const old = openSqliteExecutor(uri);
+      await migrate(old, MIGRATIONS.slice(0, from));
+      await old.run(sql`INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+                        VALUES (7, 'old', 'file:///a/7', 'active', 1, 1)`);
+      for (const [id, name, start] of [['a'.repeat(32), 'old-run-1', 10], ['b'.repeat(32), 'old-run-2', 20], ['c'.repeat(32), 'other', 30]] as const) {
+        await old.run(sql`INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri, lifecycle_stage)
+                          VALUES (${id}, ${name}, 7, 'u', 'FINISHED', ${start}, 'file:///a/7/r', 'active')`);
+      }
+      await old.close();
+
+      const result = await sqlitePlugin.migrate!({ uri, logger: silentLogger });
+      expect(result).toMatchObject({ fromVersion: from, toVersion: LATEST_SCHEMA_VERSION });
+      const store = await openSqliteTrackingStore(uri, { defaultArtifactRoot: ARTIFACT_ROOT });
+      for (const [filter, names] of [
+        ["attributes.run_name LIKE 'old-run%'", ['old-run-2', 'old-run-1']],
+        ["attributes.run_name LIKE '%run-1'", ['old-run-1']],
+      ] as const) {
+        expect((await store.searchRuns({ experimentIds: ['7'], filter })).items.map((r) => r.info.runName)).toEqual(names);
+      }
+      await store.close();
+      const check = openSqliteExecutor(uri);
+      const indexes = (await check.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'`)).map((i) => i.name);
+      expect(indexes).toEqual(expect.arrayContaining(['runs_experiment_stage_name', 'runs_experiment_stage_start_name']));
+      expect(indexes).not.toContain('runs_experiment_stage_start');
+      const plan = await check.all<{ detail: string }>(
+        sql`EXPLAIN QUERY PLAN SELECT run_uuid FROM runs WHERE experiment_id = 7 AND lifecycle_stage = 'active' AND name GLOB 'old-run*'`,
+      );
+      expect(plan.map((p) => p.detail).join('\n')).toContain('runs_experiment_stage_name');
+      await check.close();
+    });
+  }
+
   it('is exposed through the plugin definition for the sqlite scheme', () => {
     expect(sqlitePlugin.kind).toBe('trackingStore');
     expect(sqlitePlugin.schemes).toEqual(['sqlite']);

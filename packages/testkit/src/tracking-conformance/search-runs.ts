@@ -364,6 +364,78 @@ export function searchRunsConformance(options: TrackingStoreConformanceOptions):
     });
   });
 
+  describe('searchRuns: paging ordered by a metric (ties, NaN, missing values; one seeded store for the block)', () => {
+    const h = sharedStorePerBlock(options);
+    let experimentId = '';
+    /** Per run, as logged: its id, start time, name, latest `m` (absent: never logged) and `g`. */
+    const seeded: Array<{ id: string; start: number; name: string; m?: number; g: number }> = [];
+
+    beforeAll(async () => {
+      experimentId = await createExperiment(h.store, 'metric-paging');
+      // 30 runs: `m` takes 4 values with many ties (two runs share each start time as well, so
+      // only the run id tells them apart), NaN, ±Infinity, or is missing; `g` splits them for filters.
+      const values = [0.5, -1, 0.5, Number.NaN, 2, Number.POSITIVE_INFINITY, 0.5, undefined, -1, Number.NEGATIVE_INFINITY];
+      for (let i = 0; i < 30; i += 1) {
+        const start = T + Math.floor(i / 2);
+        const run = await h.store.createRun({ experimentId, startTime: start, runName: `mp-${String(i % 7)}` });
+        const m = values[i % values.length];
+        const g = i % 3;
+        const metrics: Metric[] = [{ key: 'g', value: g, step: 0, timestamp: T }];
+        if (m !== undefined) metrics.push({ key: 'm', value: m, step: 0, timestamp: T });
+        await h.store.logBatch(run.info.runId, { metrics, params: [], tags: [] });
+        seeded.push({ id: run.info.runId, start, name: `mp-${String(i % 7)}`, ...(m !== undefined ? { m } : {}), g });
+      }
+    });
+
+    /**
+     * The order the store promises: runs with a numeric `m` by value, then NaN, then runs without
+     * `m` (in either direction), then the run name when asked, start time descending, run id.
+     */
+    function expectedOrder(ascending: boolean, byName: boolean, keep: (run: (typeof seeded)[number]) => boolean): string[] {
+      const rank = (m: number | undefined) => (m === undefined ? 2 : Number.isNaN(m) ? 1 : 0);
+      return seeded
+        .filter(keep)
+        .sort((a, b) => {
+          const ra = rank(a.m);
+          const rb = rank(b.m);
+          if (ra !== rb) return ra - rb;
+          if (ra === 0 && a.m !== b.m) return (a.m! < b.m! ? -1 : 1) * (ascending ? 1 : -1);
+          if (byName && a.name !== b.name) return a.name < b.name ? -1 : 1;
+          if (a.start !== b.start) return b.start - a.start;
+          return a.id < b.id ? -1 : 1;
+        })
+        .map((run) => run.id);
+    }
+
+    const cases = [
+      { orderBy: ['metrics.m DESC'], ascending: false, byName: false },
+      { orderBy: ['metrics.m ASC'], ascending: true, byName: false },
+      { orderBy: ['metrics.m DESC', 'attributes.run_name ASC'], ascending: false, byName: true },
+    ];
+    const filters: Array<{ filter: string; keep: (run: (typeof seeded)[number]) => boolean }> = [
+      { filter: '', keep: () => true },
+      { filter: 'metrics.g >= 1', keep: (run) => run.g >= 1 },
+      { filter: 'metrics.g = 2', keep: (run) => run.g === 2 },
+    ];
+
+    it('pages in pages of 1, 3 and 7 exactly as the promised order, across ties, NaN and missing values', async () => {
+      for (const { orderBy, ascending, byName } of cases) {
+        for (const { filter, keep } of filters) {
+          const expected = expectedOrder(ascending, byName, keep);
+          // Pages of one (every boundary a cursor) once per order; 3 and 7 everywhere.
+          for (const pageSize of filter === '' ? [1, 3, 7] : [3, 7]) {
+            const pages = await collectPages((pageToken) =>
+              h.store.searchRuns({ experimentIds: [experimentId], orderBy, filter, maxResults: pageSize, ...(pageToken ? { pageToken } : {}) }),
+            );
+            const ids = pages.flat().map((r) => r.info.runId);
+            expect(ids, `${orderBy.join(', ')} / '${filter}' / pages of ${pageSize}`).toEqual(expected);
+            expect(pages.slice(0, -1).every((page) => page.length === pageSize)).toBe(true);
+          }
+        }
+      }
+    });
+  });
+
   describe('nested runs', () => {
     const h = freshStorePerTest(options);
 

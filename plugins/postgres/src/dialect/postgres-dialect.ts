@@ -58,6 +58,8 @@ export const postgresDialect: SqlDialect = {
       chunksOverlap,
       deleteSeriesChunks: (runId, key) => sql`DELETE FROM metric_chunks c WHERE ${seriesCondition('c', runId, key)}`,
     },
-    metricRankSearch: true,
+    metricRankSearch: { metricIndexFirst: false },
+    runDataAsRows: true,
+    plannedRunSearch: { drive: 'ids', perRunProbes: false },
   },
 };
