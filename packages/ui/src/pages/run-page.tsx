@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Run } from '@orrery/core/browser';
-import { useAction, useApi, useLoad } from '../api/api-context.js';
+import { useApi, useLoad } from '../api/api-context.js';
 import { RunChartsSlot } from '../chart-slots.js';
 import { ArtifactBrowser } from '../components/artifact-browser.js';
 import { ErrorNote } from '../components/error-note.js';
+import { KeyValueEditor } from '../components/key-value-editor.js';
 import { formatDuration, formatNumber, formatTime } from '../components/format.js';
 import { Sparkline } from '../components/sparkline.js';
 import { routeHash } from '../routing/hash-route.js';
@@ -88,64 +89,16 @@ function MetricsTable({ run }: { run: Run }) {
 
 function TagsEditor({ run, onChanged }: { run: Run; onChanged: () => void }) {
   const api = useApi();
-  const act = useAction();
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
-  const [error, setError] = useState<string | undefined>();
+  // mlflow.* tags are the system's (shown in the overview), not the user's to edit here.
   const tags = [...run.data.tags].filter((tag) => !tag.key.startsWith('mlflow.')).sort((a, b) => a.key.localeCompare(b.key));
-  const add = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    if (await act(() => api.setRunTag(run.info.runId, key.trim(), value), setError)) {
-      setKey('');
-      setValue('');
-      onChanged();
-    }
-  };
-  const edit = async (tagKey: string, current: string) => {
-    const next = window.prompt(`New value of tag ${tagKey}`, current);
-    if (next === null || next === current) return;
-    if (await act(() => api.setRunTag(run.info.runId, tagKey, next), setError)) onChanged();
-  };
-  const remove = async (tagKey: string) => {
-    if (await act(() => api.deleteRunTag(run.info.runId, tagKey), setError)) onChanged();
-  };
   return (
-    <div>
-      <table className="grid" data-testid="run-tags">
-        <thead>
-          <tr>
-            <th>Tag</th>
-            <th>Value</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {tags.map((tag) => (
-            <tr key={tag.key}>
-              <td>{tag.key}</td>
-              <td>{tag.value}</td>
-              <td className="actions">
-                <button type="button" onClick={() => void edit(tag.key, tag.value)}>
-                  Edit
-                </button>
-                <button type="button" aria-label={`Delete tag ${tag.key}`} onClick={() => void remove(tag.key)}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <form className="toolbar" onSubmit={(event) => void add(event)}>
-        <input aria-label="Tag key" placeholder="key" value={key} onChange={(event) => setKey(event.target.value)} />
-        <input aria-label="Tag value" placeholder="value" value={value} onChange={(event) => setValue(event.target.value)} />
-        <button type="submit" disabled={key.trim() === ''}>
-          Add tag
-        </button>
-      </form>
-      <ErrorNote error={error} />
-    </div>
+    <KeyValueEditor
+      label="run"
+      items={tags}
+      onSet={(key, value) => api.setRunTag(run.info.runId, key, value)}
+      onDelete={(key) => api.deleteRunTag(run.info.runId, key)}
+      onChanged={onChanged}
+    />
   );
 }
 

@@ -211,12 +211,16 @@ describe('the web UI in Chromium', () => {
     expect(await page.getByTestId('run-datasets').textContent()).toContain('mnist-train');
     await page.getByTestId('run-charts-slot').waitFor();
 
-    // Tags: add, then delete.
+    // Tags: add, edit, then delete.
     await page.getByLabel('Tag key').fill('reviewed');
     await page.getByLabel('Tag value').fill('yes');
     await page.getByRole('button', { name: 'Add tag' }).click();
     await page.getByTestId('run-tags').getByText('reviewed').waitFor();
     expect((await server.trackingStore.getRun(parentId)).data.tags).toContainEqual({ key: 'reviewed', value: 'yes' });
+    page.once('dialog', (dialog) => void dialog.accept('approved'));
+    await page.getByRole('button', { name: 'Edit tag reviewed' }).click();
+    await page.getByTestId('run-tags').getByText('approved').waitFor();
+    expect((await server.trackingStore.getRun(parentId)).data.tags).toContainEqual({ key: 'reviewed', value: 'approved' });
     await page.getByRole('button', { name: 'Delete tag reviewed' }).click();
     await page.getByTestId('run-tags').getByText('reviewed').waitFor({ state: 'detached' });
 
