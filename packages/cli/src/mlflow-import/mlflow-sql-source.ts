@@ -1,6 +1,6 @@
 import type { DatasetInput, Experiment, Metric, ModelVersionRecord, RegisteredModelRecord, RunRecord } from '@orrery/core';
 import { errors, MODEL_STAGES, RUN_STATUSES } from '@orrery/core';
-import { mlflowSchemaRevision, sql, sqlList, type SqlExecutor, type SqlFragment } from '@orrery/sql';
+import { mlflowSchemaRevision, sql, sqlList, toDatasetInput, type DatasetInputRow, type SqlExecutor, type SqlFragment } from '@orrery/sql';
 import type { MlflowSource, SourceCounts } from './mlflow-source.js';
 import { MLFLOW_SCHEMA_REVISIONS, revisionIndex } from './mlflow-schema-revisions.js';
 
@@ -143,16 +143,7 @@ export class MlflowSqlSource implements MlflowSource {
   }
 
   private async datasetInputs(ids: SqlFragment): Promise<Map<string, DatasetInput[]>> {
-    const rows = await this.db.all<{
-      input_uuid: string;
-      run_uuid: string;
-      name: string;
-      digest: string;
-      dataset_source_type: string;
-      dataset_source: string;
-      dataset_schema: string | null;
-      dataset_profile: string | null;
-    }>(
+    const rows = await this.db.all<DatasetInputRow>(
       sql`SELECT i.input_uuid, i.destination_id AS run_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
           FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
           WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id IN ${ids}
@@ -167,17 +158,7 @@ export class MlflowSqlSource implements MlflowSource {
     for (const r of rows) {
       let list = result.get(r.run_uuid);
       if (!list) result.set(r.run_uuid, (list = []));
-      list.push({
-        tags: (tagsOf.get(r.input_uuid) ?? []).map((t) => ({ key: t.key, value: t.value })),
-        dataset: {
-          name: r.name,
-          digest: r.digest,
-          sourceType: r.dataset_source_type,
-          source: r.dataset_source,
-          ...(r.dataset_schema !== null ? { schema: r.dataset_schema } : {}),
-          ...(r.dataset_profile !== null ? { profile: r.dataset_profile } : {}),
-        },
-      });
+      list.push(toDatasetInput(r, (tagsOf.get(r.input_uuid) ?? []).map((t) => ({ key: t.key, value: t.value }))));
     }
     return result;
   }
